@@ -1,0 +1,165 @@
+import { Command, CommanderError } from 'commander';
+import { Store } from './store/store.js';
+import { lookup, type CodeDocument } from './lookup.js';
+import { search, type SearchResult } from './search/search.js';
+import { stats } from './stats.js';
+import { runImport, summaryLine } from './importers/run.js';
+import { terminalProgress } from './progress.js';
+import { defaultDbPath, defaultPort } from './config.js';
+import { MedCodesError } from './errors.js';
+import { SYSTEMS, SYSTEM_IDS, resolveSystem } from './systems.js';
+import type { SystemId } from './model.js';
+import type { Progress } from './importers/types.js';
+
+/** Output sinks, so tests can run the CLI in process and snapshot what it prints. */
+export interface CliIo {
+  out(s: string): void;
+  err(s: string): void;
+  progress?: Progress;
+}
+
+const defaultIo: CliIo = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') };
+
+export function formatLookup(d: CodeDocument): string {
+  const lines = [`${d.code}  ${d.display}`, `  ${d.systemName} ${d.version} · ${d.status === 'deleted' ? 'DELETED' : d.billable ? 'billable' : 'header (not billable)'}`];
+  if (d.shortDisplay) lines.push(`  short: ${d.shortDisplay}`);
+  if (d.parents.length) lines.push(`  in: ${d.parents.map((p) => p.code).join(' > ')}`);
+  if (d.children.length) lines.push(`  children: ${d.children.length} (${d.children.slice(0, 5).map((c) => c.code).join(', ')}${d.children.length > 5 ? ', …' : ''})`);
+  for (const n of d.notes) lines.push(`  ${n.kind}${n.char ? ` ${n.char}` : ''}: ${n.text}${n.from ? ` [from ${n.from}]` : ''}`);
+  for (const n of d.inheritedNotes) lines.push(`  ${n.kind} [from ${n.from}]: ${n.text}`);
+  for (const t of d.indexTerms.slice(0, 10)) lines.push(`  index: ${t.path}`);
+  if (d.indexTerms.length > 10) lines.push(`  index: … ${d.indexTerms.length - 10} more`);
+  for (const h of d.history) lines.push(`  ${h.version} ${h.action}${h.previousDisplay ? ` (was: ${h.previousDisplay})` : ''}${h.replacedBy?.length ? ` → ${h.replacedBy.map((r) => r.code).join(', ')}` : ''}`);
+  return lines.join('\n');
+}
+
+export function formatSearch(r: SearchResult): string {
+  if (!r.results.length) return `No results for "${r.query}".`;
+  const w = Math.max(...r.results.map((h) => h.code.length));
+  return [
+    ...r.results.map((h) => `${h.code.padEnd(w)}  ${SYSTEMS[h.system].label.padEnd(9)} ${h.billable ? ' ' : 'H'} ${h.display}`),
+    `(${r.results.length} of ${r.total})`,
+  ].join('\n');
+}
+
+function parseSystem(v: string): SystemId {
+  const s = resolveSystem(v);
+  if (!s) throw new MedCodesError('unknown_system', `unknown code system "${v}"; known: ${SYSTEM_IDS.join(', ')}`);
+  return s;
+}
+
+export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  const program = new Command();
+  const open = () => new Store(program.opts().db ?? defaultDbPath());
+  program
+    .name('medcodes')
+    .description('Search and look up medical codes from the official release files')
+    .option('--db <path>', 'database file (default: $MEDCODES_DB or var/medcodes.db)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  program
+    .command('import [files...]')
+    .description('import official release files or folders (none: the bundled data) into a new database, swapped in when complete')
+    .option('--replace', 'start from an empty database instead of the current one')
+    .action(async (files: string[]) => {
+      const db = program.opts().db ?? defaultDbPath();
+      const started = Date.now();
+      const summaries = await runImport({
+        db,
+        inputs: files,
+        progress: io.progress ?? terminalProgress(),
+        incremental: files.length ? !program.commands.find((c) => c.name() === 'import')!.opts().replace : false,
+      });
+      for (const s of summaries) io.out(summaryLine(s));
+      io.out(`database: ${db} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    });
+
+  program
+    .command('lookup <code>')
+    .description('show one code with its notes, index terms and history')
+    .option('-s, --system <id>', 'code system (default: the first that has the code)')
+    .option('--json', 'print the JSON document')
+    .action((code: string, o: { system?: string; json?: boolean }) => {
+      const store = open();
+      try {
+        let doc: CodeDocument | undefined;
+        if (o.system) doc = lookup(store, parseSystem(o.system), code);
+        else {
+          const loaded = store.releases().map((r) => r.system);
+          for (const s of loaded) {
+            try {
+              doc = lookup(store, s, code);
+              break;
+            } catch (e) {
+              if (!(e instanceof MedCodesError) || e.code !== 'not_found') throw e;
+            }
+          }
+          if (!doc) throw new MedCodesError('not_found', `no loaded code system has the code "${code}"`);
+        }
+        io.out(o.json ? JSON.stringify(doc, null, 2) : formatLookup(doc));
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('search <words...>')
+    .description('search codes by words or code')
+    .option('-s, --system <ids>', 'code system(s), comma-separated')
+    .option('-n, --limit <n>', 'number of results', '20')
+    .option('--json', 'print JSON')
+    .action((words: string[], o: { system?: string; limit: string; json?: boolean }) => {
+      const limit = Number(o.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new MedCodesError('invalid_parameter', `--limit must be a whole number from 1 to 100; got "${o.limit}"`);
+      const store = open();
+      try {
+        const r = search(store, { q: words.join(' '), systems: o.system?.split(',').map(parseSystem), limit });
+        io.out(o.json ? JSON.stringify(r, null, 2) : formatSearch(r));
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('stats')
+    .description('loaded code systems, versions and counts')
+    .option('--json', 'print JSON')
+    .action((o: { json?: boolean }) => {
+      const store = open();
+      try {
+        const s = stats(store);
+        if (o.json) io.out(JSON.stringify(s, null, 2));
+        else
+          for (const r of s.systems) {
+            const c = r.concepts;
+            io.out(`${r.system.padEnd(9)} ${r.version.padEnd(8)} ${String(c?.active ?? 0).padStart(7)} active (${c?.billable ?? 0} billable, ${c?.headers ?? 0} headers), ${c?.deleted ?? 0} deleted  imported ${r.importedAt}`);
+          }
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('serve')
+    .description('serve the website and APIs (PORT, default 8080)')
+    .option('-p, --port <port>', 'port', String(defaultPort()))
+    .action(async (o: { port: string }) => {
+      const { serve } = await import('./serve.js');
+      await serve({ db: program.opts().db ?? defaultDbPath(), port: Number(o.port) });
+      await new Promise(() => {});
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof MedCodesError) {
+      io.err(`error [${e.code}]: ${e.message}`);
+      return e.code === 'not_found' ? 3 : 1;
+    }
+    io.err(`error: ${(e as Error).stack ?? e}`);
+    return 1;
+  }
+}

@@ -1,0 +1,45 @@
+import { serve as honoServe } from '@hono/node-server';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createApp } from './api/app.js';
+import { Store } from './store/store.js';
+import { defaultDbPath, defaultPort } from './config.js';
+import { runImport, summaryLine } from './importers/run.js';
+import { terminalProgress } from './progress.js';
+import { MedCodesError } from './errors.js';
+
+/**
+ * The one place that opens a port. On first start (no database, or one of an older schema) it builds
+ * the database from the bundled official files, then serves; later starts reuse the database.
+ */
+export async function serve(opts: { db: string; port: number }): Promise<void> {
+  let store: Store;
+  try {
+    store = new Store(opts.db);
+  } catch (e) {
+    if (!(e instanceof MedCodesError) || e.code !== 'no_database') throw e;
+    const progress = terminalProgress();
+    progress.log(existsSync(opts.db) ? `Rebuilding ${opts.db} (${e.message})` : `First start: building ${opts.db} from the bundled official files`);
+    const started = Date.now();
+    for (const s of await runImport({ db: opts.db, progress })) progress.log(summaryLine(s));
+    progress.log(`Imported in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    store = new Store(opts.db);
+  }
+  // Pick up a database that `medcodes import` swapped in while we run.
+  const timer = setInterval(() => store.reopenIfReplaced(), 2000);
+  timer.unref();
+  const app = createApp({ store: () => store });
+  await new Promise<void>((resolve) => {
+    honoServe({ fetch: app.fetch, port: opts.port, hostname: process.env.HOST || '0.0.0.0' }, (info) => {
+      console.log(`MedCodes serving on http://localhost:${info.port}`);
+      resolve();
+    });
+  });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  serve({ db: defaultDbPath(), port: defaultPort() }).catch((e) => {
+    console.error(e instanceof MedCodesError ? `error [${e.code}]: ${e.message}` : e);
+    process.exit(1);
+  });
+}

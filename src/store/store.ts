@@ -1,0 +1,230 @@
+import Database from 'better-sqlite3';
+import { existsSync, statSync } from 'node:fs';
+import type { CodeStatus, ConceptKind, NoteKind, SystemId } from '../model.js';
+import { SCHEMA_VERSION } from './schema.js';
+import { MedCodesError } from '../errors.js';
+import { SYSTEMS } from '../systems.js';
+
+/** A row of the codes table as the read side sees it. */
+export interface CodeRow {
+  id: number;
+  system: SystemId;
+  key: string;
+  code: string;
+  display: string;
+  shortDisplay: string | null;
+  kind: ConceptKind;
+  billable: boolean;
+  status: CodeStatus;
+  parentKey: string | null;
+  sort: number;
+  version: string;
+  properties: Record<string, unknown> | null;
+}
+
+export interface CodeRef {
+  system: SystemId;
+  code: string;
+  display: string;
+  kind: ConceptKind;
+  billable: boolean;
+  status: CodeStatus;
+}
+
+export interface NoteOut {
+  kind: NoteKind;
+  text: string;
+  char?: string;
+  version: string;
+  /** For inherited notes: the code they are written on. */
+  from?: string;
+  /** sevenChrDef on a complete code: this is the value its seventh character takes. */
+  selected?: boolean;
+}
+
+export interface HistoryOut {
+  version: string;
+  action: string;
+  display?: string;
+  previousDisplay?: string;
+  billableChange?: { from: boolean; to: boolean };
+  replacedBy?: { code: string; display?: string }[];
+}
+
+export interface ReleaseOut {
+  system: SystemId;
+  uri: string;
+  name: string;
+  version: string;
+  effective?: string;
+  notice?: string;
+  importedAt: string;
+  counts: Record<string, number>;
+}
+
+const CODE_COLUMNS = `id, system, key, code, display, short_display AS shortDisplay, kind, billable, status,
+  parent_key AS parentKey, sort, version, properties`;
+
+function toRow(r: any): CodeRow {
+  return { ...r, billable: !!r.billable, properties: r.properties ? JSON.parse(r.properties) : null };
+}
+
+export function toRef(r: CodeRow): CodeRef {
+  return { system: r.system, code: r.code, display: r.display, kind: r.kind, billable: r.billable, status: r.status };
+}
+
+/**
+ * Read access to a MedCodes database. Opened read-only; `reopenIfReplaced()` picks up a database that
+ * an import swapped in, so a running server serves new data without a restart.
+ */
+export class Store {
+  db!: Database.Database;
+  private ino = 0;
+  private mtime = 0;
+  private stmts!: ReturnType<Store['prepare']>;
+
+  constructor(readonly path: string) {
+    this.open();
+  }
+
+  private open(): void {
+    if (!existsSync(this.path)) throw new MedCodesError('no_database', `no database at ${this.path}: run "npx medcodes import" first`);
+    const db = new Database(this.path, { readonly: true, fileMustExist: true });
+    const v = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+    if (Number(v?.value) !== SCHEMA_VERSION) {
+      db.close();
+      throw new MedCodesError('no_database', `${this.path} has schema version ${v?.value ?? 'none'}, this MedCodes reads ${SCHEMA_VERSION}: re-run "npx medcodes import"`);
+    }
+    db.pragma('cache_size = -64000');
+    db.pragma('mmap_size = 268435456');
+    const st = statSync(this.path);
+    this.ino = st.ino;
+    this.mtime = st.mtimeMs;
+    this.db = db;
+    this.stmts = this.prepare();
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      byKey: db.prepare(`SELECT ${CODE_COLUMNS} FROM codes WHERE system = ? AND key = ?`),
+      children: db.prepare(`SELECT ${CODE_COLUMNS} FROM codes WHERE system = ? AND parent_key = ? AND (status = 'active' OR ?) ORDER BY sort`),
+      roots: db.prepare(`SELECT ${CODE_COLUMNS} FROM codes WHERE system = ? AND parent_key IS NULL AND status = 'active' ORDER BY sort`),
+      notes: db.prepare('SELECT kind, text, char, version FROM notes WHERE system = ? AND key = ? ORDER BY rowid'),
+      terms: db.prepare('SELECT path, source, version FROM index_terms WHERE system = ? AND key = ? ORDER BY rowid'),
+      history: db.prepare(
+        `SELECT version, action, display, previous_display AS previousDisplay, replaced_by AS replacedBy, billable_change AS billableChange
+         FROM history WHERE system = ? AND key = ? ORDER BY version, rowid`,
+      ),
+      releases: db.prepare('SELECT * FROM releases ORDER BY system'),
+      countBy: db.prepare(`SELECT system, kind, billable, status, count(*) AS n FROM codes GROUP BY system, kind, billable, status`),
+      mappingsFrom: db.prepare('SELECT to_system AS system, to_key AS key, flags, source, version FROM mappings WHERE from_system = ? AND from_key = ? ORDER BY rowid'),
+      mappingsTo: db.prepare('SELECT from_system AS system, from_key AS key, flags, source, version FROM mappings WHERE to_system = ? AND to_key = ? ORDER BY rowid'),
+    };
+  }
+
+  /** Reopen when an import has renamed a new database over the path. Cheap: one stat. */
+  reopenIfReplaced(): boolean {
+    try {
+      const st = statSync(this.path);
+      if (st.ino === this.ino && st.mtimeMs === this.mtime) return false;
+      const old = this.db;
+      this.open();
+      old.close();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  get(system: SystemId, key: string): CodeRow | undefined {
+    const r = this.stmts.byKey.get(system, key);
+    return r ? toRow(r) : undefined;
+  }
+
+  /** Children in classification order; deleted ones only under a deleted parent (they are history, not choices). */
+  children(system: SystemId, key: string, includeDeleted = false): CodeRow[] {
+    return this.stmts.children.all(system, key, includeDeleted ? 1 : 0).map(toRow);
+  }
+
+  /** Top-level concepts of a system (chapters, or codes of a flat system). */
+  roots(system: SystemId): CodeRow[] {
+    return this.stmts.roots.all(system).map(toRow);
+  }
+
+  /** Ancestors from the root (chapter) down to the direct parent. */
+  ancestors(row: CodeRow): CodeRow[] {
+    const out: CodeRow[] = [];
+    let cur = row;
+    for (let guard = 0; cur.parentKey && guard < 20; guard++) {
+      const p = this.get(cur.system, cur.parentKey);
+      if (!p) break;
+      out.unshift(p);
+      cur = p;
+    }
+    return out;
+  }
+
+  notes(system: SystemId, key: string): NoteOut[] {
+    return (this.stmts.notes.all(system, key) as any[]).map((n) => (n.char ? n : { kind: n.kind, text: n.text, version: n.version }));
+  }
+
+  indexTerms(system: SystemId, key: string): { path: string; source: string; version: string }[] {
+    return this.stmts.terms.all(system, key) as any[];
+  }
+
+  history(system: SystemId, key: string): HistoryOut[] {
+    return (this.stmts.history.all(system, key) as any[]).map((h) => {
+      const out: HistoryOut = { version: h.version, action: h.action };
+      if (h.display) out.display = h.display;
+      if (h.previousDisplay) out.previousDisplay = h.previousDisplay;
+      if (h.billableChange) out.billableChange = JSON.parse(h.billableChange);
+      if (h.replacedBy) {
+        out.replacedBy = (JSON.parse(h.replacedBy) as string[]).map((k) => {
+          const r = this.get(system, k);
+          return r ? { code: r.code, display: r.display } : { code: k };
+        });
+      }
+      return out;
+    });
+  }
+
+  mappings(system: SystemId, key: string): { direction: 'to' | 'from'; system: SystemId; key: string; flags: Record<string, unknown> | null; source: string; version: string }[] {
+    const parse = (d: 'to' | 'from') => (m: any) => ({ direction: d, ...m, flags: m.flags ? JSON.parse(m.flags) : null });
+    return [...(this.stmts.mappingsFrom.all(system, key) as any[]).map(parse('to')), ...(this.stmts.mappingsTo.all(system, key) as any[]).map(parse('from'))];
+  }
+
+  releases(): ReleaseOut[] {
+    return (this.stmts.releases.all() as any[]).map((r) => ({
+      system: r.system,
+      uri: SYSTEMS[r.system as SystemId]?.uri ?? '',
+      name: SYSTEMS[r.system as SystemId]?.name ?? r.system,
+      version: r.version,
+      ...(r.effective ? { effective: r.effective } : {}),
+      ...(r.notice ? { notice: r.notice } : {}),
+      importedAt: r.imported_at,
+      counts: JSON.parse(r.counts),
+    }));
+  }
+
+  /** Concept counts per system: total, billable, headers, deleted, by kind. */
+  counts(): Record<string, { total: number; active: number; billable: number; headers: number; deleted: number; byKind: Record<string, number> }> {
+    const out: ReturnType<Store['counts']> = {};
+    for (const r of this.stmts.countBy.all() as any[]) {
+      const s = (out[r.system] ??= { total: 0, active: 0, billable: 0, headers: 0, deleted: 0, byKind: {} });
+      s.total += r.n;
+      s.byKind[r.kind] = (s.byKind[r.kind] ?? 0) + r.n;
+      if (r.status === 'deleted') s.deleted += r.n;
+      else {
+        s.active += r.n;
+        if (r.billable) s.billable += r.n;
+        else if (r.kind !== 'chapter' && r.kind !== 'block') s.headers += r.n;
+      }
+    }
+    return out;
+  }
+}
