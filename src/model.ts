@@ -92,6 +92,11 @@ export interface IndexTerm {
   /** Which index: `index`, `eindex` (external cause), `drug`, `neoplasm`, `pcs-index`, ... */
   source: string;
   version: string;
+  /**
+   * Depth of the entry: 0 for a main term ("Diabetes, diabetic (mellitus) (sugar)" -> E11.9, the
+   * code the index gives for the bare condition), 1 and more for subterms.
+   */
+  level?: number;
 }
 
 /** A cross-reference in an index: a term that sends the reader to another term. */

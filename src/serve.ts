@@ -7,6 +7,7 @@ import { defaultDbPath, defaultPort } from './config.js';
 import { runImport, summaryLine } from './importers/run.js';
 import { terminalProgress } from './progress.js';
 import { MedCodesError } from './errors.js';
+import { engineFor } from './search/search.js';
 
 /**
  * The one place that opens a port. On first start (no database, or one of an older schema) it builds
@@ -25,8 +26,12 @@ export async function serve(opts: { db: string; port: number }): Promise<void> {
     progress.log(`Imported in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     store = new Store(opts.db);
   }
-  // Pick up a database that `medcodes import` swapped in while we run.
-  const timer = setInterval(() => store.reopenIfReplaced(), 2000);
+  // Load the search index before the first request, not during it.
+  engineFor(store);
+  // Pick up a database that `medcodes import` swapped in while we run (and load its index at once).
+  const timer = setInterval(() => {
+    if (store.reopenIfReplaced()) engineFor(store);
+  }, 2000);
   timer.unref();
   const app = createApp({ store: () => store });
   await new Promise<void>((resolve) => {

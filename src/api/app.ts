@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { Store } from '../store/store.js';
 import { MedCodesError } from '../errors.js';
 import { lookup } from '../lookup.js';
-import { search, MAX_LIMIT } from '../search/search.js';
+import { search, MAX_LIMIT, MAX_OFFSET } from '../search/search.js';
 import { resolveSystem } from '../systems.js';
 import type { SystemId } from '../model.js';
 import { stats } from '../stats.js';
@@ -55,11 +55,20 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/api/v1/search', (c) => {
     const q = c.req.query('q');
     if (q === undefined) throw new MedCodesError('bad_request', 'the q parameter is required');
+    const status = c.req.query('status');
+    if (status !== undefined && !['active', 'deleted', 'all'].includes(status)) throw new MedCodesError('invalid_parameter', `status must be active, deleted or all; got "${status.slice(0, 20)}"`);
+    const billable = c.req.query('billable');
+    if (billable !== undefined && !['true', 'false'].includes(billable)) throw new MedCodesError('invalid_parameter', `billable must be true or false; got "${billable.slice(0, 20)}"`);
+    const yearText = c.req.query('year');
     const result = search(deps.store(), {
       q,
       systems: systemsParam(c.req.query('system')),
       limit: intParam(c, 'limit', 20, 1, MAX_LIMIT),
-      offset: intParam(c, 'offset', 0, 0, 10_000),
+      offset: intParam(c, 'offset', 0, 0, MAX_OFFSET),
+      ...(status ? { status: status as 'active' | 'deleted' | 'all' } : {}),
+      ...(billable ? { billable: billable === 'true' } : {}),
+      ...(c.req.query('range') || c.req.query('chapter') ? { range: c.req.query('range') || c.req.query('chapter') } : {}),
+      ...(yearText !== undefined ? { year: intParam(c, 'year', 0, 2000, 2100) } : {}),
     });
     return c.json(result);
   });

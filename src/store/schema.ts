@@ -3,7 +3,7 @@
  * new file and swaps it in (writer.ts). SCHEMA_VERSION changes whenever a table changes shape, and a
  * database of another version is rebuilt rather than read wrongly.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA_SQL = `
 CREATE TABLE meta (
@@ -55,6 +55,7 @@ CREATE TABLE index_terms (
   system  TEXT NOT NULL,
   key     TEXT NOT NULL,
   path    TEXT NOT NULL,
+  level   INTEGER,                -- 0 = main term of the index; deeper terms count up
   source  TEXT NOT NULL,
   version TEXT NOT NULL
 );
@@ -94,11 +95,10 @@ CREATE TABLE mappings (
 CREATE INDEX mappings_from ON mappings (from_system, from_key);
 CREATE INDEX mappings_to ON mappings (to_system, to_key);
 
--- Full-text index over titles and synonyms; rowid = codes.id. Contentless: the text lives in codes,
--- notes and index_terms, and is fed here once per code at the end of an import.
-CREATE VIRTUAL TABLE search_fts USING fts5 (
-  display, terms,
-  content = '',
-  tokenize = "unicode61 remove_diacritics 2"
+-- The search index, serialized (src/search/index.ts save/load): typed arrays as BLOBs, strings as JSON.
+CREATE TABLE search_index (
+  name TEXT PRIMARY KEY,
+  data BLOB NOT NULL
 );
+
 `;

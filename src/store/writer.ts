@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { CodeRecord, HistoryEvent, IndexReference, IndexTerm, Mapping, Note, SystemId, SystemRelease } from '../model.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { MedCodesError } from '../errors.js';
+import { SearchIndex } from '../search/index.js';
 
 /**
  * Writes a MedCodes database. Every import builds into a temporary file beside the target and renames
@@ -38,7 +39,7 @@ export class StoreWriter {
          VALUES (@system, @key, @code, @display, @shortDisplay, @kind, @billable, @status, @parentKey, @sort, @version, @properties)`,
       ),
       note: this.db.prepare('INSERT INTO notes (system, key, kind, seq, char, text, version) VALUES (@system, @key, @kind, @seq, @char, @text, @version)'),
-      term: this.db.prepare('INSERT INTO index_terms (system, key, path, source, version) VALUES (@system, @key, @path, @source, @version)'),
+      term: this.db.prepare('INSERT INTO index_terms (system, key, path, level, source, version) VALUES (@system, @key, @path, @level, @source, @version)'),
       ref: this.db.prepare('INSERT INTO index_refs (system, path, kind, target, source, version) VALUES (@system, @path, @kind, @target, @source, @version)'),
       history: this.db.prepare(
         `INSERT INTO history (system, key, version, action, display, previous_display, replaced_by, billable_change)
@@ -83,7 +84,7 @@ export class StoreWriter {
     this.count('notes');
   }
   putIndexTerm(t: IndexTerm): void {
-    this.stmts.term.run(t);
+    this.stmts.term.run({ ...t, level: t.level ?? null });
     this.count('indexTerms');
   }
   putIndexReference(r: IndexReference): void {
@@ -118,23 +119,6 @@ export class StoreWriter {
     return Object.fromEntries(this.counts);
   }
 
-  /**
-   * Rebuild the full-text index over every system from the stored rows: the title, and as `terms`
-   * the short title, inclusion terms and index paths. Rebuilt whole so that incremental imports of
-   * one system never leave stale rows of another.
-   */
-  rebuildSearchIndex(): void {
-    this.db.exec("INSERT INTO search_fts (search_fts) VALUES ('delete-all')");
-    this.db.exec(`
-      INSERT INTO search_fts (rowid, display, terms)
-      SELECT c.id, c.display,
-        coalesce(c.short_display, '') || ' ' ||
-        coalesce((SELECT group_concat(text, ' ; ') FROM notes n WHERE n.system = c.system AND n.key = c.key AND n.kind = 'inclusionTerm'), '') || ' ; ' ||
-        coalesce((SELECT group_concat(path, ' ; ') FROM index_terms t WHERE t.system = c.system AND t.key = c.key), '')
-      FROM codes c
-    `);
-  }
-
   commit(): void {
     this.db.exec('COMMIT');
     this.db.exec('ANALYZE');
@@ -165,7 +149,8 @@ export async function buildDatabase<T>(
   try {
     w = new StoreWriter(tmp);
     const result = await run(w);
-    w.rebuildSearchIndex();
+    // The search index is built from the finished rows and stored with them (src/search/index.ts).
+    SearchIndex.build(w.db).save(w.db);
     w.commit();
     const check = w.db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new MedCodesError('check_failed', `the new database failed SQLite's quick_check: ${check}`);

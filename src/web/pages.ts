@@ -106,8 +106,15 @@ export function pages(deps: AppDeps): Hono {
     let body: H;
     try {
       const r = search(deps.store(), { q, limit: 50 });
-      body = html`<h1>Results for “${r.query}”</h1>${searchForm(q)}<p class="muted">${r.total} results</p>
-<ol class="results">${r.results.map((h) => html`<li><a class="code" href="/codes/${h.system}/${encodeURIComponent(h.code)}">${h.code}</a> <span class="badge">${SYSTEMS[h.system].label}</span> ${h.display}${h.billable ? '' : html` <span class="muted">(header)</span>`}</li>`)}</ol>`;
+      const hitList = (hits: typeof r.results) =>
+        html`<ol class="results">${hits.map(
+          (h) =>
+            html`<li><a class="code" href="/codes/${h.system}/${encodeURIComponent(h.code)}">${h.code}</a> <span class="badge">${SYSTEMS[h.system].label}</span> ${raw(h.highlight)}${h.billable ? '' : html` <span class="muted">(header)</span>`}${h.status === 'deleted' ? html` <span class="deleted">deleted</span>` : ''}${h.matched.field !== 'title' && h.matched.field !== 'code' ? html`<br><span class="muted">matched ${h.matched.field}: ${h.matched.term}</span>` : ''}</li>`,
+        )}</ol>`;
+      body = html`<h1>Results for “${r.query}”</h1>${searchForm(q)}
+${r.didYouMean ? html`<p>Did you mean <a href="/search?q=${encodeURIComponent(r.didYouMean)}">${r.didYouMean}</a>?</p>` : ''}
+<p class="muted">${r.total} results${Object.keys(r.facets.systems).length > 1 ? html`: ${Object.entries(r.facets.systems).map(([s, n]) => `${SYSTEMS[s as keyof typeof SYSTEMS].label} ${n}`).join(', ')}` : ''}</p>
+${hitList(r.results)}${r.closest?.length ? html`<h2>Closest codes</h2>${hitList(r.closest)}` : ''}`;
     } catch (e) {
       if (!(e instanceof MedCodesError)) throw e;
       c.status(400);

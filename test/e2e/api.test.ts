@@ -80,9 +80,10 @@ describe('GET /api/v1/codes/icd10cm/{code}', () => {
 describe('GET /api/v1/search', () => {
   it('answers words and codes in the documented shape', async () => {
     const { body } = await get('/api/v1/search?q=type%202%20diabetes&system=icd10cm&limit=5');
-    expect(Object.keys(body)).toEqual(['query', 'total', 'results']);
+    expect(Object.keys(body)).toEqual(expect.arrayContaining(['query', 'total', 'results', 'facets']));
     expect(body.results).toHaveLength(5);
-    expect(body.results[0]).toEqual(expect.objectContaining({ system: 'icd10cm', code: expect.any(String), display: expect.any(String), billable: expect.any(Boolean), score: expect.any(Number) }));
+    expect(body.results[0]).toEqual(expect.objectContaining({ system: 'icd10cm', code: expect.any(String), display: expect.any(String), billable: expect.any(Boolean), score: expect.any(Number), matched: expect.objectContaining({ field: 'title' }) }));
+    expect(body.results[0].highlight).toMatch(/<mark>Type<\/mark> <mark>2<\/mark> <mark>diabetes<\/mark>/);
     expect(body.results.every((r: any) => /^E11/.test(r.code))).toBe(true);
     const code = await get('/api/v1/search?q=E11.6&limit=3&offset=1');
     expect(code.body.results[0].code).toMatch(/^E11\.6/);

@@ -292,8 +292,8 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
     const key = codeKey('icd10cm', code.replace(/[.-]+$/, ''));
     return byKey.has(key) ? key : undefined;
   };
-  const putTerm = (key: string, path: string, source: string, ver: string) => {
-    writer.putIndexTerm({ system: 'icd10cm', key, path, source, version: ver });
+  const putTerm = (key: string, path: string, source: string, ver: string, level: number) => {
+    writer.putIndexTerm({ system: 'icd10cm', key, path, source, version: ver, level });
     indexCounts.terms++;
   };
   for (const kind of ['index', 'eindex'] as const) {
@@ -311,7 +311,7 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
       if (!c) continue;
       const key = termKeys(c);
       if (key) {
-        putTerm(key, path, source, ver);
+        putTerm(key, path, source, ver, e.level);
         used = true;
       } else skip('index codes not in the current release');
     }
@@ -337,7 +337,7 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
       for (const [column, code] of Object.entries(row.cells)) {
         if (!code) continue;
         const key = termKeys(code);
-        if (key) putTerm(key, `${base}, ${column}`, kind, ver);
+        if (key) putTerm(key, `${base}, ${column}`, kind, ver, row.level + 1);
         else skip(`${kind} table codes not in the current release`);
       }
       for (const [refKind, target] of [['see', row.see], ['seeAlso', row.seeAlso]] as const) {

@@ -1,0 +1,127 @@
+/**
+ * `npm run bench`: search figures on the full bundled data, each beside the same work done by the
+ * baseline (MiniSearch with prefix and fuzzy search) on the same records, as ratios.
+ *   - import and index: database size, index build and load time, resident memory
+ *   - in process: p50 / p99 / mean latency over 1,000 realistic queries (bench/queries.ts)
+ *   - quality: recall@10 and MRR on the relevance set
+ *   - HTTP: requests/s with autocannon, 50 connections, against `npm start`'s server on loopback
+ * Options: --no-http, --seconds N (HTTP duration, default 10).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import { defaultDbPath } from '../src/config.js';
+import { runImport } from '../src/importers/run.js';
+import { terminalProgress } from '../src/progress.js';
+import { SearchIndex } from '../src/search/index.js';
+import { SearchEngine } from '../src/search/engine.js';
+import { loadQueries, evaluate } from '../src/search/relevance.js';
+import { resolveSystem } from '../src/systems.js';
+import { benchQueries, percentile } from './queries.js';
+import { loadBaselineDocs, buildBaseline, baselineSearch } from './baseline.js';
+
+const dbPath = defaultDbPath();
+const httpSeconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 10;
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
+const ratio = (ours: number, base: number, higherIsBetter = false) => (higherIsBetter ? ours / base : base / ours).toFixed(1) + '×';
+const rows: string[][] = [];
+const row = (what: string, ours: string, base: string, r: string) => rows.push([what, ours, base, r]);
+
+if (!existsSync(dbPath)) {
+  const t = Date.now();
+  await runImport({ db: dbPath, progress: terminalProgress() });
+  console.log(`import: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+}
+const db = new Database(dbPath, { readonly: true });
+row('database size', mb(statSync(dbPath).size), '-', '');
+
+// Index build and load.
+const rss0 = process.memoryUsage().rss;
+let t = performance.now();
+const built = SearchIndex.build(db);
+const buildMs = performance.now() - t;
+t = performance.now();
+const ix = SearchIndex.load(db) ?? built;
+const loadMs = performance.now() - t;
+const engine = new SearchEngine(ix);
+globalThis.gc?.();
+const rssOurs = process.memoryUsage().rss - rss0;
+t = performance.now();
+const docs = loadBaselineDocs(db);
+const ms = buildBaseline(docs);
+const baseBuildMs = performance.now() - t;
+globalThis.gc?.();
+const rssBase = process.memoryUsage().rss - rss0 - rssOurs;
+row('index build', `${buildMs.toFixed(0)} ms`, `${baseBuildMs.toFixed(0)} ms`, ratio(buildMs, baseBuildMs));
+row('index load at start', `${loadMs.toFixed(0)} ms`, `${baseBuildMs.toFixed(0)} ms (rebuilt)`, ratio(loadMs, baseBuildMs));
+row('docs / terms / postings', `${ix.n} / ${ix.termStr.length} / ${ix.postDoc.length}`, `${docs.length}`, '');
+row('resident memory added', mb(rssOurs), mb(Math.max(rssBase, 0)), '');
+row('process resident memory (both)', mb(process.memoryUsage().rss), '', '');
+
+// Latency.
+const rel = loadQueries();
+const queries = benchQueries(rel, 1000);
+const time = (f: (q: string) => unknown) => {
+  for (const q of queries.slice(0, 200)) f(q); // warm-up
+  const lat: number[] = [];
+  for (const q of queries) {
+    const s = performance.now();
+    f(q);
+    lat.push(performance.now() - s);
+  }
+  lat.sort((a, b) => a - b);
+  return { p50: percentile(lat, 50), p99: percentile(lat, 99), mean: lat.reduce((a, b) => a + b, 0) / lat.length, max: lat.at(-1)! };
+};
+const ours = time((q) => engine.search({ q, limit: 20 }));
+const base = time((q) => baselineSearch(ms, q, undefined, 20));
+row('latency p50 (1,000 queries)', `${ours.p50.toFixed(3)} ms`, `${base.p50.toFixed(3)} ms`, ratio(ours.p50, base.p50));
+row('latency p99', `${ours.p99.toFixed(3)} ms`, `${base.p99.toFixed(3)} ms`, ratio(ours.p99, base.p99));
+row('latency mean', `${ours.mean.toFixed(3)} ms`, `${base.mean.toFixed(3)} ms`, ratio(ours.mean, base.mean));
+row('latency max', `${ours.max.toFixed(1)} ms`, `${base.max.toFixed(1)} ms`, '');
+
+// Quality on the relevance set (queries of the systems loaded).
+const loaded = new Set((db.prepare('SELECT system FROM releases').all() as { system: string }[]).map((r) => r.system));
+const relLoaded = rel.filter((q) => q.system === 'any' || loaded.has(q.system));
+const sys = (s: string) => (s === 'any' ? undefined : resolveSystem(s));
+const eo = evaluate(relLoaded, (q) => engine.search({ q: q.query, limit: 10, ...(sys(q.system) ? { systems: [sys(q.system)!] } : {}) }).results.map((r) => r.code));
+const eb = evaluate(relLoaded, (q) => baselineSearch(ms, q.query, sys(q.system), 10).map((r) => r.code));
+row(`recall@10 (${relLoaded.length} queries)`, eo.overall.recall10.toFixed(3), eb.overall.recall10.toFixed(3), ratio(eo.overall.recall10, eb.overall.recall10, true));
+row('recall@1', eo.overall.recall1.toFixed(3), eb.overall.recall1.toFixed(3), ratio(eo.overall.recall1, eb.overall.recall1, true));
+row('MRR', eo.overall.mrr.toFixed(3), eb.overall.mrr.toFixed(3), ratio(eo.overall.mrr, eb.overall.mrr, true));
+
+// HTTP throughput.
+async function serveAndLoad(cmd: string[], env: Record<string, string>, port: number): Promise<autocannon.Result> {
+  const child: ChildProcess = spawn(cmd[0], cmd.slice(1), { env: { ...process.env, ...env, PORT: String(port), MEDCODES_DB: dbPath }, stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 600; i++) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) break;
+      } catch {
+        /* not yet listening */
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const requests = queries.map((q) => ({ method: 'GET' as const, path: `/api/v1/search?q=${encodeURIComponent(q)}&limit=10` }));
+    // Warm the server's JIT and caches before measuring.
+    await autocannon({ url: `http://127.0.0.1:${port}`, connections: 10, duration: 2, requests });
+    return await autocannon({ url: `http://127.0.0.1:${port}`, connections: 50, duration: httpSeconds, requests });
+  } finally {
+    child.kill();
+  }
+}
+if (!process.argv.includes('--no-http')) {
+  const tsx = 'node_modules/.bin/tsx';
+  const a = await serveAndLoad([tsx, 'src/serve.ts'], { HOST: '127.0.0.1' }, 18181);
+  const b = await serveAndLoad([tsx, 'bench/baseline-server.ts'], {}, 18182);
+  row('HTTP req/s (50 connections)', a.requests.average.toFixed(0), b.requests.average.toFixed(0), ratio(a.requests.average, b.requests.average, true));
+  row('HTTP latency p99', `${a.latency.p99} ms`, `${b.latency.p99} ms`, ratio(a.latency.p99, b.latency.p99));
+  row('HTTP errors / non-2xx', `${a.errors} / ${a.non2xx}`, `${b.errors} / ${b.non2xx}`, '');
+}
+
+const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), ['', 'MedCodes', 'MiniSearch (baseline)', 'ratio'][i].length));
+const fmt = (r: string[]) => `| ${r.map((c, i) => c.padEnd(w[i])).join(' | ')} |`;
+console.log(`\nMedCodes search benchmark, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${queries.length} queries\n`);
+console.log(fmt(['', 'MedCodes', 'MiniSearch (baseline)', 'ratio']));
+console.log(fmt(w.map((n) => '-'.repeat(n))));
+for (const r of rows) console.log(fmt(r));

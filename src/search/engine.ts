@@ -1,0 +1,649 @@
+import type { SystemId } from '../model.js';
+import { SYSTEM_IDS } from '../systems.js';
+import { MedCodesError } from '../errors.js';
+import { SearchIndex, FIELD_TITLE, FIELD_INCLUSION, type Rewrite } from './index.js';
+import { clean, terms, variants, editDistance, allowedEdits, STOPWORDS } from './text.js';
+
+/**
+ * Query evaluation over a SearchIndex.
+ *
+ * A query is split into code tokens (`E11.9`, `0dtj`, `J1100`: matched on the code key, exactly or
+ * by prefix, never as words), code ranges (`E08-E13`: a filter) and words. Words are "positions";
+ * each position has alternatives, each a term-id range with a weight:
+ *   exact word 1.0 · singular/plural 0.95 · prefix of the last word (autocomplete) 0.9 ·
+ *   one typo 0.75 · two typos 0.6 (typos only when a word has no exact match).
+ * Every position must match (AND). The rarest position drives: its postings give the candidates, and
+ * the others are checked on each candidate's forward list. Each position scores idf × weight ×
+ * field weight (title 1, synonym 0.55); the sum is normalised by the sum of idfs to 0..1, then
+ * ranking adds: all words in the title, words in order as a phrase, title starts with the first word,
+ * concise titles, billable codes, and puts deleted codes last.
+ *
+ * Rewrites (index "see" references, lay terms, abbreviations) run as extra variants of the query at
+ * a slight discount, merged by best score, so a lay query finds the clinical title while an exact
+ * title match stays first.
+ */
+
+export interface SearchParams {
+  q: string;
+  systems?: SystemId[];
+  billable?: boolean;
+  status?: 'active' | 'deleted' | 'all';
+  /** A code range (`E08-E13`) or a chapter/block key. */
+  range?: string;
+  /** Codes valid in this fiscal year (ICD-10-CM/PCS). */
+  year?: number;
+  limit?: number;
+  offset?: number;
+}
+
+export interface Matched {
+  field: 'code' | 'title' | 'synonym' | 'rewrite' | 'fuzzy';
+  term: string;
+}
+
+export interface SearchHit {
+  system: SystemId;
+  code: string;
+  display: string;
+  billable: boolean;
+  status: 'active' | 'deleted';
+  score: number;
+  matched: Matched;
+  /** The title with matched words in <mark>, HTML-escaped. */
+  highlight: string;
+}
+
+export interface SearchResult {
+  query: string;
+  total: number;
+  results: SearchHit[];
+  facets: { systems: Partial<Record<SystemId, number>> };
+  /** Spelling corrections that were applied or are suggested. */
+  didYouMean?: string;
+  /** When nothing matched: the closest codes. */
+  closest?: SearchHit[];
+}
+
+export const MAX_QUERY_LENGTH = 256;
+export const MAX_LIMIT = 100;
+export const MAX_OFFSET = 10_000;
+const MAX_POSITIONS = 12;
+/** Weight of a word found only in an index entry, or in an inclusion term, rather than the title. */
+const SYNONYM_WEIGHT = 0.55;
+const INCLUSION_WEIGHT = 0.85;
+const fieldWeight = (mask: number) => (mask & FIELD_TITLE ? 1 : mask & FIELD_INCLUSION ? INCLUSION_WEIGHT : SYNONYM_WEIGHT);
+/** Words that qualify rather than name ("not otherwise specified", "not elsewhere classified"). */
+const QUALIFIERS = new Set(['nos', 'nec']);
+const stem6 = (w: string) => w.slice(0, 6);
+
+interface Alt {
+  lo: number;
+  hi: number;
+  w: number;
+  kind: 'exact' | 'variant' | 'prefix' | 'fuzzy';
+}
+interface Position {
+  word: string;
+  alts: Alt[];
+  idf: number;
+  df: number;
+}
+interface Variant {
+  words: string[];
+  /** Positions whose word came from a rewrite: matched by stem (`myocardium` also finds `myocardial`). */
+  stems?: Set<number>;
+  lastIsPrefix: boolean;
+  factor: number;
+  rewrite?: Rewrite;
+  fuzzy?: boolean;
+}
+interface Scored {
+  d: number;
+  score: number;
+  inTitle: boolean;
+  variant: Variant;
+}
+
+/** Step: clean the raw query and bound it. Control characters become spaces. */
+export function normalizeQuery(raw: string): string {
+  // eslint-disable-next-line no-control-regex
+  const s = raw.normalize('NFKC').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').replace(/\s+/g, ' ').trim();
+  if (s.length > MAX_QUERY_LENGTH) throw new MedCodesError('query_too_long', `the query is ${s.length} characters; the limit is ${MAX_QUERY_LENGTH}`);
+  return s;
+}
+
+/** A token that may be a code: letters and digits with at least one digit, 3+ characters, optional dot. */
+export function codeToken(tok: string): string | undefined {
+  if (!/^[A-Za-z0-9]{1,8}(\.[A-Za-z0-9]{0,5})?\.?$/.test(tok)) return undefined;
+  const key = tok.replace(/\./g, '').toUpperCase();
+  if (key.length < 3 || !/\d/.test(key)) return undefined;
+  return key;
+}
+
+const RANGE = /^([A-Za-z0-9]{1,3}\.?[A-Za-z0-9]{0,4})-([A-Za-z0-9]{1,3}\.?[A-Za-z0-9]{0,4})$/;
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+export class SearchEngine {
+  private stamp: Uint32Array;
+  private best: Float32Array;
+  private inTitle: Uint16Array;
+  private gen = 0;
+  constructor(readonly ix: SearchIndex) {
+    this.stamp = new Uint32Array(ix.n);
+    this.best = new Float32Array(ix.n);
+    this.inTitle = new Uint16Array(ix.n);
+  }
+
+  search(params: SearchParams): SearchResult {
+    const query = normalizeQuery(params.q ?? '');
+    const limit = Math.min(Math.max(Math.trunc(params.limit ?? 20), 1), MAX_LIMIT);
+    const offset = Math.min(Math.max(Math.trunc(params.offset ?? 0), 0), MAX_OFFSET);
+    const empty: SearchResult = { query, total: 0, results: [], facets: { systems: {} } };
+    if (!query) return empty;
+
+    // Split into ranges, codes and words.
+    const raw = query.split(' ');
+    const codes: string[] = [];
+    let range: [string, string] | undefined = params.range ? this.parseRange(params.range) : undefined;
+    const wordToks: string[] = [];
+    for (const tok of raw) {
+      const r = RANGE.exec(tok);
+      if (r && codeToken(r[1]) && codeToken(r[2]) && !range) {
+        range = [codeToken(r[1])!, codeToken(r[2])!];
+        continue;
+      }
+      const c = codeToken(tok);
+      if (c && this.hasKeyPrefix(c)) codes.push(c);
+      else wordToks.push(tok);
+    }
+    const words = terms(wordToks.join(' ')).slice(0, MAX_POSITIONS);
+    const lastIsPrefix = !/[\s]$/.test(params.q) && wordToks.length > 0 && terms(wordToks.at(-1)!).length > 0;
+    const filter = this.makeFilter(params, range);
+
+    let scored: Scored[] = [];
+    let didYouMean: string | undefined;
+    if (codes.length && !words.length) {
+      scored = this.codeSearch(codes, filter);
+    } else if (words.length) {
+      const codeSet = codes.length ? new Set(this.codeSearch(codes, filter).map((s) => s.d)) : undefined;
+      const f = codeSet ? (d: number) => codeSet.has(d) && filter(d) : filter;
+      ({ scored, didYouMean } = this.wordSearch(words, lastIsPrefix, f));
+      if (codeSet) for (const s of scored) s.score += 20;
+      if (!scored.length && codes.length) ({ scored, didYouMean } = this.wordSearch(terms(query).slice(0, MAX_POSITIONS), lastIsPrefix, filter));
+    } else if (range) {
+      scored = this.rangeSearch(range, filter);
+    }
+
+    // Facets count every system; the system filter applies after.
+    const facets: Partial<Record<SystemId, number>> = {};
+    for (const s of scored) {
+      const id = SYSTEM_IDS[this.ix.system[s.d]];
+      facets[id] = (facets[id] ?? 0) + 1;
+    }
+    if (params.systems?.length) {
+      const allowed = new Set(params.systems.map((s) => SYSTEM_IDS.indexOf(s)));
+      scored = scored.filter((s) => allowed.has(this.ix.system[s.d]));
+    }
+    const total = scored.length;
+    const top = this.topK(scored, offset + limit, words).slice(offset, offset + limit);
+    const result: SearchResult = { query, total, results: top.map((s) => this.hit(s, words, codes)), facets: { systems: facets } };
+    if (didYouMean) result.didYouMean = didYouMean;
+    if (!total) {
+      const closest = this.closest(codes, wordToks, words, filter);
+      if (closest.hits.length) result.closest = closest.hits;
+      if (closest.didYouMean && !result.didYouMean) result.didYouMean = closest.didYouMean;
+    }
+    return result;
+  }
+
+  // ---- filters ---------------------------------------------------------------------------------
+
+  private parseRange(r: string): [string, string] {
+    const m = RANGE.exec(r.trim());
+    if (!m || !codeToken(m[1]) || !codeToken(m[2])) throw new MedCodesError('invalid_parameter', `range must look like E08-E13; got "${r.slice(0, 30)}"`);
+    return [codeToken(m[1])!, codeToken(m[2])!];
+  }
+
+  private makeFilter(p: SearchParams, range?: [string, string]): (d: number) => boolean {
+    const ix = this.ix;
+    const status = p.status ?? 'all';
+    const checks: ((d: number) => boolean)[] = [];
+    if (status === 'active') checks.push((d) => ix.active[d] === 1);
+    if (status === 'deleted') checks.push((d) => ix.active[d] === 0);
+    if (p.billable !== undefined) {
+      const b = p.billable ? 1 : 0;
+      checks.push((d) => ix.billable[d] === b);
+    }
+    if (range) {
+      const [a, b] = range;
+      checks.push((d) => {
+        const k = ix.key[d];
+        return k.slice(0, a.length) >= a && k.slice(0, b.length) <= b && !k.includes('-');
+      });
+    }
+    if (p.year !== undefined) {
+      const y = p.year;
+      checks.push((d) => {
+        const from = ix.fromYear[d];
+        if (!from) return ix.active[d] === 1;
+        const to = ix.toYear[d];
+        return from <= y && (!to || y <= to);
+      });
+    }
+    if (!checks.length) return () => true;
+    return (d) => {
+      for (const c of checks) if (!c(d)) return false;
+      return true;
+    };
+  }
+
+  // ---- codes -----------------------------------------------------------------------------------
+
+  private hasKeyPrefix(key: string): boolean {
+    const i = this.ix.keyLowerBound(key);
+    return i < this.ix.n && this.ix.key[this.ix.byKey[i]].startsWith(key);
+  }
+
+  /** Exact code first, then the codes under it in classification order. */
+  private codeSearch(codes: string[], filter: (d: number) => boolean): Scored[] {
+    const ix = this.ix;
+    const out: Scored[] = [];
+    const seen = new Set<number>();
+    const v: Variant = { words: [], lastIsPrefix: false, factor: 1 };
+    for (const c of codes) {
+      for (let i = ix.keyLowerBound(c); i < ix.n; i++) {
+        const d = ix.byKey[i];
+        const k = ix.key[d];
+        if (!k.startsWith(c)) break;
+        if (seen.has(d) || !filter(d)) continue;
+        seen.add(d);
+        // Exact 100; below it, shallower codes first (a prefix that is a whole category beats its
+        // grandchildren); classification order decides among equals (topK's tie-break by sort).
+        const score = k === c ? 100 : 90 - Math.min(9, k.length - c.length) - (ix.active[d] ? 0 : 30);
+        out.push({ d, score, inTitle: false, variant: v });
+      }
+    }
+    return out;
+  }
+
+  /** All codes in a range (the filter holds the range), walking the key order from its start. */
+  private rangeSearch(range: [string, string], filter: (d: number) => boolean): Scored[] {
+    const ix = this.ix;
+    const out: Scored[] = [];
+    const v: Variant = { words: [], lastIsPrefix: false, factor: 1 };
+    const [a, b] = range;
+    for (let i = ix.keyLowerBound(a); i < ix.n; i++) {
+      const d = ix.byKey[i];
+      if (ix.key[d].slice(0, b.length) > b) break;
+      if (filter(d)) out.push({ d, score: 50 - ix.key[d].length, inTitle: false, variant: v });
+    }
+    return out;
+  }
+
+  // ---- words -----------------------------------------------------------------------------------
+
+  private positions(words: string[], lastIsPrefix: boolean, fuzzy: boolean, stems?: Set<number>): Position[] {
+    const ix = this.ix;
+    return words.map((w, i) => {
+      const alts: Alt[] = [];
+      const exact = ix.termById.get(w);
+      if (exact !== undefined) alts.push({ lo: exact, hi: exact + 1, w: 1, kind: 'exact' });
+      for (const v of variants(w)) {
+        const id = ix.termById.get(v);
+        if (id !== undefined) alts.push({ lo: id, hi: id + 1, w: 0.95, kind: 'variant' });
+      }
+      if (i === words.length - 1 && lastIsPrefix) {
+        const [lo, hi] = ix.prefixRange(w);
+        if (hi > lo) alts.push({ lo, hi, w: 0.9, kind: 'prefix' });
+      }
+      if (stems?.has(i) && w.length >= 6) {
+        // Index references and lay terms name the concept ("Infarct, myocardium"); titles inflect it
+        // ("myocardial infarction"): a rewritten word also matches by its stem.
+        const [lo, hi] = ix.prefixRange(w.slice(0, Math.max(5, w.length - 3)));
+        if (hi > lo) alts.push({ lo, hi, w: 0.85, kind: 'prefix' });
+      }
+      if (fuzzy && exact === undefined) for (const [id, dist] of this.fuzzyTerms(w)) alts.push({ lo: id, hi: id + 1, w: dist === 1 ? 0.75 : 0.6, kind: 'fuzzy' });
+      let df = 0;
+      for (const a of alts) df += ix.postStart[a.hi] - ix.postStart[a.lo];
+      const exactDf = exact !== undefined ? ix.postStart[exact + 1] - ix.postStart[exact] : df;
+      return { word: w, alts, df, idf: Math.log(1 + ix.n / (1 + Math.max(1, exactDf || df))) };
+    });
+  }
+
+  /** Dictionary terms within the allowed edits of `w`, closest first. */
+  private fuzzyCache = new Map<string, [number, number][]>();
+
+  fuzzyTerms(w: string, maxEdits = allowedEdits(w)): [number, number][] {
+    if (!maxEdits) return [];
+    const cacheKey = `${maxEdits}:${w}`;
+    const cached = this.fuzzyCache.get(cacheKey);
+    if (cached) return cached;
+    if (this.fuzzyCache.size > 10_000) this.fuzzyCache.clear();
+    const out: [number, number][] = [];
+    for (let len = w.length - maxEdits; len <= w.length + maxEdits; len++) {
+      for (const id of this.ix.termsByLength[len] ?? []) {
+        const t = this.ix.termStr[id];
+        // Typos rarely hit the first letter; requiring it keeps the scan and the noise small.
+        if (t.charCodeAt(0) !== w.charCodeAt(0)) continue;
+        const dist = editDistance(w, t, maxEdits);
+        if (dist <= maxEdits && dist > 0) out.push([id, dist]);
+      }
+    }
+    const best = out.sort((a, b) => a[1] - b[1] || this.df(b[0]) - this.df(a[0])).slice(0, 8);
+    this.fuzzyCache.set(cacheKey, best);
+    return best;
+  }
+
+  private df(t: number): number {
+    return this.ix.postStart[t + 1] - this.ix.postStart[t];
+  }
+
+  /** Query variants: the words as typed, and each rewrite of a span of them. */
+  private variantsOf(words: string[], lastIsPrefix: boolean): Variant[] {
+    const out: Variant[] = [{ words, lastIsPrefix, factor: 1 }];
+    const ix = this.ix;
+    const maxSpan = Math.min(ix.maxRewriteSpan, words.length);
+    for (let len = maxSpan; len >= 1; len--) {
+      for (let i = 0; i + len <= words.length; i++) {
+        const span = words.slice(i, i + len);
+        const rws = ix.rewrites.get(SearchIndex.stemKey(span));
+        if (!rws) continue;
+        for (const rw of rws.slice(0, 3)) {
+          const replaced = [...words.slice(0, i), ...rw.to, ...words.slice(i + len)];
+          const endsInSpan = i + len === words.length;
+          const stems = new Set(rw.to.map((_, j) => i + j));
+          out.push({ words: replaced.slice(0, MAX_POSITIONS), stems, lastIsPrefix: lastIsPrefix && !endsInSpan, factor: rw.kind === 'see' ? 0.92 : 0.9, rewrite: rw });
+          if (out.length >= 8) return out;
+        }
+      }
+    }
+    return out;
+  }
+
+  private wordSearch(words: string[], lastIsPrefix: boolean, filter: (d: number) => boolean): { scored: Scored[]; didYouMean?: string } {
+    const merged = new Map<number, Scored>();
+    const run = (v: Variant, fuzzy: boolean) => {
+      for (const s of this.evaluate(v, fuzzy, filter)) {
+        const prev = merged.get(s.d);
+        if (!prev || s.score > prev.score) merged.set(s.d, s);
+      }
+    };
+    for (const v of this.variantsOf(words, lastIsPrefix)) run(v, false);
+    // Typo tolerance only where a word has no exact match (or, for the last word, no prefix match):
+    // it can add results but never outrank an exact match (its weights are lower).
+    let didYouMean: string | undefined;
+    const unknown = words.filter((w, i) => !this.ix.termById.has(w) && !(i === words.length - 1 && lastIsPrefix && this.prefixExists(w)));
+    if (unknown.length) {
+      const corrected = words.map((w) => (unknown.includes(w) ? (this.fuzzyTerms(w)[0] ? this.ix.termStr[this.fuzzyTerms(w)[0][0]] : w) : w));
+      if (corrected.join(' ') !== words.join(' ')) {
+        didYouMean = corrected.join(' ');
+        for (const v of this.variantsOf(corrected, false)) run({ ...v, factor: v.factor * 0.85, fuzzy: true }, false);
+      }
+      run({ words, lastIsPrefix, factor: 0.8, fuzzy: true }, true);
+    }
+    return { scored: [...merged.values()], didYouMean };
+  }
+
+  private prefixExists(w: string): boolean {
+    const [lo, hi] = this.ix.prefixRange(w);
+    return hi > lo;
+  }
+
+  private evaluate(v: Variant, fuzzy: boolean, filter: (d: number) => boolean): Scored[] {
+    const ix = this.ix;
+    const pos = this.positions(v.words, v.lastIsPrefix, fuzzy, v.stems);
+    if (!pos.length || pos.some((p) => !p.alts.length)) return [];
+    let driver = 0;
+    for (let i = 1; i < pos.length; i++) if (pos[i].df < pos[driver].df) driver = i;
+    const gen = ++this.gen;
+    if (gen === 0xffffffff) {
+      this.stamp.fill(0);
+      this.gen = 1;
+    }
+    const { stamp, best, inTitle } = this;
+    const cands: number[] = [];
+    const fw = fieldWeight;
+    const bit = 1 << driver;
+    for (const a of pos[driver].alts) {
+      for (let t = a.lo; t < a.hi; t++) {
+        for (let p = ix.postStart[t], e = ix.postStart[t + 1]; p < e; p++) {
+          const d = ix.postDoc[p];
+          const mask = ix.postMask[p];
+          const s = a.w * fw(mask);
+          if (stamp[d] !== this.gen) {
+            if (!filter(d)) continue;
+            stamp[d] = this.gen;
+            best[d] = s;
+            inTitle[d] = mask & FIELD_TITLE ? bit : 0;
+            cands.push(d);
+          } else {
+            if (s > best[d]) best[d] = s;
+            if (mask & FIELD_TITLE) inTitle[d] |= bit;
+          }
+        }
+      }
+    }
+    const idfSum = pos.reduce((s, p) => s + p.idf, 0);
+    const out: Scored[] = [];
+    for (const d of cands) {
+      let sum = pos[driver].idf * best[d];
+      let titleBits = inTitle[d];
+      let ok = true;
+      for (let i = 0; i < pos.length && ok; i++) {
+        if (i === driver) continue;
+        const m = this.matchOnDoc(d, pos[i].alts);
+        if (!m) ok = false;
+        else {
+          sum += pos[i].idf * m.score;
+          if (m.mask & FIELD_TITLE) titleBits |= 1 << i;
+        }
+      }
+      if (!ok) continue;
+      const all = (1 << pos.length) - 1;
+      const allInTitle = (titleBits & all) === all;
+      const relevance = sum / idfSum;
+      const extra = Math.max(0, ix.titleLen[d] - pos.length);
+      let score = 10 * relevance * v.factor + (allInTitle ? 2 : 0) - Math.min(3, 0.12 * extra) + (ix.billable[d] ? 0.3 : 0) - (ix.kind[d] >= 5 ? 0.5 : 0) - (ix.active[d] ? 0 : 8);
+      if (v.fuzzy) score -= 0.5;
+      out.push({ d, score, inTitle: allInTitle, variant: v });
+    }
+    return out;
+  }
+
+  /** Best alternative of a position present on document d (forward list is sorted by term id). */
+  private matchOnDoc(d: number, alts: Alt[]): { score: number; mask: number } | undefined {
+    const ix = this.ix;
+    const start = ix.fwdStart[d];
+    const end = ix.fwdStart[d + 1];
+    let best = 0;
+    let bestMask = 0;
+    for (const a of alts) {
+      let lo = start;
+      let hi = end;
+      while (lo < hi) {
+        const m = (lo + hi) >> 1;
+        if (ix.fwdTerm[m] < a.lo) lo = m + 1;
+        else hi = m;
+      }
+      for (let p = lo; p < end && ix.fwdTerm[p] < a.hi; p++) {
+        const mask = ix.fwdMask[p];
+        const score = a.w * fieldWeight(mask);
+        if (score > best) {
+          best = score;
+          bestMask = mask;
+        }
+      }
+    }
+    return best ? { score: best, mask: bestMask } : undefined;
+  }
+
+  // ---- ranking ---------------------------------------------------------------------------------
+
+  /**
+   * The k best, by score then static order (a stable order for pagination). Candidates near the top
+   * get a phrase bonus (the query's words next to each other, in order, in the title) before the
+   * final cut, computed on a window only since it needs the title's word sequence.
+   */
+  private topK(scored: Scored[], k: number, words: string[]): Scored[] {
+    const ix = this.ix;
+    const cmp = (a: Scored, b: Scored) => b.score - a.score || a.d - b.d;
+    const codeOrder = (a: Scored, b: Scored) => b.score - a.score || ix.system[a.d] - ix.system[b.d] || ix.sort[a.d] - ix.sort[b.d];
+    const window = Math.max(k, 200);
+    let top: Scored[];
+    if (scored.length <= window * 4) top = scored.sort(cmp).slice(0, window);
+    else {
+      // Select the window without sorting everything: a threshold from a sample, then sort the rest.
+      const sample = scored.filter((_, i) => i % 16 === 0).map((s) => s.score).sort((a, b) => b - a);
+      const cut = sample[Math.min(sample.length - 1, Math.ceil(window / 16) + 2)] ?? -Infinity;
+      top = scored.filter((s) => s.score >= cut).sort(cmp).slice(0, window);
+      if (top.length < window) top = scored.sort(cmp).slice(0, window);
+    }
+    if (words.length > 1) {
+      for (const s of top) {
+        const ids = s.variant.words.map((w) => ix.termById.get(w));
+        if (this.hasPhrase(s.d, ids)) s.score += 1.5;
+        else if (this.hasPhrase(s.d, ids.slice(0, 2))) s.score += 0.5;
+      }
+    }
+    if (words.length) {
+      for (const s of top) {
+        if (ix.titleTerms[ix.titleStart[s.d]] === ix.termById.get(s.variant.words[0] ?? '')) s.score += 0.4;
+        s.score += 2 * this.synonymCoverage(s.d, s.variant);
+      }
+    }
+    return top.sort(words.length ? cmp : codeOrder).slice(0, k);
+  }
+
+  /**
+   * How closely one synonym of the document says what the query says: the share of the synonym's
+   * words (modifiers in parentheses aside) that the query matched, when it matched all query words.
+   * The Alphabetic Index's own entry "Diabetes, diabetic (mellitus) (sugar)" for E11.9 covers the
+   * query "diabetes" well; "Diabetes, diabetic, insipidus" less so.
+   */
+  private synonymCoverage(d: number, v: Variant): number {
+    const words = v.words;
+    if (!words.length || v.fuzzy) return 0;
+    const last = words.length - 1;
+    const qStems = new Set(words.map(stem6));
+    let best = 0;
+    for (const syn of this.ix.synonyms[d]) {
+      const t = terms(syn.replace(/\([^)]*\)/g, ' ')).filter((x) => !QUALIFIERS.has(x));
+      if (!t.length || t.length > words.length + 6) continue;
+      const set = new Set(t);
+      let all = true;
+      for (let i = 0; i < words.length && all; i++) {
+        const w = words[i];
+        if (set.has(w) || variants(w).some((x) => set.has(x))) continue;
+        if ((i === last && v.lastIsPrefix) || v.stems?.has(i)) {
+          const stem = v.stems?.has(i) ? w.slice(0, Math.max(5, w.length - 3)) : w;
+          if (t.some((x) => x.startsWith(stem))) continue;
+        }
+        all = false;
+      }
+      // Coverage over distinct stems: "Infarct, infarction, myocardium, myocardial" is two concepts.
+      const stems = new Set(t.map(stem6));
+      if (all) best = Math.max(best, Math.min(1, qStems.size / stems.size));
+    }
+    // A main term of the Index names one concept in several spellings ("Diabetes, diabetic"): a query
+    // that matches one of its spellings whole is the entry itself.
+    for (const main of this.ix.mainTerms[d]) {
+      for (const part of main.replace(/\([^)]*\)/g, ' ').split(',')) {
+        const t = terms(part);
+        if (t.length && t.length === words.length && words.every((w, i) => t.includes(w) || (i === last && v.lastIsPrefix && t.some((x) => x.startsWith(w))))) return 1;
+      }
+    }
+    return best;
+  }
+
+  private hasPhrase(d: number, ids: (number | undefined)[]): boolean {
+    if (ids.length < 2 || ids.some((i) => i === undefined)) return false;
+    const ix = this.ix;
+    const s = ix.titleStart[d];
+    const e = ix.titleStart[d + 1];
+    for (let p = s; p + ids.length <= e; p++) {
+      let ok = true;
+      for (let j = 0; j < ids.length && ok; j++) if (ix.titleTerms[p + j] !== ids[j]) ok = false;
+      if (ok) return true;
+    }
+    return false;
+  }
+
+  // ---- output ----------------------------------------------------------------------------------
+
+  private hit(s: Scored, words: string[], codes: string[]): SearchHit {
+    const ix = this.ix;
+    const d = s.d;
+    const used = s.variant.words.length ? s.variant.words : words;
+    return {
+      system: SYSTEM_IDS[ix.system[d]],
+      code: ix.code[d],
+      display: ix.display[d],
+      billable: ix.billable[d] === 1,
+      status: ix.active[d] ? 'active' : 'deleted',
+      score: Math.round(s.score * 1000) / 1000,
+      matched: this.matched(s, used, codes),
+      highlight: this.highlight(ix.display[d], used, s.variant.lastIsPrefix),
+    };
+  }
+
+  private matched(s: Scored, words: string[], codes: string[]): Matched {
+    const ix = this.ix;
+    if (!words.length) return { field: 'code', term: codes.find((c) => ix.key[s.d].startsWith(c)) ?? ix.key[s.d] };
+    if (s.variant.rewrite) return { field: 'rewrite', term: s.variant.rewrite.label };
+    if (s.variant.fuzzy) return { field: 'fuzzy', term: words.join(' ') };
+    if (s.inTitle) return { field: 'title', term: ix.display[s.d] };
+    // The synonym (inclusion term or index entry) that holds the most query words.
+    let bestText = '';
+    let bestN = -1;
+    for (const syn of ix.synonyms[s.d]) {
+      const t = new Set(terms(syn));
+      const n = words.filter((w, i) => t.has(w) || (i === words.length - 1 && [...t].some((x) => x.startsWith(w)))).length;
+      if (n > bestN) {
+        bestN = n;
+        bestText = syn;
+      }
+    }
+    return { field: 'synonym', term: bestText || ix.display[s.d] };
+  }
+
+  highlight(title: string, words: string[], lastIsPrefix: boolean): string {
+    const set = new Set(words.flatMap((w) => [w, ...variants(w)]));
+    const last = words.at(-1);
+    let out = '';
+    let i = 0;
+    for (const m of title.matchAll(/[\p{L}\p{N}]+/gu)) {
+      const w = clean(m[0]);
+      const hit = !STOPWORDS.has(w) && (set.has(w) || (lastIsPrefix && last !== undefined && w.startsWith(last)));
+      out += escapeHtml(title.slice(i, m.index));
+      out += hit ? `<mark>${escapeHtml(m[0])}</mark>` : escapeHtml(m[0]);
+      i = m.index! + m[0].length;
+    }
+    return out + escapeHtml(title.slice(i));
+  }
+
+  /** Hints when nothing matched: the nearest existing code prefix, or the best single-word matches. */
+  private closest(codes: string[], wordToks: string[], words: string[], filter: (d: number) => boolean): { hits: SearchHit[]; didYouMean?: string } {
+    const ix = this.ix;
+    const tokens = [...codes, ...wordToks.map((t) => codeToken(t)).filter((c): c is string => !!c)];
+    for (const c of tokens) {
+      for (let n = c.length - 1; n >= 2; n--) {
+        const p = c.slice(0, n);
+        if (!this.hasKeyPrefix(p)) continue;
+        const found = this.codeSearch([p], filter).sort((a, b) => b.score - a.score || ix.sort[a.d] - ix.sort[b.d]).slice(0, 5);
+        return { hits: found.map((s) => this.hit(s, [], [p])), didYouMean: ix.code[found[0]?.d ?? 0] };
+      }
+    }
+    if (!words.length) return { hits: [] };
+    // Any single word, best first.
+    const merged = new Map<number, Scored>();
+    for (const w of words) {
+      for (const s of this.evaluate({ words: [w], lastIsPrefix: false, factor: 0.5 }, true, filter)) {
+        const prev = merged.get(s.d);
+        if (!prev || s.score > prev.score) merged.set(s.d, s);
+      }
+    }
+    const corrected = words.map((w) => (ix.termById.has(w) ? w : ix.termStr[this.fuzzyTerms(w, 2)[0]?.[0] ?? -1] ?? w)).join(' ');
+    return { hits: this.topK([...merged.values()], 5, words).map((s) => this.hit(s, s.variant.words, [])), ...(corrected !== words.join(' ') ? { didYouMean: corrected } : {}) };
+  }
+}

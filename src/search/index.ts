@@ -1,0 +1,353 @@
+import type Database from 'better-sqlite3';
+import type { SystemId, ConceptKind } from '../model.js';
+import { SYSTEM_IDS } from '../systems.js';
+import { terms, tokenize, singular } from './text.js';
+import { loadLayTerms, type LayTerm } from './lay-terms.js';
+
+/**
+ * The in-memory search index, built from the store at start-up.
+ *
+ * Documents are numbered in a static order (active before deleted, then concise titles first), so a
+ * document number doubles as a tie-breaker that gives a stable order. Words become term ids in sorted
+ * order, so every prefix of a word is one contiguous range of term ids: autocomplete on the last word
+ * is a range, not a scan of the dictionary. Two compressed lists are kept:
+ *  - postings: term -> documents (ascending), with a field mask (1 = title, 2 = synonym);
+ *  - forward:  document -> its terms (ascending), same masks, to check the other words of a query on
+ *    the few candidates of the rarest word instead of intersecting long lists.
+ */
+
+export const FIELD_TITLE = 1;
+export const FIELD_SYNONYM = 2;
+/** Tabular inclusion terms: official synonyms written under the code itself. */
+export const FIELD_INCLUSION = 4;
+
+const KIND_CODES: ConceptKind[] = ['code', 'category', 'modifier', 'table', 'group', 'block', 'chapter'];
+
+export interface IndexStats {
+  docs: number;
+  terms: number;
+  postings: number;
+  buildMs: number;
+  /** Set when the index was loaded from the database rather than built. */
+  loadMs?: number;
+}
+
+/** A query rewrite: words that mean the same as a span of the query (index "see" references, lay terms). */
+export interface Rewrite {
+  /** Terms that replace the span. */
+  to: string[];
+  /** Shown to the user: `heart attack → myocardial infarction`. */
+  label: string;
+  kind: 'see' | 'lay' | 'abbreviation' | 'synonym';
+  source: string;
+}
+
+/**
+ * "see" targets that are reading instructions, not terms: "Heart - see condition", "see Neoplasm, by
+ * site", "see categories O03-O06", "see Table of Drugs and Chemicals". They cannot rewrite a query.
+ */
+const GENERIC_TARGET = /^(condition|specified condition|also|by site)\b|\b(by site|categor(y|ies)|table of|subcategory|\bcode\b)|\b[A-Z]\d\d/i;
+
+export class SearchIndex {
+  n = 0;
+  // Per document (in static order).
+  rowId!: Uint32Array;
+  system!: Uint8Array;
+  billable!: Uint8Array;
+  active!: Uint8Array;
+  kind!: Uint8Array;
+  titleLen!: Uint16Array;
+  fromYear!: Uint16Array;
+  toYear!: Uint16Array;
+  sort!: Float64Array;
+  key: string[] = [];
+  code: string[] = [];
+  display: string[] = [];
+  synonyms: string[][] = [];
+  /** Main terms of the Alphabetic Index that lead straight to the document's code. */
+  mainTerms: string[][] = [];
+  // Title term ids in reading order (for phrase matching and highlights).
+  titleStart!: Uint32Array;
+  titleTerms!: Uint32Array;
+  // Dictionary.
+  termStr: string[] = [];
+  termById = new Map<string, number>();
+  postStart!: Uint32Array;
+  postDoc!: Uint32Array;
+  postMask!: Uint8Array;
+  fwdStart!: Uint32Array;
+  fwdTerm!: Uint32Array;
+  fwdMask!: Uint8Array;
+  /** Terms grouped by length, for typo search. */
+  termsByLength: number[][] = [];
+  /** Doc numbers sorted by code key (then system), for exact and prefix code search. */
+  byKey!: Uint32Array;
+  /** Rewrites keyed by the sorted stem keys of the words they replace. */
+  rewrites = new Map<string, Rewrite[]>();
+  /** Phrase length (in terms) of the longest rewrite key, to bound span enumeration. */
+  maxRewriteSpan = 1;
+  stats!: IndexStats;
+  systems: SystemId[] = SYSTEM_IDS;
+
+  static build(db: Database.Database, layTerms: LayTerm[] = loadLayTerms()): SearchIndex {
+    const started = performance.now();
+    const ix = new SearchIndex();
+    type Row = { id: number; system: SystemId; key: string; code: string; display: string; shortDisplay: string | null; billable: number; status: string; kind: ConceptKind; sort: number };
+    const rows = db.prepare('SELECT id, system, key, code, display, short_display AS shortDisplay, billable, status, kind, sort FROM codes').all() as Row[];
+    const byRowId = new Map<number, number>();
+    rows.forEach((r, i) => byRowId.set(r.id, i));
+    const syn: string[][] = rows.map(() => []);
+    const incl: string[][] = rows.map(() => []);
+    const pushSyn = (system: string, key: string, text: string, idx: Map<string, number>) => {
+      const i = idx.get(`${system}\u0000${key}`);
+      if (i !== undefined) syn[i].push(text);
+    };
+    const keyIdx = new Map<string, number>();
+    rows.forEach((r, i) => keyIdx.set(`${r.system}\u0000${r.key}`, i));
+    for (const n of db.prepare("SELECT system, key, text FROM notes WHERE kind = 'inclusionTerm' ORDER BY rowid").iterate() as Iterable<{ system: string; key: string; text: string }>) {
+      pushSyn(n.system, n.key, n.text, keyIdx);
+      const i = keyIdx.get(`${n.system}\u0000${n.key}`);
+      if (i !== undefined) incl[i].push(n.text);
+    }
+    const mainTerms: string[][] = rows.map(() => []);
+    for (const t of db.prepare('SELECT system, key, path, level FROM index_terms ORDER BY rowid').iterate() as Iterable<{ system: string; key: string; path: string; level: number | null }>) {
+      pushSyn(t.system, t.key, t.path, keyIdx);
+      if (t.level === 0) {
+        const i = keyIdx.get(`${t.system}\u0000${t.key}`);
+        if (i !== undefined) mainTerms[i].push(t.path);
+      }
+    }
+    // Years a code is valid in, from its history (fiscal-year versions "FY2024").
+    const from = new Map<number, number>();
+    const to = new Map<number, number>();
+    for (const h of db.prepare("SELECT system, key, version, action FROM history WHERE version LIKE 'FY%'").iterate() as Iterable<{ system: string; key: string; version: string; action: string }>) {
+      const i = keyIdx.get(`${h.system}\u0000${h.key}`);
+      if (i === undefined) continue;
+      const y = Number(h.version.slice(2));
+      if (h.action === 'added' || h.action === 'reactivated') {
+        if (!from.has(i) || y < from.get(i)!) from.set(i, y);
+        to.delete(i);
+      } else if (h.action === 'deleted') to.set(i, y - 1);
+    }
+
+    // Terms of each document: title (and short title) = field 1, synonyms = field 2.
+    const docTerms: Map<string, number>[] = rows.map((r, i) => {
+      const m = new Map<string, number>();
+      for (const t of terms(r.display)) m.set(t, FIELD_TITLE);
+      if (r.shortDisplay) for (const t of terms(r.shortDisplay)) m.set(t, (m.get(t) ?? 0) | FIELD_TITLE);
+      for (const s of syn[i]) for (const t of terms(s)) m.set(t, (m.get(t) ?? 0) | FIELD_SYNONYM);
+      for (const s of incl[i]) for (const t of terms(s)) m.set(t, (m.get(t) ?? 0) | FIELD_INCLUSION);
+      return m;
+    });
+    const titleTok = rows.map((r) => terms(r.display));
+
+    // Static order.
+    const kindRank = (k: ConceptKind) => Math.max(0, KIND_CODES.indexOf(k));
+    const order = rows.map((_, i) => i);
+    const sysRank = (s: SystemId) => SYSTEM_IDS.indexOf(s);
+    order.sort((a, b) => {
+      const ra = rows[a];
+      const rb = rows[b];
+      return (
+        (rb.status === 'active' ? 1 : 0) - (ra.status === 'active' ? 1 : 0) ||
+        kindRank(ra.kind) - kindRank(rb.kind) ||
+        titleTok[a].length - titleTok[b].length ||
+        sysRank(ra.system) - sysRank(rb.system) ||
+        ra.sort - rb.sort
+      );
+    });
+    const n = rows.length;
+    ix.n = n;
+    ix.rowId = new Uint32Array(n);
+    ix.system = new Uint8Array(n);
+    ix.billable = new Uint8Array(n);
+    ix.active = new Uint8Array(n);
+    ix.kind = new Uint8Array(n);
+    ix.titleLen = new Uint16Array(n);
+    ix.fromYear = new Uint16Array(n);
+    ix.toYear = new Uint16Array(n);
+    ix.sort = new Float64Array(n);
+
+    // Dictionary: sorted, so prefixes are ranges.
+    const all = new Set<string>();
+    for (const m of docTerms) for (const t of m.keys()) all.add(t);
+    ix.termStr = [...all].sort();
+    ix.termStr.forEach((t, i) => ix.termById.set(t, i));
+    const T = ix.termStr.length;
+    for (let t = 0; t < T; t++) (ix.termsByLength[ix.termStr[t].length] ??= []).push(t);
+
+    const counts = new Uint32Array(T + 1);
+    let fwdTotal = 0;
+    let titleTotal = 0;
+    for (const m of docTerms) {
+      fwdTotal += m.size;
+      for (const t of m.keys()) counts[ix.termById.get(t)!]++;
+    }
+    for (const tt of titleTok) titleTotal += tt.length;
+    ix.postStart = new Uint32Array(T + 1);
+    for (let t = 0; t < T; t++) ix.postStart[t + 1] = ix.postStart[t] + counts[t];
+    ix.postDoc = new Uint32Array(fwdTotal);
+    ix.postMask = new Uint8Array(fwdTotal);
+    ix.fwdStart = new Uint32Array(n + 1);
+    ix.fwdTerm = new Uint32Array(fwdTotal);
+    ix.fwdMask = new Uint8Array(fwdTotal);
+    ix.titleStart = new Uint32Array(n + 1);
+    ix.titleTerms = new Uint32Array(titleTotal);
+    const fill = ix.postStart.slice(0, T);
+    let f = 0;
+    let tp = 0;
+    for (let d = 0; d < n; d++) {
+      const i = order[d];
+      const r = rows[i];
+      ix.rowId[d] = r.id;
+      ix.system[d] = sysRank(r.system);
+      ix.billable[d] = r.billable ? 1 : 0;
+      ix.active[d] = r.status === 'active' ? 1 : 0;
+      ix.kind[d] = kindRank(r.kind);
+      ix.titleLen[d] = Math.min(titleTok[i].length, 65535);
+      ix.fromYear[d] = from.get(i) ?? 0;
+      ix.toYear[d] = to.get(i) ?? 0;
+      ix.sort[d] = r.sort;
+      ix.key.push(r.key);
+      ix.code.push(r.code);
+      ix.display.push(r.display);
+      ix.synonyms.push(syn[i]);
+      ix.mainTerms.push(mainTerms[i]);
+      const entries = [...docTerms[i]].map(([t, mask]) => [ix.termById.get(t)!, mask] as const).sort((a, b) => a[0] - b[0]);
+      ix.fwdStart[d] = f;
+      for (const [t, mask] of entries) {
+        ix.fwdTerm[f] = t;
+        ix.fwdMask[f] = mask;
+        f++;
+        const p = fill[t]++;
+        ix.postDoc[p] = d;
+        ix.postMask[p] = mask;
+      }
+      ix.titleStart[d] = tp;
+      for (const t of titleTok[i]) ix.titleTerms[tp++] = ix.termById.get(t)!;
+    }
+    ix.fwdStart[n] = f;
+    ix.titleStart[n] = tp;
+    const keyOrder = Array.from({ length: n }, (_, d) => d).sort((a, b) => (ix.key[a] < ix.key[b] ? -1 : ix.key[a] > ix.key[b] ? 1 : ix.system[a] - ix.system[b]));
+    ix.byKey = Uint32Array.from(keyOrder);
+
+    // Rewrites: the Alphabetic Index's "see" references ("Attack, heart - see Infarct, myocardium") and
+    // the project's lay-term dictionary.
+    for (const r of db.prepare("SELECT path, target, source FROM index_refs WHERE kind IN ('see', 'use')").iterate() as Iterable<{ path: string; target: string; source: string }>) {
+      const from = terms(r.path.replace(/\([^)]*\)/g, ' '));
+      const toTerms = terms(r.target.replace(/\([^)]*\)/g, ' '));
+      if (!from.length || !toTerms.length || from.length > 6 || GENERIC_TARGET.test(r.target)) continue;
+      ix.addRewrite(from, { to: toTerms, label: `${r.path} → see ${r.target}`, kind: 'see', source: `${r.source} index` });
+    }
+    for (const l of layTerms) {
+      const fromTerms = terms(l.term);
+      const toTerms = terms(l.expansion);
+      if (!fromTerms.length || !toTerms.length) continue;
+      ix.addRewrite(fromTerms, { to: toTerms, label: `${l.term} → ${l.expansion}`, kind: l.kind, source: l.source });
+    }
+    ix.stats = { docs: n, terms: T, postings: fwdTotal, buildMs: Math.round(performance.now() - started) };
+    return ix;
+  }
+
+  /**
+   * Rewrite keys are bags of words in the singular, so "heart attack" and "heart attacks" match the
+   * index's "Attack, attacks, heart" and word order does not matter.
+   */
+  static stemKey(words: string[]): string {
+    return [...new Set(words.map(singular))].sort().join(' ');
+  }
+
+  private addRewrite(from: string[], r: Rewrite) {
+    const key = SearchIndex.stemKey(from);
+    const list = this.rewrites.get(key) ?? [];
+    if (list.some((x) => x.to.join(' ') === r.to.join(' '))) return;
+    list.push(r);
+    this.rewrites.set(key, list);
+    this.maxRewriteSpan = Math.max(this.maxRewriteSpan, key.split(' ').length);
+  }
+
+  // ---- persistence ---------------------------------------------------------------------------
+  // The index is built once at import and stored in the database (table search_index), so a server
+  // starts by copying typed arrays instead of re-tokenizing every title.
+
+  private static readonly ARRAYS = ['rowId', 'system', 'billable', 'active', 'kind', 'titleLen', 'fromYear', 'toYear', 'sort', 'titleStart', 'titleTerms', 'postStart', 'postDoc', 'postMask', 'fwdStart', 'fwdTerm', 'fwdMask', 'byKey'] as const;
+
+  /** Write the index into `search_index` of a database being built. */
+  save(db: Database.Database): void {
+    db.exec('CREATE TABLE IF NOT EXISTS search_index (name TEXT PRIMARY KEY, data BLOB NOT NULL)');
+    db.exec('DELETE FROM search_index');
+    const put = db.prepare('INSERT INTO search_index (name, data) VALUES (?, ?)');
+    for (const name of SearchIndex.ARRAYS) {
+      const a = this[name] as ArrayBufferView;
+      put.run(name, Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+    }
+    const json = { n: this.n, key: this.key, code: this.code, display: this.display, synonyms: this.synonyms, mainTerms: this.mainTerms, termStr: this.termStr, rewrites: [...this.rewrites], maxRewriteSpan: this.maxRewriteSpan, stats: this.stats };
+    put.run('json', Buffer.from(JSON.stringify(json)));
+  }
+
+  /** Load a saved index, or undefined when the database has none. */
+  static load(db: Database.Database): SearchIndex | undefined {
+    const started = performance.now();
+    const has = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'search_index'").get();
+    if (!has) return undefined;
+    const rows = db.prepare('SELECT name, data FROM search_index').all() as { name: string; data: Buffer }[];
+    const parts = new Map(rows.map((r) => [r.name, r.data]));
+    const json = parts.get('json');
+    if (!json) return undefined;
+    const ix = new SearchIndex();
+    const j = JSON.parse(json.toString('utf8'));
+    Object.assign(ix, { n: j.n, key: j.key, code: j.code, display: j.display, synonyms: j.synonyms, mainTerms: j.mainTerms, termStr: j.termStr, maxRewriteSpan: j.maxRewriteSpan });
+    ix.rewrites = new Map(j.rewrites);
+    const ctor = { rowId: Uint32Array, system: Uint8Array, billable: Uint8Array, active: Uint8Array, kind: Uint8Array, titleLen: Uint16Array, fromYear: Uint16Array, toYear: Uint16Array, sort: Float64Array, titleStart: Uint32Array, titleTerms: Uint32Array, postStart: Uint32Array, postDoc: Uint32Array, postMask: Uint8Array, fwdStart: Uint32Array, fwdTerm: Uint32Array, fwdMask: Uint8Array, byKey: Uint32Array } as const;
+    for (const name of SearchIndex.ARRAYS) {
+      const buf = parts.get(name);
+      if (!buf) return undefined;
+      const C = ctor[name];
+      // Copy into an aligned buffer of its own (a Buffer from SQLite may sit at any offset).
+      const copy = new ArrayBuffer(buf.byteLength);
+      new Uint8Array(copy).set(buf);
+      (ix as any)[name] = new C(copy);
+    }
+    ix.termStr.forEach((t, i) => ix.termById.set(t, i));
+    ix.termStr.forEach((t, i) => (ix.termsByLength[t.length] ??= []).push(i));
+    ix.stats = { ...j.stats, loadMs: Math.round(performance.now() - started) };
+    return ix;
+  }
+
+  /** Term id range [lo, hi) of all terms starting with `prefix`. */
+  prefixRange(prefix: string): [number, number] {
+    const a = this.termStr;
+    let lo = 0;
+    let hi = a.length;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (a[m] < prefix) lo = m + 1;
+      else hi = m;
+    }
+    const start = lo;
+    hi = a.length;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (a[m].startsWith(prefix) || a[m] < prefix) lo = m + 1;
+      else hi = m;
+    }
+    return [start, lo];
+  }
+
+  /** Position in `byKey` of the first key >= `key`. */
+  keyLowerBound(key: string): number {
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (this.key[this.byKey[m]] < key) lo = m + 1;
+      else hi = m;
+    }
+    return lo;
+  }
+
+  /** Words of a title in reading order, for highlights. */
+  titleWords(d: number): string[] {
+    return tokenize(this.display[d]);
+  }
+}
