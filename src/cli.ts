@@ -34,11 +34,16 @@ export function formatLookup(d: CodeDocument): string {
 }
 
 export function formatSearch(r: SearchResult): string {
-  if (!r.results.length) return `No results for "${r.query}".`;
+  if (!r.results.length) {
+    const lines = [`No results for "${r.query}".`];
+    if (r.didYouMean) lines.push(`Did you mean: ${r.didYouMean}`);
+    if (r.closest?.length) lines.push('Closest codes:', ...r.closest.map((h) => `  ${h.code}  ${h.display}`));
+    return lines.join('\n');
+  }
   const w = Math.max(...r.results.map((h) => h.code.length));
   return [
     ...r.results.map((h) => `${h.code.padEnd(w)}  ${SYSTEMS[h.system].label.padEnd(9)} ${h.billable ? ' ' : 'H'} ${h.display}`),
-    `(${r.results.length} of ${r.total})`,
+    `(${r.results.length} of ${r.total})${r.didYouMean ? `  did you mean: ${r.didYouMean}` : ''}`,
   ].join('\n');
 }
 
@@ -108,13 +113,27 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     .description('search codes by words or code')
     .option('-s, --system <ids>', 'code system(s), comma-separated')
     .option('-n, --limit <n>', 'number of results', '20')
+    .option('--billable', 'billable codes only')
+    .option('--status <status>', 'active, deleted or all')
+    .option('--range <range>', 'a code range or chapter, e.g. E08-E13')
+    .option('--year <fy>', 'codes valid in this fiscal year')
     .option('--json', 'print JSON')
-    .action((words: string[], o: { system?: string; limit: string; json?: boolean }) => {
+    .action((words: string[], o: { system?: string; limit: string; json?: boolean; billable?: boolean; status?: string; range?: string; year?: string }) => {
       const limit = Number(o.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new MedCodesError('invalid_parameter', `--limit must be a whole number from 1 to 100; got "${o.limit}"`);
+      if (o.status && !['active', 'deleted', 'all'].includes(o.status)) throw new MedCodesError('invalid_parameter', `--status must be active, deleted or all; got "${o.status}"`);
+      if (o.year && !/^\d{4}$/.test(o.year)) throw new MedCodesError('invalid_parameter', `--year must be a fiscal year like 2026; got "${o.year}"`);
       const store = open();
       try {
-        const r = search(store, { q: words.join(' '), systems: o.system?.split(',').map(parseSystem), limit });
+        const r = search(store, {
+          q: words.join(' '),
+          systems: o.system?.split(',').map(parseSystem),
+          limit,
+          ...(o.billable ? { billable: true } : {}),
+          ...(o.status ? { status: o.status as 'active' } : {}),
+          ...(o.range ? { range: o.range } : {}),
+          ...(o.year ? { year: Number(o.year) } : {}),
+        });
         io.out(o.json ? JSON.stringify(r, null, 2) : formatSearch(r));
       } finally {
         store.close();

@@ -4,6 +4,7 @@ import { toRef } from './store/store.js';
 import { codeKey } from './codes.js';
 import { SYSTEMS, resolveSystem } from './systems.js';
 import { MedCodesError } from './errors.js';
+import { isPcsTableStructure, pcsCodeAxes } from './importers/icd10pcs/builder.js';
 
 /** The document served for one code (REST `GET /api/v1/codes/{system}/{code}`, CLI `lookup --json`). */
 export interface CodeDocument {
@@ -90,6 +91,13 @@ export function lookup(store: Store, systemText: string, codeText: string): Code
     }),
   };
   if (row.properties) doc.properties = row.properties;
+  // ICD-10-PCS codes store their table row and the labels of characters 4-7; the table record holds
+  // the rest (axis titles, values, official definitions), stored once per table.
+  if (system === 'icd10pcs' && row.kind === 'code' && row.status === 'active' && row.parentKey) {
+    const table = store.get(system, row.parentKey)?.properties;
+    const axes = isPcsTableStructure(table) ? pcsCodeAxes(key, table) : undefined;
+    if (axes) doc.properties = { ...row.properties, axes };
+  }
   if (release?.notice) doc.notice = release.notice;
   return doc;
 }

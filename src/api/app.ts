@@ -8,6 +8,7 @@ import { resolveSystem } from '../systems.js';
 import type { SystemId } from '../model.js';
 import { stats } from '../stats.js';
 import { pages } from '../web/pages.js';
+import { pcsRoutes } from './pcs-routes.js';
 
 export interface AppDeps {
   /** The store to serve; a getter so that a swapped-in database is picked up. */
@@ -72,6 +73,8 @@ export function createApp(deps: AppDeps): Hono {
     });
     return c.json(result);
   });
+
+  app.route('/', pcsRoutes(deps));
 
   app.all('/api/*', (c) => errorResponse(c, new MedCodesError('not_found', `no API route ${c.req.method} ${new URL(c.req.url).pathname}`)));
 

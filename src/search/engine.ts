@@ -68,6 +68,8 @@ export const MAX_QUERY_LENGTH = 256;
 export const MAX_LIMIT = 100;
 export const MAX_OFFSET = 10_000;
 const MAX_POSITIONS = 12;
+/** Candidates ranked at most per query variant (see evaluate). */
+const EARLY_CAP = 12_000;
 /** Weight of a word found only in an index entry, or in an inclusion term, rather than the title. */
 const SYNONYM_WEIGHT = 0.55;
 const INCLUSION_WEIGHT = 0.85;
@@ -129,6 +131,8 @@ export class SearchEngine {
   private best: Float32Array;
   private inTitle: Uint16Array;
   private gen = 0;
+  /** Matches beyond the early-stop cap of the last evaluation, counted but not ranked. */
+  private extrapolated = 0;
   constructor(readonly ix: SearchIndex) {
     this.stamp = new Uint32Array(ix.n);
     this.best = new Float32Array(ix.n);
@@ -163,6 +167,7 @@ export class SearchEngine {
 
     let scored: Scored[] = [];
     let didYouMean: string | undefined;
+    this.extrapolated = 0;
     if (codes.length && !words.length) {
       scored = this.codeSearch(codes, filter);
     } else if (words.length) {
@@ -185,7 +190,7 @@ export class SearchEngine {
       const allowed = new Set(params.systems.map((s) => SYSTEM_IDS.indexOf(s)));
       scored = scored.filter((s) => allowed.has(this.ix.system[s.d]));
     }
-    const total = scored.length;
+    const total = scored.length + this.extrapolated;
     const top = this.topK(scored, offset + limit, words).slice(offset, offset + limit);
     const result: SearchResult = { query, total, results: top.map((s) => this.hit(s, words, codes)), facets: { systems: facets } };
     if (didYouMean) result.didYouMean = didYouMean;
@@ -426,7 +431,15 @@ export class SearchEngine {
     }
     const idfSum = pos.reduce((s, p) => s + p.idf, 0);
     const out: Scored[] = [];
-    for (const d of cands) {
+    // Early stop: when the first letters of a word match a large part of the collection ("f", "s"),
+    // only the first EARLY_CAP candidates in static order (concise, active codes first) are ranked.
+    // The count of matches stays exact for one word; with more words it is extrapolated.
+    let evaluated = cands;
+    if (cands.length > EARLY_CAP) {
+      evaluated = [];
+      for (let d = 0; d < ix.n && evaluated.length < EARLY_CAP; d++) if (stamp[d] === this.gen) evaluated.push(d);
+    }
+    for (const d of evaluated) {
       let sum = pos[driver].idf * best[d];
       let titleBits = inTitle[d];
       let ok = true;
@@ -448,6 +461,7 @@ export class SearchEngine {
       if (v.fuzzy) score -= 0.5;
       out.push({ d, score, inTitle: allInTitle, variant: v });
     }
+    if (evaluated !== cands) this.extrapolated = Math.round((out.length * cands.length) / evaluated.length) - out.length;
     return out;
   }
 
@@ -523,7 +537,7 @@ export class SearchEngine {
    */
   private synonymCoverage(d: number, v: Variant): number {
     const words = v.words;
-    if (!words.length || v.fuzzy) return 0;
+    if (!words.length) return 0;
     const last = words.length - 1;
     const qStems = new Set(words.map(stem6));
     let best = 0;

@@ -78,6 +78,7 @@ function codePage(doc: CodeDocument): H {
 <h1><span class="code">${doc.code}</span> ${doc.display}</h1>
 <p><span class="badge">${doc.systemName}</span> ${doc.status === 'deleted' ? html`<span class="deleted">Deleted code</span>` : doc.billable ? 'Billable' : 'Header: not valid for billing; use a more specific code'} <span class="muted">· ${doc.version}</span></p>
 ${doc.shortDisplay ? html`<p class="muted">Short title: ${doc.shortDisplay}</p>` : ''}
+${Array.isArray(doc.properties?.axes) ? html`<h2>Characters</h2><table>${(doc.properties!.axes as any[]).map((a) => html`<tr><td>${a.pos}</td><td>${a.axis}</td><td class="code">${a.char}</td><td>${a.label}${a.definition ? html`<br><span class="muted">${a.definition}</span>` : ''}</td></tr>`)}</table>` : ''}
 ${doc.children.length ? html`<h2>Codes under ${doc.code}</h2><ul>${doc.children.map((c) => html`<li><a class="code" href="${link(c)}">${c.code}</a> ${c.display}</li>`)}</ul>` : ''}
 ${notesSection(doc)}
 ${doc.indexTerms.length ? html`<h2>Index terms</h2><ul>${doc.indexTerms.map((t) => html`<li>${t.path} <span class="muted">(${t.source} ${t.version})</span></li>`)}</ul>` : ''}
