@@ -7,7 +7,7 @@
  *   - HTTP: requests/s with autocannon, 50 connections, against `npm start`'s server on loopback
  * Options: --no-http, --seconds N (HTTP duration, default 10).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
@@ -36,28 +36,25 @@ if (!existsSync(dbPath)) {
 const db = new Database(dbPath, { readonly: true });
 row('database size', mb(statSync(dbPath).size), '-', '');
 
-// Index build and load.
-const rss0 = process.memoryUsage().rss;
+// Index build (as the import does it), then load (as a server does it) and the memory it holds.
 let t = performance.now();
-const built = SearchIndex.build(db);
+SearchIndex.build(db);
 const buildMs = performance.now() - t;
-t = performance.now();
-const ix = SearchIndex.load(db) ?? built;
-const loadMs = performance.now() - t;
-const engine = new SearchEngine(ix);
 globalThis.gc?.();
-const rssOurs = process.memoryUsage().rss - rss0;
+t = performance.now();
+const ix = SearchIndex.load(db) ?? SearchIndex.build(db);
+const loadMs = performance.now() - t;
+const engine = new SearchEngine(ix, { cacheSize: 0 }); // the engine itself, no result cache
+globalThis.gc?.();
+
 t = performance.now();
 const docs = loadBaselineDocs(db);
 const ms = buildBaseline(docs);
 const baseBuildMs = performance.now() - t;
-globalThis.gc?.();
-const rssBase = process.memoryUsage().rss - rss0 - rssOurs;
+
 row('index build', `${buildMs.toFixed(0)} ms`, `${baseBuildMs.toFixed(0)} ms`, ratio(buildMs, baseBuildMs));
 row('index load at start', `${loadMs.toFixed(0)} ms`, `${baseBuildMs.toFixed(0)} ms (rebuilt)`, ratio(loadMs, baseBuildMs));
 row('docs / terms / postings', `${ix.n} / ${ix.termStr.length} / ${ix.postDoc.length}`, `${docs.length}`, '');
-row('resident memory added', mb(rssOurs), mb(Math.max(rssBase, 0)), '');
-row('process resident memory (both)', mb(process.memoryUsage().rss), '', '');
 
 // Latency.
 const rel = loadQueries();
@@ -91,7 +88,20 @@ row('recall@1', eo.overall.recall1.toFixed(3), eb.overall.recall1.toFixed(3), ra
 row('MRR', eo.overall.mrr.toFixed(3), eb.overall.mrr.toFixed(3), ratio(eo.overall.mrr, eb.overall.mrr, true));
 
 // HTTP throughput.
-async function serveAndLoad(cmd: string[], env: Record<string, string>, port: number): Promise<autocannon.Result> {
+/** Resident memory of a process and its children (tsx runs the server in a child node process). */
+function rssOf(pid: number): number {
+  const own = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  let kids: number[] = [];
+  try {
+    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    /* no children */
+  }
+  return own + kids.reduce((s, k) => s + rssOf(k), 0);
+}
+
+/** Start a server, load it with autocannon, and report throughput and its resident memory. */
+async function serveAndLoad(cmd: string[], env: Record<string, string>, port: number): Promise<autocannon.Result & { rss: number }> {
   const child: ChildProcess = spawn(cmd[0], cmd.slice(1), { env: { ...process.env, ...env, PORT: String(port), MEDCODES_DB: dbPath }, stdio: 'ignore' });
   try {
     for (let i = 0; i < 600; i++) {
@@ -105,7 +115,8 @@ async function serveAndLoad(cmd: string[], env: Record<string, string>, port: nu
     const requests = queries.map((q) => ({ method: 'GET' as const, path: `/api/v1/search?q=${encodeURIComponent(q)}&limit=10` }));
     // Warm the server's JIT and caches before measuring.
     await autocannon({ url: `http://127.0.0.1:${port}`, connections: 10, duration: 2, requests });
-    return await autocannon({ url: `http://127.0.0.1:${port}`, connections: 50, duration: httpSeconds, requests });
+    const result = await autocannon({ url: `http://127.0.0.1:${port}`, connections: 50, duration: httpSeconds, requests });
+    return Object.assign(result, { rss: rssOf(child.pid!) });
   } finally {
     child.kill();
   }
@@ -113,10 +124,13 @@ async function serveAndLoad(cmd: string[], env: Record<string, string>, port: nu
 if (!process.argv.includes('--no-http')) {
   const tsx = 'node_modules/.bin/tsx';
   const a = await serveAndLoad([tsx, 'src/serve.ts'], { HOST: '127.0.0.1' }, 18181);
+  const u = await serveAndLoad([tsx, 'src/serve.ts'], { HOST: '127.0.0.1', MEDCODES_SEARCH_CACHE: '0' }, 18183);
   const b = await serveAndLoad([tsx, 'bench/baseline-server.ts'], {}, 18182);
   row('HTTP req/s (50 connections)', a.requests.average.toFixed(0), b.requests.average.toFixed(0), ratio(a.requests.average, b.requests.average, true));
+  row('HTTP req/s, result cache off', u.requests.average.toFixed(0), b.requests.average.toFixed(0), ratio(u.requests.average, b.requests.average, true));
   row('HTTP latency p99', `${a.latency.p99} ms`, `${b.latency.p99} ms`, ratio(a.latency.p99, b.latency.p99));
   row('HTTP errors / non-2xx', `${a.errors} / ${a.non2xx}`, `${b.errors} / ${b.non2xx}`, '');
+  row('server resident memory (under load, with tsx)', mb(a.rss), mb(b.rss), '');
 }
 
 const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), ['', 'MedCodes', 'MiniSearch (baseline)', 'ratio'][i].length));

@@ -48,6 +48,14 @@ export function displayCode(system: SystemId, key: string): string {
   switch (system) {
     case 'icd10cm':
       return icd10cmDisplay(key);
+    case 'icd9cm': {
+      // ICD-9-CM diagnoses: dot after 3 characters, after 4 for E codes (external causes).
+      const n = key.startsWith('E') ? 4 : 3;
+      return key.length > n ? `${key.slice(0, n)}.${key.slice(n)}` : key;
+    }
+    case 'icd9pcs':
+      // ICD-9-CM Volume 3 procedures: two digits, a dot, one or two digits.
+      return key.length > 2 ? `${key.slice(0, 2)}.${key.slice(2)}` : key;
     default:
       return key;
   }

@@ -1,7 +1,7 @@
 import type { SystemId } from './model.js';
 import type { Store, CodeRow, NoteOut, HistoryOut, CodeRef } from './store/store.js';
 import { toRef } from './store/store.js';
-import { codeKey } from './codes.js';
+import { codeKey, displayCode } from './codes.js';
 import { SYSTEMS, resolveSystem } from './systems.js';
 import { MedCodesError } from './errors.js';
 import { isPcsTableStructure, pcsCodeAxes } from './importers/icd10pcs/builder.js';
@@ -86,8 +86,9 @@ export function lookup(store: Store, systemText: string, codeText: string): Code
     indexTerms: store.indexTerms(system, key),
     history: store.history(system, key),
     mappings: store.mappings(system, key).map((m) => {
-      const target = store.get(m.system, m.key);
-      return { direction: m.direction, system: m.system, code: target?.code ?? m.key, ...(target ? { display: target.display } : {}), flags: m.flags, source: m.source, version: m.version };
+      const target = m.key ? store.get(m.system, m.key) : undefined;
+      // No-map rows have no target code (GEMs "NoDx"): an empty code with flags.noMap.
+      return { direction: m.direction, system: m.system, code: target?.code ?? (m.key ? displayCode(m.system, m.key) : ''), ...(target ? { display: target.display } : {}), flags: m.flags, source: m.source, version: m.version };
     }),
   };
   if (row.properties) doc.properties = row.properties;

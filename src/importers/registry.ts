@@ -1,6 +1,13 @@
 import type { Importer } from './types.js';
 import { icd10cmImporter } from './icd10cm/import.js';
 import { icd10pcsImporter } from './icd10pcs/import.js';
+import { hcpcsImporter } from './hcpcs/import.js';
+import { icd9cmImporter } from './icd9cm/import.js';
+import { nuccImporter } from './nucc/import.js';
+import { gemsImporter } from './gems/import.js';
 
-/** Every importer, asked in order which files are theirs. */
-export const IMPORTERS: Importer[] = [icd10cmImporter, icd10pcsImporter];
+/**
+ * Every importer, asked in this order which files are theirs, and run in this order: the ICD
+ * importers claim their xlsx/csv files before HCPCS and NUCC sniff theirs, and the GEMs run last.
+ */
+export const IMPORTERS: Importer[] = [icd10cmImporter, icd10pcsImporter, hcpcsImporter, icd9cmImporter, nuccImporter, gemsImporter];

@@ -70,7 +70,10 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary[]> {
     opts.db,
     async (writer) => {
       const out: ImportSummary[] = [];
-      for (const [imp, fs] of claimed) {
+      // Registry order, not file order: crosswalks (GEMs) come after the systems they join.
+      for (const imp of importers) {
+        const fs = claimed.get(imp);
+        if (!fs) continue;
         for (const s of imp.systems) writer.clearSystem(s);
         out.push(...(await imp.run(fs, { writer, progress: opts.progress, verify })));
       }

@@ -1,7 +1,7 @@
 import type { SystemId } from '../model.js';
 import { SYSTEM_IDS } from '../systems.js';
 import { MedCodesError } from '../errors.js';
-import { SearchIndex, FIELD_TITLE, FIELD_INCLUSION, type Rewrite } from './index.js';
+import { SearchIndex, FIELD_TITLE, FIELD_INCLUSION, FIELD_MAIN, type Rewrite } from './index.js';
 import { clean, terms, variants, editDistance, allowedEdits, STOPWORDS } from './text.js';
 
 /**
@@ -73,7 +73,8 @@ const EARLY_CAP = 12_000;
 /** Weight of a word found only in an index entry, or in an inclusion term, rather than the title. */
 const SYNONYM_WEIGHT = 0.55;
 const INCLUSION_WEIGHT = 0.85;
-const fieldWeight = (mask: number) => (mask & FIELD_TITLE ? 1 : mask & FIELD_INCLUSION ? INCLUSION_WEIGHT : SYNONYM_WEIGHT);
+const TITLE_LIKE = FIELD_TITLE | FIELD_MAIN;
+const fieldWeight = (mask: number) => (mask & TITLE_LIKE ? 1 : mask & FIELD_INCLUSION ? INCLUSION_WEIGHT : SYNONYM_WEIGHT);
 /** Words that qualify rather than name ("not otherwise specified", "not elsewhere classified"). */
 const QUALIFIERS = new Set(['nos', 'nec']);
 const stem6 = (w: string) => w.slice(0, 6);
@@ -98,6 +99,8 @@ interface Variant {
   factor: number;
   rewrite?: Rewrite;
   fuzzy?: boolean;
+  /** Set by evaluate: the positions the words became, reused to rank synonyms by term id. */
+  pos?: Position[];
 }
 interface Scored {
   d: number;
@@ -124,22 +127,59 @@ export function codeToken(tok: string): string | undefined {
 
 const RANGE = /^([A-Za-z0-9]{1,3}\.?[A-Za-z0-9]{0,4})-([A-Za-z0-9]{1,3}\.?[A-Za-z0-9]{0,4})$/;
 
+/** Index lists of the k-subsets of 0..n-1, in order. */
+function combinations(n: number, k: number): number[][] {
+  const out: number[][] = [];
+  const rec = (start: number, acc: number[]) => {
+    if (acc.length === k) return void out.push([...acc]);
+    for (let i = start; i < n; i++) rec(i + 1, [...acc, i]);
+  };
+  rec(0, []);
+  return out;
+}
+
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export class SearchEngine {
   private stamp: Uint32Array;
   private best: Float32Array;
   private inTitle: Uint16Array;
+  private inMain: Uint16Array;
   private gen = 0;
   /** Matches beyond the early-stop cap of the last evaluation, counted but not ranked. */
   private extrapolated = 0;
-  constructor(readonly ix: SearchIndex) {
+  /**
+   * Answers of recent queries. Autocomplete traffic repeats itself (every user types "d", "di", "dia"),
+   * and the index is immutable while this engine lives (a new database gets a new engine), so a
+   * bounded LRU of results is always fresh. Size 0 turns it off (benchmarks of the engine itself).
+   */
+  private cache = new Map<string, SearchResult>();
+  private readonly cacheSize: number;
+
+  constructor(readonly ix: SearchIndex, opts: { cacheSize?: number } = {}) {
+    this.cacheSize = opts.cacheSize ?? 5000;
     this.stamp = new Uint32Array(ix.n);
     this.best = new Float32Array(ix.n);
     this.inTitle = new Uint16Array(ix.n);
+    this.inMain = new Uint16Array(ix.n);
   }
 
   search(params: SearchParams): SearchResult {
+    if (!this.cacheSize) return this.run(params);
+    const key = JSON.stringify([params.q, params.systems, params.billable, params.status, params.range, params.year, params.limit, params.offset]);
+    const hit = this.cache.get(key);
+    if (hit) {
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return structuredClone(hit);
+    }
+    const r = this.run(params);
+    this.cache.set(key, r);
+    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+    return structuredClone(r);
+  }
+
+  private run(params: SearchParams): SearchResult {
     const query = normalizeQuery(params.q ?? '');
     const limit = Math.min(Math.max(Math.trunc(params.limit ?? 20), 1), MAX_LIMIT);
     const offset = Math.min(Math.max(Math.trunc(params.offset ?? 0), 0), MAX_OFFSET);
@@ -151,6 +191,7 @@ export class SearchEngine {
     const codes: string[] = [];
     let range: [string, string] | undefined = params.range ? this.parseRange(params.range) : undefined;
     const wordToks: string[] = [];
+    const missingCodes: string[] = [];
     for (const tok of raw) {
       const r = RANGE.exec(tok);
       if (r && codeToken(r[1]) && codeToken(r[2]) && !range) {
@@ -159,6 +200,8 @@ export class SearchEngine {
       }
       const c = codeToken(tok);
       if (c && this.hasKeyPrefix(c)) codes.push(c);
+      // A dotted code that does not exist ("E11.99") is a code typo, not words: it gets the closest codes.
+      else if (c && tok.includes('.')) missingCodes.push(c);
       else wordToks.push(tok);
     }
     const words = terms(wordToks.join(' ')).slice(0, MAX_POSITIONS);
@@ -169,7 +212,10 @@ export class SearchEngine {
     let didYouMean: string | undefined;
     this.extrapolated = 0;
     if (codes.length && !words.length) {
-      scored = this.codeSearch(codes, filter);
+      scored = this.codeSearch(codes, this.withSystems(filter, params.systems));
+      // A code-shaped word that is no code in the systems asked ("dm2" outside ICD-10-PCS's DM2
+      // table) may be an abbreviation: read it as words.
+      if (!scored.length && !query.includes('.')) ({ scored, didYouMean } = this.wordSearch(terms(query).slice(0, MAX_POSITIONS), lastIsPrefix, filter));
     } else if (words.length) {
       const codeSet = codes.length ? new Set(this.codeSearch(codes, filter).map((s) => s.d)) : undefined;
       const f = codeSet ? (d: number) => codeSet.has(d) && filter(d) : filter;
@@ -195,7 +241,7 @@ export class SearchEngine {
     const result: SearchResult = { query, total, results: top.map((s) => this.hit(s, words, codes)), facets: { systems: facets } };
     if (didYouMean) result.didYouMean = didYouMean;
     if (!total) {
-      const closest = this.closest(codes, wordToks, words, filter);
+      const closest = this.closest([...codes, ...missingCodes], wordToks, words, filter);
       if (closest.hits.length) result.closest = closest.hits;
       if (closest.didYouMean && !result.didYouMean) result.didYouMean = closest.didYouMean;
     }
@@ -208,6 +254,12 @@ export class SearchEngine {
     const m = RANGE.exec(r.trim());
     if (!m || !codeToken(m[1]) || !codeToken(m[2])) throw new MedCodesError('invalid_parameter', `range must look like E08-E13; got "${r.slice(0, 30)}"`);
     return [codeToken(m[1])!, codeToken(m[2])!];
+  }
+
+  private withSystems(filter: (d: number) => boolean, systems?: SystemId[]): (d: number) => boolean {
+    if (!systems?.length) return filter;
+    const allowed = new Set(systems.map((s) => SYSTEM_IDS.indexOf(s)));
+    return (d) => allowed.has(this.ix.system[d]) && filter(d);
   }
 
   private makeFilter(p: SearchParams, range?: [string, string]): (d: number) => boolean {
@@ -224,7 +276,7 @@ export class SearchEngine {
       const [a, b] = range;
       checks.push((d) => {
         const k = ix.key[d];
-        return k.slice(0, a.length) >= a && k.slice(0, b.length) <= b && !k.includes('-');
+        return k.slice(0, a.length) >= a && k.slice(0, b.length) <= b && (!k.includes('-') || k === `${a}-${b}`);
       });
     }
     if (p.year !== undefined) {
@@ -283,6 +335,9 @@ export class SearchEngine {
       if (ix.key[d].slice(0, b.length) > b) break;
       if (filter(d)) out.push({ d, score: 50 - ix.key[d].length, inTitle: false, variant: v });
     }
+    // The block or chapter that is exactly this range ("E08-E13", Diabetes mellitus) comes first.
+    const exact = `${a}-${b}`;
+    for (let i = ix.keyLowerBound(exact); i < ix.n && ix.key[ix.byKey[i]] === exact; i++) out.push({ d: ix.byKey[i], score: 100, inTitle: false, variant: v });
     return out;
   }
 
@@ -298,9 +353,11 @@ export class SearchEngine {
         const id = ix.termById.get(v);
         if (id !== undefined) alts.push({ lo: id, hi: id + 1, w: 0.95, kind: 'variant' });
       }
-      if (i === words.length - 1 && lastIsPrefix) {
+      // The last word while typing, and any word that is no word of the dictionary ("fract rad": a
+      // coder's truncation), match as a prefix. One or two letters say little, so they weigh less.
+      if ((i === words.length - 1 && lastIsPrefix) || (exact === undefined && w.length >= 3)) {
         const [lo, hi] = ix.prefixRange(w);
-        if (hi > lo) alts.push({ lo, hi, w: 0.9, kind: 'prefix' });
+        if (hi > lo) alts.push({ lo, hi, w: w.length >= 4 ? 0.9 : w.length === 3 ? 0.7 : 0.5, kind: 'prefix' });
       }
       if (stems?.has(i) && w.length >= 6) {
         // Index references and lay terms name the concept ("Infarct, myocardium"); titles inflect it
@@ -349,6 +406,38 @@ export class SearchEngine {
     const out: Variant[] = [{ words, lastIsPrefix, factor: 1 }];
     const ix = this.ix;
     const maxSpan = Math.min(ix.maxRewriteSpan, words.length);
+    // All non-overlapping rewrites at once ("t2dm with ckd" -> type 2 diabetes mellitus with chronic
+    // kidney disease), longest spans first.
+    {
+      const combined: string[] = [];
+      const stems = new Set<number>();
+      const labels: string[] = [];
+      let applied = 0;
+      for (let i = 0; i < words.length; ) {
+        let done = false;
+        for (let len = Math.min(maxSpan, words.length - i); len >= 1 && !done; len--) {
+          const rw = ix.rewrites.get(SearchIndex.stemKey(words.slice(i, i + len)))?.[0];
+          if (!rw) continue;
+          for (const t of rw.to) stems.add(combined.push(t) - 1);
+          labels.push(rw.label);
+          applied++;
+          i += len;
+          done = true;
+        }
+        if (!done) combined.push(words[i++]);
+      }
+      if (applied > 1) out.push({ words: combined.slice(0, MAX_POSITIONS), stems, lastIsPrefix: false, factor: 0.88, rewrite: { to: combined, label: labels.join('; '), kind: 'lay', source: 'combined' } });
+    }
+    // The last word while typing may be the start of a rewritable word ("appendect" -> appendectomy).
+    const last = words.at(-1);
+    if (lastIsPrefix && last && last.length >= 4 && !ix.rewrites.has(SearchIndex.stemKey([last]))) {
+      for (const key of ix.rewriteKeysWithPrefix(last).slice(0, 3)) {
+        for (const rw of ix.rewrites.get(key)!.slice(0, 2)) {
+          const replaced = [...words.slice(0, -1), ...rw.to];
+          out.push({ words: replaced.slice(0, MAX_POSITIONS), stems: new Set(rw.to.map((_, j) => words.length - 1 + j)), lastIsPrefix: false, factor: 0.85, rewrite: rw });
+        }
+      }
+    }
     for (let len = maxSpan; len >= 1; len--) {
       for (let i = 0; i + len <= words.length; i++) {
         const span = words.slice(i, i + len);
@@ -374,7 +463,20 @@ export class SearchEngine {
         if (!prev || s.score > prev.score) merged.set(s.d, s);
       }
     };
-    for (const v of this.variantsOf(words, lastIsPrefix)) run(v, false);
+    const variantList = this.variantsOf(words, lastIsPrefix);
+    for (const v of variantList) run(v, false);
+    // Too strict? Let one word go (then two), each time at a discount: "closed fracture of distal
+    // radius" still finds the distal radius fractures when no title says "closed".
+    for (let drop = 1; merged.size < 10 && drop <= 2 && words.length - drop >= 1; drop++) {
+      for (const v of variantList) {
+        if (v.words.length - drop < 1 || v.words.length > 8) continue;
+        for (const kept of combinations(v.words.length, v.words.length - drop)) {
+          const stems = v.stems ? new Set([...kept.keys()].filter((j) => v.stems!.has(kept[j]))) : undefined;
+          const keptLast = kept.at(-1) === v.words.length - 1;
+          run({ ...v, words: kept.map((j) => v.words[j]), stems, lastIsPrefix: v.lastIsPrefix && keptLast, factor: v.factor * (drop === 1 ? 0.7 : 0.5) * (1 - 1 / (v.words.length + 1)) }, false);
+        }
+      }
+    }
     // Typo tolerance only where a word has no exact match (or, for the last word, no prefix match):
     // it can add results but never outrank an exact match (its weights are lower).
     let didYouMean: string | undefined;
@@ -399,6 +501,7 @@ export class SearchEngine {
     const ix = this.ix;
     const pos = this.positions(v.words, v.lastIsPrefix, fuzzy, v.stems);
     if (!pos.length || pos.some((p) => !p.alts.length)) return [];
+    v.pos = pos;
     let driver = 0;
     for (let i = 1; i < pos.length; i++) if (pos[i].df < pos[driver].df) driver = i;
     const gen = ++this.gen;
@@ -406,13 +509,31 @@ export class SearchEngine {
       this.stamp.fill(0);
       this.gen = 1;
     }
-    const { stamp, best, inTitle } = this;
+    const { stamp, best, inTitle, inMain } = this;
     const cands: number[] = [];
     const fw = fieldWeight;
     const bit = 1 << driver;
+    // Early stop while collecting: a short prefix ("co") reaches a large part of the collection. Postings
+    // are in static order, so scanning each list only up to a document cutoff keeps the best-placed
+    // candidates; the count beyond it is extrapolated.
+    const df = pos[driver].df;
+    const cutoff = df > 4 * EARLY_CAP ? Math.min(ix.n, Math.ceil((ix.n * 2 * EARLY_CAP) / df)) : ix.n;
+    let scanned = 0;
     for (const a of pos[driver].alts) {
       for (let t = a.lo; t < a.hi; t++) {
-        for (let p = ix.postStart[t], e = ix.postStart[t + 1]; p < e; p++) {
+        let e = ix.postStart[t + 1];
+        if (cutoff < ix.n) {
+          let lo = ix.postStart[t];
+          let hi = e;
+          while (lo < hi) {
+            const m = (lo + hi) >> 1;
+            if (ix.postDoc[m] < cutoff) lo = m + 1;
+            else hi = m;
+          }
+          e = lo;
+        }
+        scanned += e - ix.postStart[t];
+        for (let p = ix.postStart[t]; p < e; p++) {
           const d = ix.postDoc[p];
           const mask = ix.postMask[p];
           const s = a.w * fw(mask);
@@ -420,11 +541,13 @@ export class SearchEngine {
             if (!filter(d)) continue;
             stamp[d] = this.gen;
             best[d] = s;
-            inTitle[d] = mask & FIELD_TITLE ? bit : 0;
+            inTitle[d] = mask & TITLE_LIKE ? bit : 0;
+            inMain[d] = mask & FIELD_MAIN ? bit : 0;
             cands.push(d);
           } else {
             if (s > best[d]) best[d] = s;
-            if (mask & FIELD_TITLE) inTitle[d] |= bit;
+            if (mask & TITLE_LIKE) inTitle[d] |= bit;
+            if (mask & FIELD_MAIN) inMain[d] |= bit;
           }
         }
       }
@@ -442,6 +565,7 @@ export class SearchEngine {
     for (const d of evaluated) {
       let sum = pos[driver].idf * best[d];
       let titleBits = inTitle[d];
+      let mainBits = inMain[d];
       let ok = true;
       for (let i = 0; i < pos.length && ok; i++) {
         if (i === driver) continue;
@@ -449,7 +573,8 @@ export class SearchEngine {
         if (!m) ok = false;
         else {
           sum += pos[i].idf * m.score;
-          if (m.mask & FIELD_TITLE) titleBits |= 1 << i;
+          if (m.mask & TITLE_LIKE) titleBits |= 1 << i;
+          if (m.mask & FIELD_MAIN) mainBits |= 1 << i;
         }
       }
       if (!ok) continue;
@@ -457,11 +582,15 @@ export class SearchEngine {
       const allInTitle = (titleBits & all) === all;
       const relevance = sum / idfSum;
       const extra = Math.max(0, ix.titleLen[d] - pos.length);
-      let score = 10 * relevance * v.factor + (allInTitle ? 2 : 0) - Math.min(3, 0.12 * extra) + (ix.billable[d] ? 0.3 : 0) - (ix.kind[d] >= 5 ? 0.5 : 0) - (ix.active[d] ? 0 : 8);
+      // Every word in an Index main term of this code: a first taste of the main-term bonus of the
+      // rerank (synonymCoverage), so the code gets into the window that is reranked.
+      const allInMain = (mainBits & all) === all;
+      let score = 10 * relevance * v.factor + (allInTitle ? 2 : 0) + (allInMain ? 1 : 0) - Math.min(3, 0.12 * extra) + (ix.billable[d] ? 0.3 : 0) - (ix.kind[d] >= 5 ? 0.5 : 0) - (ix.active[d] ? 0 : 8);
       if (v.fuzzy) score -= 0.5;
       out.push({ d, score, inTitle: allInTitle, variant: v });
     }
-    if (evaluated !== cands) this.extrapolated = Math.round((out.length * cands.length) / evaluated.length) - out.length;
+    const seen = (cands.length / evaluated.length) * (scanned ? df / scanned : 1);
+    if (seen > 1.0001) this.extrapolated = Math.round(out.length * seen) - out.length;
     return out;
   }
 
@@ -503,7 +632,7 @@ export class SearchEngine {
     const ix = this.ix;
     const cmp = (a: Scored, b: Scored) => b.score - a.score || a.d - b.d;
     const codeOrder = (a: Scored, b: Scored) => b.score - a.score || ix.system[a.d] - ix.system[b.d] || ix.sort[a.d] - ix.sort[b.d];
-    const window = Math.max(k, 200);
+    const window = Math.max(k, 120);
     let top: Scored[];
     if (scored.length <= window * 4) top = scored.sort(cmp).slice(0, window);
     else {
@@ -536,38 +665,56 @@ export class SearchEngine {
    * query "diabetes" well; "Diabetes, diabetic, insipidus" less so.
    */
   private synonymCoverage(d: number, v: Variant): number {
-    const words = v.words;
-    if (!words.length) return 0;
-    const last = words.length - 1;
-    const qStems = new Set(words.map(stem6));
+    const pos = v.pos;
+    if (!pos?.length) return 0;
+    const ix = this.ix;
+    const qStems = new Set(v.words.map(stem6)).size;
+    const matches = (p: Position, t: number) => {
+      for (const a of p.alts) if (t >= a.lo && t < a.hi) return true;
+      return false;
+    };
     let best = 0;
-    for (const syn of this.ix.synonyms[d]) {
-      const t = terms(syn.replace(/\([^)]*\)/g, ' ')).filter((x) => !QUALIFIERS.has(x));
-      if (!t.length || t.length > words.length + 6) continue;
-      const set = new Set(t);
-      let all = true;
-      for (let i = 0; i < words.length && all; i++) {
-        const w = words[i];
-        if (set.has(w) || variants(w).some((x) => set.has(x))) continue;
-        if ((i === last && v.lastIsPrefix) || v.stems?.has(i)) {
-          const stem = v.stems?.has(i) ? w.slice(0, Math.max(5, w.length - 3)) : w;
-          if (t.some((x) => x.startsWith(stem))) continue;
+    const stems = new Set<number>();
+    for (let k = ix.synStart[d]; k < ix.synStart[d + 1]; k++) {
+      const s = ix.entStart[k];
+      const e = ix.entStart[k + 1];
+      if (e - s > pos.length * 3 + 12) continue;
+      // Two readings of the entry: without its parenthesized modifiers, and with them.
+      for (const withNemod of [false, true]) {
+        stems.clear();
+        for (let j = s; j < e; j++) if ((withNemod || !(ix.entFlag[j] & 1)) && !this.qualifier(ix.entTerm[j])) stems.add(ix.stemOf[ix.entTerm[j]]);
+        if (!stems.size) continue;
+        let all = true;
+        for (const p of pos) {
+          let found = false;
+          for (let j = s; j < e && !found; j++) if ((withNemod || !(ix.entFlag[j] & 1)) && matches(p, ix.entTerm[j])) found = true;
+          if (!found) {
+            all = false;
+            break;
+          }
         }
-        all = false;
+        if (all) best = Math.max(best, Math.min(1, qStems / stems.size));
       }
-      // Coverage over distinct stems: "Infarct, infarction, myocardium, myocardial" is two concepts.
-      const stems = new Set(t.map(stem6));
-      if (all) best = Math.max(best, Math.min(1, qStems.size / stems.size));
-    }
-    // A main term of the Index names one concept in several spellings ("Diabetes, diabetic"): a query
-    // that matches one of its spellings whole is the entry itself.
-    for (const main of this.ix.mainTerms[d]) {
-      for (const part of main.replace(/\([^)]*\)/g, ' ').split(',')) {
-        const t = terms(part);
-        if (t.length && t.length === words.length && words.every((w, i) => t.includes(w) || (i === last && v.lastIsPrefix && t.some((x) => x.startsWith(w))))) return 1;
+      // A main term of the Index names one concept in several spellings ("Diabetes, diabetic"): a query
+      // that matches one spelling whole is the entry itself, worth twice a full synonym: it is the
+      // code the Index itself gives for the bare term.
+      if (ix.entMain[k]) {
+        const parts = new Map<number, number[]>();
+        for (let j = s; j < e; j++) {
+          if (ix.entFlag[j] & 1) continue;
+          const part = ix.entFlag[j] >> 1;
+          parts.set(part, [...(parts.get(part) ?? []), ix.entTerm[j]]);
+        }
+        for (const t of parts.values()) if (t.length === pos.length && pos.every((p) => t.some((x) => matches(p, x)))) return 2;
       }
     }
     return best;
+  }
+
+  private qualifierIds?: Set<number>;
+  private qualifier(t: number): boolean {
+    this.qualifierIds ??= new Set([...QUALIFIERS].map((q) => this.ix.termById.get(q)).filter((x): x is number => x !== undefined));
+    return this.qualifierIds.has(t);
   }
 
   private hasPhrase(d: number, ids: (number | undefined)[]): boolean {

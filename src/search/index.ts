@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { SystemId, ConceptKind } from '../model.js';
 import { SYSTEM_IDS } from '../systems.js';
-import { terms, tokenize, singular } from './text.js';
+import { terms, tokenize, singular, clean, STOPWORDS } from './text.js';
 import { loadLayTerms, type LayTerm } from './lay-terms.js';
 
 /**
@@ -20,6 +20,11 @@ export const FIELD_TITLE = 1;
 export const FIELD_SYNONYM = 2;
 /** Tabular inclusion terms: official synonyms written under the code itself. */
 export const FIELD_INCLUSION = 4;
+/**
+ * A main term of the Alphabetic Index that leads straight to the code (modifiers aside): the name of
+ * the condition as the Index files it ("Arthritis" -> M19.90). Weighs like the title.
+ */
+export const FIELD_MAIN = 8;
 
 const KIND_CODES: ConceptKind[] = ['code', 'category', 'modifier', 'table', 'group', 'block', 'chapter'];
 
@@ -48,6 +53,18 @@ export interface Rewrite {
  */
 const GENERIC_TARGET = /^(condition|specified condition|also|by site)\b|\b(by site|categor(y|ies)|table of|subcategory|\bcode\b)|\b[A-Z]\d\d/i;
 
+/** The first position in [0, n) where `before(position)` turns false (binary search). */
+export function lowerBound(n: number, before: (m: number) => boolean): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (before(m)) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
 export class SearchIndex {
   n = 0;
   // Per document (in static order).
@@ -66,6 +83,19 @@ export class SearchIndex {
   synonyms: string[][] = [];
   /** Main terms of the Alphabetic Index that lead straight to the document's code. */
   mainTerms: string[][] = [];
+  /**
+   * Synonyms as term ids, for ranking without re-tokenizing: entries of doc d are
+   * synStart[d]..synStart[d+1]; terms of entry k are entStart[k]..entStart[k+1] in entTerm, with
+   * entFlag = 1 when the word is inside parentheses (a nonessential modifier) plus 2 × its comma part
+   * (main terms list spellings as comma parts: "Diabetes, diabetic"); entMain[k] = 1 for a main term.
+   */
+  synStart!: Uint32Array;
+  entStart!: Uint32Array;
+  entTerm!: Uint32Array;
+  entFlag!: Uint8Array;
+  entMain!: Uint8Array;
+  /** Per term: id of its first six letters, so "infarct" and "infarction" count as one concept. */
+  stemOf!: Uint32Array;
   // Title term ids in reading order (for phrase matching and highlights).
   titleStart!: Uint32Array;
   titleTerms!: Uint32Array;
@@ -137,6 +167,8 @@ export class SearchIndex {
       if (r.shortDisplay) for (const t of terms(r.shortDisplay)) m.set(t, (m.get(t) ?? 0) | FIELD_TITLE);
       for (const s of syn[i]) for (const t of terms(s)) m.set(t, (m.get(t) ?? 0) | FIELD_SYNONYM);
       for (const s of incl[i]) for (const t of terms(s)) m.set(t, (m.get(t) ?? 0) | FIELD_INCLUSION);
+      // Only where the main term names a code one can report (not a PCS table reached by a partial code).
+      if (r.kind !== 'table') for (const s of mainTerms[i]) for (const t of terms(s.replace(/\([^)]*\)/g, ' '))) m.set(t, (m.get(t) ?? 0) | FIELD_MAIN);
       return m;
     });
     const titleTok = rows.map((r) => terms(r.display));
@@ -228,6 +260,7 @@ export class SearchIndex {
     }
     ix.fwdStart[n] = f;
     ix.titleStart[n] = tp;
+    ix.buildSynonymEntries();
     const keyOrder = Array.from({ length: n }, (_, d) => d).sort((a, b) => (ix.key[a] < ix.key[b] ? -1 : ix.key[a] > ix.key[b] ? 1 : ix.system[a] - ix.system[b]));
     ix.byKey = Uint32Array.from(keyOrder);
 
@@ -266,11 +299,56 @@ export class SearchIndex {
     this.maxRewriteSpan = Math.max(this.maxRewriteSpan, key.split(' ').length);
   }
 
+  private buildSynonymEntries(): void {
+    const synStart: number[] = [0];
+    const entStart: number[] = [0];
+    const entTerm: number[] = [];
+    const entFlag: number[] = [];
+    const entMain: number[] = [];
+    for (let d = 0; d < this.n; d++) {
+      const main = new Set(this.mainTerms[d]);
+      for (const text of this.synonyms[d]) {
+        let depth = 0;
+        let part = 0;
+        for (const m of clean(text).matchAll(/[()]|,|[\p{L}\p{N}]+/gu)) {
+          const w = m[0];
+          if (w === '(') depth++;
+          else if (w === ')') depth = Math.max(0, depth - 1);
+          else if (w === ',') part += depth === 0 ? 1 : 0;
+          else if (!STOPWORDS.has(w)) {
+            const id = this.termById.get(w);
+            if (id === undefined) continue;
+            entTerm.push(id);
+            entFlag.push((depth > 0 ? 1 : 0) | (Math.min(part, 100) << 1));
+          }
+        }
+        entStart.push(entTerm.length);
+        entMain.push(main.has(text) ? 1 : 0);
+      }
+      synStart.push(entStart.length - 1);
+    }
+    this.synStart = Uint32Array.from(synStart);
+    this.entStart = Uint32Array.from(entStart);
+    this.entTerm = Uint32Array.from(entTerm);
+    this.entFlag = Uint8Array.from(entFlag);
+    this.entMain = Uint8Array.from(entMain);
+    this.computeStems();
+  }
+
+  private computeStems(): void {
+    this.stemOf = new Uint32Array(this.termStr.length);
+    let id = 0;
+    for (let t = 1; t < this.termStr.length; t++) {
+      if (this.termStr[t].slice(0, 6) !== this.termStr[t - 1].slice(0, 6)) id++;
+      this.stemOf[t] = id;
+    }
+  }
+
   // ---- persistence ---------------------------------------------------------------------------
   // The index is built once at import and stored in the database (table search_index), so a server
   // starts by copying typed arrays instead of re-tokenizing every title.
 
-  private static readonly ARRAYS = ['rowId', 'system', 'billable', 'active', 'kind', 'titleLen', 'fromYear', 'toYear', 'sort', 'titleStart', 'titleTerms', 'postStart', 'postDoc', 'postMask', 'fwdStart', 'fwdTerm', 'fwdMask', 'byKey'] as const;
+  private static readonly ARRAYS = ['rowId', 'system', 'billable', 'active', 'kind', 'titleLen', 'fromYear', 'toYear', 'sort', 'titleStart', 'titleTerms', 'postStart', 'postDoc', 'postMask', 'fwdStart', 'fwdTerm', 'fwdMask', 'byKey', 'synStart', 'entStart', 'entTerm', 'entFlag', 'entMain'] as const;
 
   /** Write the index into `search_index` of a database being built. */
   save(db: Database.Database): void {
@@ -298,7 +376,7 @@ export class SearchIndex {
     const j = JSON.parse(json.toString('utf8'));
     Object.assign(ix, { n: j.n, key: j.key, code: j.code, display: j.display, synonyms: j.synonyms, mainTerms: j.mainTerms, termStr: j.termStr, maxRewriteSpan: j.maxRewriteSpan });
     ix.rewrites = new Map(j.rewrites);
-    const ctor = { rowId: Uint32Array, system: Uint8Array, billable: Uint8Array, active: Uint8Array, kind: Uint8Array, titleLen: Uint16Array, fromYear: Uint16Array, toYear: Uint16Array, sort: Float64Array, titleStart: Uint32Array, titleTerms: Uint32Array, postStart: Uint32Array, postDoc: Uint32Array, postMask: Uint8Array, fwdStart: Uint32Array, fwdTerm: Uint32Array, fwdMask: Uint8Array, byKey: Uint32Array } as const;
+    const ctor = { rowId: Uint32Array, system: Uint8Array, billable: Uint8Array, active: Uint8Array, kind: Uint8Array, titleLen: Uint16Array, fromYear: Uint16Array, toYear: Uint16Array, sort: Float64Array, titleStart: Uint32Array, titleTerms: Uint32Array, postStart: Uint32Array, postDoc: Uint32Array, postMask: Uint8Array, fwdStart: Uint32Array, fwdTerm: Uint32Array, fwdMask: Uint8Array, byKey: Uint32Array, synStart: Uint32Array, entStart: Uint32Array, entTerm: Uint32Array, entFlag: Uint8Array, entMain: Uint8Array } as const;
     for (const name of SearchIndex.ARRAYS) {
       const buf = parts.get(name);
       if (!buf) return undefined;
@@ -310,40 +388,31 @@ export class SearchIndex {
     }
     ix.termStr.forEach((t, i) => ix.termById.set(t, i));
     ix.termStr.forEach((t, i) => (ix.termsByLength[t.length] ??= []).push(i));
+    ix.computeStems();
     ix.stats = { ...j.stats, loadMs: Math.round(performance.now() - started) };
     return ix;
+  }
+
+  private singleWordRewriteKeys?: string[];
+
+  /** Single-word rewrite keys that start with `prefix`, shortest first. */
+  rewriteKeysWithPrefix(prefix: string): string[] {
+    this.singleWordRewriteKeys ??= [...this.rewrites.keys()].filter((k) => !k.includes(' ')).sort();
+    const a = this.singleWordRewriteKeys;
+    const out: string[] = [];
+    for (let i = lowerBound(a.length, (m) => a[m] < prefix); i < a.length && a[i].startsWith(prefix) && out.length < 20; i++) out.push(a[i]);
+    return out.sort((x, y) => x.length - y.length);
   }
 
   /** Term id range [lo, hi) of all terms starting with `prefix`. */
   prefixRange(prefix: string): [number, number] {
     const a = this.termStr;
-    let lo = 0;
-    let hi = a.length;
-    while (lo < hi) {
-      const m = (lo + hi) >> 1;
-      if (a[m] < prefix) lo = m + 1;
-      else hi = m;
-    }
-    const start = lo;
-    hi = a.length;
-    while (lo < hi) {
-      const m = (lo + hi) >> 1;
-      if (a[m].startsWith(prefix) || a[m] < prefix) lo = m + 1;
-      else hi = m;
-    }
-    return [start, lo];
+    return [lowerBound(a.length, (m) => a[m] < prefix), lowerBound(a.length, (m) => a[m] < prefix || a[m].startsWith(prefix))];
   }
 
   /** Position in `byKey` of the first key >= `key`. */
   keyLowerBound(key: string): number {
-    let lo = 0;
-    let hi = this.n;
-    while (lo < hi) {
-      const m = (lo + hi) >> 1;
-      if (this.key[this.byKey[m]] < key) lo = m + 1;
-      else hi = m;
-    }
-    return lo;
+    return lowerBound(this.n, (m) => this.key[this.byKey[m]] < key);
   }
 
   /** Words of a title in reading order, for highlights. */

@@ -14,7 +14,8 @@ const engines = new WeakMap<object, SearchEngine>();
 export function engineFor(store: Store): SearchEngine {
   let e = engines.get(store.db);
   if (!e) {
-    e = new SearchEngine(SearchIndex.load(store.db) ?? SearchIndex.build(store.db));
+    const cacheSize = process.env.MEDCODES_SEARCH_CACHE !== undefined ? Number(process.env.MEDCODES_SEARCH_CACHE) : undefined;
+    e = new SearchEngine(SearchIndex.load(store.db) ?? SearchIndex.build(store.db), { cacheSize });
     engines.set(store.db, e);
   }
   return e;

@@ -4,6 +4,7 @@ import { clean, tokenize, terms, variants, singular, editDistance, allowedEdits 
 describe('search text steps', () => {
   it('cleans diacritics, case and control characters', () => {
     expect(clean('Ménière\u0000S')).toBe('meniere s');
+    expect(tokenize("Athlete's foot, Colles' fracture")).toEqual(['athletes', 'foot', 'colles', 'fracture']);
     expect(tokenize('Non-ST elevation (NSTEMI)')).toEqual(['non', 'st', 'elevation', 'nstemi']);
   });
   it('drops function words but keeps the ones that decide between codes', () => {

@@ -2,7 +2,7 @@
  * Text processing for search, as named steps shared by indexing and querying, so that a document and
  * a query are always cut the same way:
  *
- *   clean      -> NFKD, strip diacritics and control characters, lower case ("Ménière's" -> "meniere's")
+ *   clean      -> NFKD, strip diacritics, control characters and apostrophes, lower case ("Ménière's" -> "menieres")
  *   tokenize   -> runs of letters and digits ("non-st elevation" -> non, st, elevation)
  *   stopwords  -> drop function words that carry no meaning in code titles (of, the, and, ...)
  *
@@ -15,8 +15,11 @@
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 const DIACRITICS = /\p{M}+/gu;
 
+/** Apostrophes join rather than split: "Athlete's foot" -> athletes foot, "Colles' fracture" -> colles. */
+const APOSTROPHE = /['\u2019]/g;
+
 export function clean(text: string): string {
-  return text.normalize('NFKD').replace(DIACRITICS, '').replace(CONTROL, ' ').toLowerCase();
+  return text.normalize('NFKD').replace(DIACRITICS, '').replace(CONTROL, ' ').replace(APOSTROPHE, '').toLowerCase();
 }
 
 export function tokenize(text: string): string[] {

@@ -222,7 +222,7 @@ export class Store {
       else {
         s.active += r.n;
         if (r.billable) s.billable += r.n;
-        else if (r.kind !== 'chapter' && r.kind !== 'block') s.headers += r.n;
+        else if (!['chapter', 'block', 'group', 'modifier'].includes(r.kind)) s.headers += r.n;
       }
     }
     return out;

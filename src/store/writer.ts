@@ -60,8 +60,14 @@ export class StoreWriter {
   /** Remove everything of a system, so a re-import replaces it whole. */
   clearSystem(system: SystemId): void {
     for (const t of ['codes', 'notes', 'index_terms', 'index_refs', 'history']) this.db.prepare(`DELETE FROM ${t} WHERE system = ?`).run(system);
-    this.db.prepare('DELETE FROM mappings WHERE from_system = ? OR to_system = ?').run(system, system);
+    // Mappings belong to the source that wrote them (GEMs), not to the systems they join: re-importing
+    // ICD-10-CM must not drop the crosswalks (clearMappings).
     this.db.prepare('DELETE FROM releases WHERE system = ?').run(system);
+  }
+
+  /** Remove every mapping written by one source (e.g. `gems`), so its re-import replaces them. */
+  clearMappings(source: string): number {
+    return this.db.prepare('DELETE FROM mappings WHERE source = ?').run(source).changes;
   }
 
   putCode(c: CodeRecord): void {

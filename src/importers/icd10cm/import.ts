@@ -1,10 +1,11 @@
 import { basename } from 'node:path';
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Importer, ImportContext, ImportSummary } from '../types.js';
+import { gatherSources, sourceChunks } from '../sources.js';
 import type { CodeRecord, Note } from '../../model.js';
 import { MedCodesError } from '../../errors.js';
 import { codeKey, icd10cmDisplay } from '../../codes.js';
-import { listZip, readZipMember, zipMemberChunks } from '../zip.js';
+import { listZip, readZipMember } from '../zip.js';
 import { parseOrderFile, type OrderRecord } from '../cms-order/order.js';
 import { buildHistory } from '../cms-order/history.js';
 import { parseConversionTable, type ConversionRow } from './conversion.js';
@@ -64,11 +65,6 @@ async function sourcesOf(file: string): Promise<Source[]> {
     const c = classifyName(basename(m.name));
     return c ? [{ ...c, file, member: m.name }] : [];
   });
-}
-
-async function* chunksOf(s: Source): AsyncGenerator<Buffer> {
-  if (s.member) yield* zipMemberChunks(s.file, s.member);
-  else yield* createReadStream(s.file) as AsyncIterable<Buffer>;
 }
 
 async function textOf(s: Source): Promise<string> {
@@ -131,14 +127,7 @@ export const icd10cmImporter: Importer = {
 
 export async function importIcd10cm(files: string[], ctx: ImportContext): Promise<ImportSummary> {
   const { writer, progress } = ctx;
-  const sources: Source[] = [];
-  const check = progress.phase('ICD-10-CM: checking files', files.length);
-  for (const f of files) {
-    await ctx.verify(f);
-    sources.push(...(await sourcesOf(f)));
-    check.tick();
-  }
-  check.done();
+  const sources: Source[] = await gatherSources(files, ctx, 'ICD-10-CM', sourcesOf);
   const orders = sources.filter((s) => s.kind === 'order').sort((a, b) => a.year - b.year);
   if (!orders.length) {
     throw new MedCodesError('unknown_format', `ICD-10-CM needs at least one order file (icd10cm_order_YYYY.txt, alone or in cms_YYYY_dx.zip); got ${files.map((f) => basename(f)).join(', ')}`);
@@ -176,7 +165,7 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
   if (tab) {
     const p = progress.phase(`ICD-10-CM: Tabular List ${tab.year}`, 0);
     tabVersion = `FY${tab.year}`;
-    for await (const r of parseTabular(chunksOf(tab), { file: label(tab) })) {
+    for await (const r of parseTabular(sourceChunks(tab), { file: label(tab) })) {
       if (r.type === 'chapter') chapters.push(r);
       else if (r.type === 'section') sections.push(r);
       else if (r.type === 'diag') attachDiag(r);
@@ -301,7 +290,7 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
     if (!s) continue;
     const p = progress.phase(`ICD-10-CM: ${kind === 'index' ? 'Alphabetic Index' : 'External Cause Index'} ${s.year}`, 0);
     const ver = `FY${s.year}`;
-    for await (const e of readIndexXml(chunksOf(s), { file: label(s), source: kind })) indexEntry(e, kind, ver);
+    for await (const e of readIndexXml(sourceChunks(s), { file: label(s), source: kind })) indexEntry(e, kind, ver);
     p.done();
   }
   function indexEntry(e: IndexEntry, source: string, ver: string) {
@@ -331,7 +320,7 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
     const p = progress.phase(`ICD-10-CM: Table of ${kind === 'drug' ? 'Drugs and Chemicals' : 'Neoplasms'} ${s.year}`, 0);
     const ver = s.format === 'csv' ? `${s.year}` : `FY${s.year}`;
     const rows: AsyncIterable<TableRow> =
-      s.format === 'csv' ? readDrugCsv(chunksOf(s), { file: label(s), version: ver }) : readTableXml(chunksOf(s), { file: label(s), table: kind });
+      s.format === 'csv' ? readDrugCsv(sourceChunks(s), { file: label(s), version: ver }) : readTableXml(sourceChunks(s), { file: label(s), table: kind });
     for await (const row of rows) {
       const base = row.path.join(', ');
       for (const [column, code] of Object.entries(row.cells)) {

@@ -1,9 +1,10 @@
 import { basename } from 'node:path';
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Importer, ImportContext, ImportSummary } from '../types.js';
+import { gatherSources, sourceChunks } from '../sources.js';
 import type { CodeRecord } from '../../model.js';
 import { MedCodesError, parseError } from '../../errors.js';
-import { listZip, readZipMember, zipMemberChunks } from '../zip.js';
+import { listZip, readZipMember } from '../zip.js';
 import { parseOrderFile, type OrderRecord } from '../cms-order/order.js';
 import { buildHistory, type YearRelease } from '../cms-order/history.js';
 import { collect, decomposePcsCode, expandPcsRow, parsePcsTables, PcsTableIndex, PCS_CODE, type PcsTable } from './tables.js';
@@ -66,11 +67,6 @@ async function sourcesOf(file: string): Promise<Source[]> {
   });
 }
 
-async function* chunksOf(s: Source): AsyncGenerator<Buffer> {
-  if (s.member) yield* zipMemberChunks(s.file, s.member);
-  else yield* createReadStream(s.file) as AsyncIterable<Buffer>;
-}
-
 async function textOf(s: Source): Promise<string> {
   // Order files are ASCII; latin1 decodes any byte, so a stray byte is caught by the layout checks.
   return s.member ? (await readZipMember(s.file, s.member)).data.toString('latin1') : readFileSync(s.file, 'latin1');
@@ -115,14 +111,7 @@ const few = (xs: string[]) => `${xs.slice(0, 5).join(', ')}${xs.length > 5 ? ` a
 
 export async function importIcd10pcs(files: string[], ctx: ImportContext): Promise<ImportSummary> {
   const { writer, progress } = ctx;
-  const sources: Source[] = [];
-  const check = progress.phase('ICD-10-PCS: checking files', files.length);
-  for (const f of files) {
-    await ctx.verify(f);
-    sources.push(...(await sourcesOf(f)));
-    check.tick();
-  }
-  check.done();
+  const sources: Source[] = await gatherSources(files, ctx, 'ICD-10-PCS', sourcesOf);
   const orders = sources.filter((s) => s.kind === 'order').sort((a, b) => a.year - b.year);
   if (!orders.length) {
     throw new MedCodesError(
@@ -154,7 +143,7 @@ export async function importIcd10pcs(files: string[], ctx: ImportContext): Promi
   if (tablesSrc) {
     const p = progress.phase(`ICD-10-PCS: Tables ${tablesSrc.year}`, 0);
     tablesVersion = `FY${tablesSrc.year}`;
-    tables.push(...(await collect(parsePcsTables(chunksOf(tablesSrc), { file: label(tablesSrc) }))));
+    tables.push(...(await collect(parsePcsTables(sourceChunks(tablesSrc), { file: label(tablesSrc) }))));
     p.done();
   } else {
     progress.log('  ICD-10-PCS: no Tables XML given: tables stay top-level and codes are not decomposed');
@@ -163,7 +152,7 @@ export async function importIcd10pcs(files: string[], ctx: ImportContext): Promi
   let definitions: PcsDefinitions | undefined;
   if (defsSrc) {
     const p = progress.phase(`ICD-10-PCS: Definitions ${defsSrc.year}`, 0);
-    definitions = new PcsDefinitions(await collect(parsePcsDefinitions(chunksOf(defsSrc), { file: label(defsSrc) })));
+    definitions = new PcsDefinitions(await collect(parsePcsDefinitions(sourceChunks(defsSrc), { file: label(defsSrc) })));
     p.done();
   }
   const index = new PcsTableIndex(tables);
@@ -298,7 +287,7 @@ export async function importIcd10pcs(files: string[], ctx: ImportContext): Promi
   if (indexSrc) {
     const p = progress.phase(`ICD-10-PCS: Index ${indexSrc.year}`, 0);
     const ver = `FY${indexSrc.year}`;
-    for await (const e of parsePcsIndex(chunksOf(indexSrc), { file: label(indexSrc) })) indexEntry(e, ver);
+    for await (const e of parsePcsIndex(sourceChunks(indexSrc), { file: label(indexSrc) })) indexEntry(e, ver);
     p.done();
   }
   /**
