@@ -81,7 +81,7 @@ export class SearchIndex {
   code: string[] = [];
   display: string[] = [];
   synonyms: string[][] = [];
-  /** Main terms of the Alphabetic Index that lead straight to the document's code. */
+  /** Main terms of the Alphabetic Index that lead straight to the document's code (build time only: queries use entMain). */
   mainTerms: string[][] = [];
   /**
    * Synonyms as term ids, for ranking without re-tokenizing: entries of doc d are
@@ -261,6 +261,7 @@ export class SearchIndex {
     ix.fwdStart[n] = f;
     ix.titleStart[n] = tp;
     ix.buildSynonymEntries();
+    ix.mainTerms = [];
     const keyOrder = Array.from({ length: n }, (_, d) => d).sort((a, b) => (ix.key[a] < ix.key[b] ? -1 : ix.key[a] > ix.key[b] ? 1 : ix.system[a] - ix.system[b]));
     ix.byKey = Uint32Array.from(keyOrder);
 
@@ -359,7 +360,7 @@ export class SearchIndex {
       const a = this[name] as ArrayBufferView;
       put.run(name, Buffer.from(a.buffer, a.byteOffset, a.byteLength));
     }
-    const json = { n: this.n, key: this.key, code: this.code, display: this.display, synonyms: this.synonyms, mainTerms: this.mainTerms, termStr: this.termStr, rewrites: [...this.rewrites], maxRewriteSpan: this.maxRewriteSpan, stats: this.stats };
+    const json = { n: this.n, key: this.key, code: this.code, display: this.display, synonyms: this.synonyms, termStr: this.termStr, rewrites: [...this.rewrites], maxRewriteSpan: this.maxRewriteSpan, stats: this.stats };
     put.run('json', Buffer.from(JSON.stringify(json)));
   }
 
@@ -374,7 +375,7 @@ export class SearchIndex {
     if (!json) return undefined;
     const ix = new SearchIndex();
     const j = JSON.parse(json.toString('utf8'));
-    Object.assign(ix, { n: j.n, key: j.key, code: j.code, display: j.display, synonyms: j.synonyms, mainTerms: j.mainTerms, termStr: j.termStr, maxRewriteSpan: j.maxRewriteSpan });
+    Object.assign(ix, { n: j.n, key: j.key, code: j.code, display: j.display, synonyms: j.synonyms, termStr: j.termStr, maxRewriteSpan: j.maxRewriteSpan });
     ix.rewrites = new Map(j.rewrites);
     const ctor = { rowId: Uint32Array, system: Uint8Array, billable: Uint8Array, active: Uint8Array, kind: Uint8Array, titleLen: Uint16Array, fromYear: Uint16Array, toYear: Uint16Array, sort: Float64Array, titleStart: Uint32Array, titleTerms: Uint32Array, postStart: Uint32Array, postDoc: Uint32Array, postMask: Uint8Array, fwdStart: Uint32Array, fwdTerm: Uint32Array, fwdMask: Uint8Array, byKey: Uint32Array, synStart: Uint32Array, entStart: Uint32Array, entTerm: Uint32Array, entFlag: Uint8Array, entMain: Uint8Array } as const;
     for (const name of SearchIndex.ARRAYS) {

@@ -15,12 +15,37 @@ const page = async (path: string) => {
   return { status: res.status, type: res.headers.get('content-type'), html: await res.text() };
 };
 
+/** Text as hono/html escapes it, to look for stored text in a page. */
+const escaped = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+
+/** The value cell of a row headed `<th scope="row">label</th>`. */
+const rowCell = (html: string, label: string) => new RegExp(`<th scope="row">${label}</th><td>(.*?)</td></tr>`).exec(html)?.[1];
+
+/** The target of the first link whose text starts with `text` (markup inside the link allowed). */
+const hrefOf = (html: string, text: RegExp) => {
+  for (const m of html.matchAll(/<a [^>]*href="([^"]*)"[^>]*>(.*?)<\/a>/g)) if (text.test(m[2])) return m[1].replace(/&amp;/g, '&');
+  return undefined;
+};
+
+/** One h1, headings that never skip a level, and data tables with header cells. */
+function expectAccessibleStructure(html: string) {
+  const levels = [...html.matchAll(/<h([1-6])[\s>]/g)].map((m) => Number(m[1]));
+  expect(levels.filter((l) => l === 1)).toHaveLength(1);
+  expect(levels[0]).toBe(1);
+  levels.forEach((l, i) => {
+    if (i) expect(l, `heading h${l} after h${levels[i - 1]}`).toBeLessThanOrEqual(levels[i - 1] + 1);
+  });
+  for (const t of html.match(/<table[\s\S]*?<\/table>/g) ?? []) expect(t).toContain('<th');
+  expect(html).not.toMatch(/<script/i);
+}
+
 describe('server-rendered pages', () => {
   it('home page has a labelled search box and the loaded code sets', async () => {
     const p = await page('/');
     expect(p.status).toBe(200);
     expect(p.html).toContain('<label for="q"');
     expect(p.html).toMatch(/ICD-10-CM<\/a> FY2026/);
+    expect(p.html).toMatch(/ICD-9-CM diagnoses<\/a> v32 <span class="muted">\(14567 codes, retired\)/);
   });
 
   it('search works without JavaScript', async () => {
@@ -33,6 +58,10 @@ describe('server-rendered pages', () => {
     expect(p.html).toContain('<title>I21.4 Non-ST elevation (NSTEMI) myocardial infarction | MedCodes</title>');
     expect(p.html).toContain('href="/codes/icd10cm/I20-I25"');
     expect(p.html).toContain('Excludes2');
+    expect(p.html).toMatch(/<span class="badge">ICD-10-CM<\/span> <span>Billable<\/span>/);
+    expectAccessibleStructure(p.html);
+    const header = await page('/codes/icd10cm/E11');
+    expect(header.html).toContain('Header: not valid for billing; use a more specific code');
     const xss = await page('/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E');
     expect(xss.html).not.toContain('<script>alert(1)</script>');
     expect(xss.html).toContain('&lt;script&gt;');
@@ -43,5 +72,254 @@ describe('server-rendered pages', () => {
     expect(p.status).toBe(404);
     expect(p.html).toContain('name="q"');
     expect((await page('/nowhere')).status).toBe(404);
+  });
+});
+
+describe('HCPCS code pages', () => {
+  it('E0143 shows the decoded record fields under the layout field names', async () => {
+    const p = await page('/codes/hcpcs/E0143');
+    expect(p.status).toBe(200);
+    expect(p.html).toContain('<h2>HCPCS record</h2>');
+    expect(p.html).toContain('<span>Billable code</span>');
+    expect(rowCell(p.html, 'HCPCS Pricing Indicator Code')).toBe(
+      '<span class="code">32</span> Inexpensive &amp; routinely purchased DME (price subject to floors and ceilings)<br><span class="muted">Group: Durable Medical Equipment, Prosthetics, Orthotics, Supplies and Surgical Dressings</span>',
+    );
+    expect(rowCell(p.html, 'HCPCS Coverage Code')).toBe('<span class="code">D</span> Special coverage instructions apply');
+    expect(rowCell(p.html, 'HCPCS Berenson-Eggers Type Of Service Code')).toBe('<span class="code">D1E</span> Other DME');
+    expect(rowCell(p.html, 'HCPCS Type Of Service Code')).toBe(
+      '<span class="code">A</span> Used durable medical equipment (DME)<br><span class="code">P</span> Lump sum purchase of DME, prosthetics, orthotics<br><span class="code">R</span> Rental of DME',
+    );
+    expect(rowCell(p.html, 'HCPCS ASC Payment Group Code')).toBe('Not approved for ASC');
+    expect(rowCell(p.html, 'HCPCS Action Code')).toBe('<span class="code">N</span> No maintenance for this code');
+    expect(rowCell(p.html, 'HCPCS Code Added Date')).toBe('<time datetime="1986-01-01">1986-01-01</time>');
+    expect(rowCell(p.html, 'HCPCS Coverage Issues Manual Reference Section Number')).toBe('60-9');
+    // Blank fields are left out, not shown empty.
+    expect(rowCell(p.html, 'HCPCS Termination Date')).toBeUndefined();
+    expect(rowCell(p.html, 'HCPCS Lab Certification Code')).toBeUndefined();
+    expectAccessibleStructure(p.html);
+  });
+
+  it('a terminated code is marked deleted with its termination date and linked cross-reference', async () => {
+    const p = await page('/codes/hcpcs/A4466');
+    expect(p.status).toBe(200);
+    expect(p.html).toContain('<span class="deleted">Deleted code</span><span>: terminated <time datetime="2016-12-31">2016-12-31</time> (the last date it may be used); replaced by <a class="code" href="/codes/hcpcs/A4467">A4467</a></span>');
+    expect(p.html).not.toContain('Billable');
+    expect(rowCell(p.html, 'HCPCS Cross Reference Code')).toBe('<a class="code" href="/codes/hcpcs/A4467">A4467</a> Belt, strap, sleeve, garment, or covering, any type');
+    expect(rowCell(p.html, 'HCPCS Termination Date')).toBe('<time datetime="2016-12-31">2016-12-31</time>');
+    // A cross-reference to a code no loaded system has (C8904 -> CPT 77046) stays plain text.
+    const cpt = await page('/codes/hcpcs/C8904');
+    expect(rowCell(cpt.html, 'HCPCS Cross Reference Code')).toBe('<span class="code">77046</span> <span class="muted">(not loaded)</span>');
+  });
+
+  it('lab certifications are shown with their meaning', async () => {
+    const p = await page('/codes/hcpcs/G0027');
+    expect(rowCell(p.html, 'HCPCS Lab Certification Code')).toBe('<span class="code">400</span> Hematology');
+  });
+
+  it('modifiers and groups say what they are', async () => {
+    const mod = await page('/codes/hcpcs/LT');
+    expect(mod.html).toContain('<span>Modifier: appended to a procedure code to qualify it; not reported alone</span>');
+    expect(rowCell(mod.html, 'HCPCS Record Identification Code')).toBe('<span class="code">7</span> Modifier');
+    const group = await page('/codes/hcpcs/E');
+    expect(group.html).toMatch(/<span>Group of [\d,]+ codes, E\w{4} to E\w{4}<\/span>/);
+    expect(group.html).toContain('href="/codes/hcpcs/E0143"');
+  });
+});
+
+describe('ICD-10-PCS pages and the code builder', () => {
+  it('0DTJ4ZZ shows its seven characters with the definition of Resection and a builder link', async () => {
+    const p = await page('/codes/icd10pcs/0DTJ4ZZ');
+    expect(p.status).toBe(200);
+    expect(p.html).toContain('<thead><tr><th scope="col">Position</th><th scope="col">Axis</th><th scope="col">Character</th><th scope="col">Value</th><th scope="col">Definition</th></tr></thead>');
+    expect(p.html).toContain('<tr><td>3</td><td>Operation</td><td class="code">T</td><td>Resection</td><td class="def"><p>Cutting out or off, without replacement, all of a body part</p>');
+    expect(p.html).toContain('<tr><td>5</td><td>Approach</td><td class="code">4</td><td>Percutaneous Endoscopic</td><td class="def"><p>Entry, by puncture or minor incision');
+    expect(hrefOf(p.html, /^Build a code in table 0DT$/)).toBe('/codes/icd10pcs/tables/0DT');
+    expect(p.html).toContain('<span>Valid code (billable)</span>');
+    expectAccessibleStructure(p.html);
+    const table = await page('/codes/icd10pcs/0DT');
+    expect(table.html).toMatch(/Table \(characters 1-3\) of \d+ valid codes/);
+    expect(hrefOf(table.html, /^Build a code in table 0DT$/)).toBe('/codes/icd10pcs/tables/0DT');
+  });
+
+  it('builds 0DTJ4ZZ by following links from the code page: 0DT, J, 4, Z, Z', async () => {
+    let p = await page(hrefOf((await page('/codes/icd10pcs/0DTJ4ZZ')).html, /^Build a code in table 0DT$/)!);
+    expect(p.status).toBe(200);
+    expect(p.html).toContain('<h1>Build an ICD-10-PCS code in table <span class="code">0DT</span></h1>');
+    expect(p.html).toContain('<td>Resection</td><td class="def"><p>Cutting out or off, without replacement, all of a body part</p>');
+    expect(p.html).toContain('<h2>Character 4: Body Part</h2>');
+    expect(p.html).not.toContain('<form class="builder"');
+    expectAccessibleStructure(p.html);
+    const steps: [string, string, string][] = [
+      ['J', 'Appendix', 'Character 5: Approach'],
+      ['4', 'Percutaneous Endoscopic', 'Character 6: Device'],
+      ['Z', 'No Device', 'Character 7: Qualifier'],
+      ['Z', 'No Qualifier', 'Your code'],
+    ];
+    let chars = '';
+    for (const [ch, label, next] of steps) {
+      const href = hrefOf(p.html, new RegExp(`^<span class="code">${ch}</span> ${label}$`));
+      chars += ch;
+      expect(href).toBe(`/codes/icd10pcs/tables/0DT?chars=${chars}`);
+      p = await page(href!);
+      expect(p.status).toBe(200);
+      expect(p.html).toContain(`<h2>Chosen so far: <span class="code">0DT${chars}</span></h2>`);
+      expect(p.html).toContain(`<h2>${next}</h2>`);
+      expect(hrefOf(p.html, /^Undo the last choice$/)).toBe(chars.length > 1 ? `/codes/icd10pcs/tables/0DT?chars=${chars.slice(0, -1)}` : '/codes/icd10pcs/tables/0DT');
+      expectAccessibleStructure(p.html);
+    }
+    expect(p.html).toContain('<p><a class="code" href="/codes/icd10pcs/0DTJ4ZZ">0DTJ4ZZ</a> Resection of Appendix, Percutaneous Endoscopic Approach</p>');
+    expect(p.html).toContain('Valid code in FY2026.');
+    const code = await page(hrefOf(p.html, /^0DTJ4ZZ$/)!);
+    expect(code.html).toContain('<title>0DTJ4ZZ Resection of Appendix, Percutaneous Endoscopic Approach | MedCodes</title>');
+  });
+
+  it('offers only what the table allows, and a disallowed character answers 400 from the valid prefix', async () => {
+    const p = await page('/codes/icd10pcs/tables/0DT?chars=J');
+    const offered = [...p.html.matchAll(/href="\/codes\/icd10pcs\/tables\/0DT\?chars=J(.)"/g)].map((m) => m[1]);
+    expect(offered).toEqual(['0', '4', '7', '8']);
+    const bad = await page('/codes/icd10pcs/tables/0DT?chars=J9');
+    expect(bad.status).toBe(400);
+    expect(bad.html).toContain('<p class="alert" role="alert">0DTJ: character 5 (Approach) cannot be &quot;9&quot;; valid: 0, 4, 7, 8</p>');
+    expect(bad.html).toContain('<h2>Character 5: Approach</h2>');
+    expect((await page('/codes/icd10pcs/tables/ZZZ')).status).toBe(404);
+    const deleted = await page('/codes/icd10pcs/tables/XV5');
+    expect(deleted.status).toBe(404);
+    expect(deleted.html).toContain('ICD-10-PCS table XV5 was deleted in FY2024');
+    expect((await page('/codes/icd10pcs/tables/0D')).status).toBe(400);
+  });
+});
+
+describe('crosswalks (GEMs)', () => {
+  it('E11.9 lists 250.00 in both directions, linked', async () => {
+    const p = await page('/codes/icd10cm/E11.9');
+    expect(p.html).toContain('<h2>Crosswalks</h2>');
+    const link = '<a class="code" href="/codes/icd9cm/250.00">250.00</a> Diabetes mellitus without mention of complication, type II or unspecified type, not stated as uncontrolled <span class="muted">(approximate)</span>';
+    expect(p.html).toContain(`<h3>ICD-10-CM → ICD-9-CM</h3><ul><li>${link}</li></ul>`);
+    expect(p.html).toContain(`<h3>ICD-9-CM → ICD-10-CM</h3><ul><li>${link}</li></ul>`);
+    expectAccessibleStructure(p.html);
+    // And back: 250.00 leads to E11.9 (I9gem) and is the target of E11.9 and E13.9 (I10gem).
+    const back = await page('/codes/icd9cm/250.00');
+    expect(back.html).toContain('<h3>ICD-9-CM → ICD-10-CM</h3><ul><li><a class="code" href="/codes/icd10cm/E11.9">E11.9</a> Type 2 diabetes mellitus without complications <span class="muted">(approximate)</span></li></ul>');
+    expect(back.html).toMatch(/<h3>ICD-10-CM → ICD-9-CM<\/h3><ul><li><a class="code" href="\/codes\/icd10cm\/E11.9">E11.9<\/a>.*<a class="code" href="\/codes\/icd10cm\/E13.9">E13.9<\/a>/);
+  });
+
+  it('says when there is no equivalent, and shows combinations joined with +', async () => {
+    expect((await page('/codes/icd10cm/R29.700')).html).toContain('<h3>ICD-10-CM → ICD-9-CM</h3><ul><li>No ICD-9-CM equivalent</li></ul>');
+    // 806.4: each scenario takes one of three spinal cord injury codes plus the fracture code.
+    const combo = await page('/codes/icd9cm/806.4');
+    expect(combo.html).toMatch(
+      /<li>Combination \(scenario 1\): \(<a class="code" href="\/codes\/icd10cm\/S34.109A">S34.109A<\/a> [^<]+ or <a class="code" href="\/codes\/icd10cm\/S34.119A">S34.119A<\/a> [^<]+ or <a class="code" href="\/codes\/icd10cm\/S34.129A">S34.129A<\/a> [^<]+\) \+ <a class="code" href="\/codes\/icd10cm\/S32.009A">S32.009A<\/a> /,
+    );
+    // Seen from one of the targets, the whole combination, with this code in it.
+    const part = await page('/codes/icd10cm/S32.009A');
+    expect(part.html).toMatch(/<a class="code" href="\/codes\/icd9cm\/806.4">806.4<\/a> Closed fracture of lumbar spine with spinal cord injury, as part of the combination: \(<a [^>]*>S34.109A<\/a>[^+]*\) \+ <strong class="code">S32.009A<\/strong>/);
+  });
+
+  it('procedures too: 0DTJ4ZZ and ICD-9-CM Vol. 3', async () => {
+    const p = await page('/codes/icd10pcs/0DTJ4ZZ');
+    expect(p.html).toContain('<h3>ICD-10-PCS → ICD-9-CM Vol. 3</h3><ul><li><a class="code" href="/codes/icd9pcs/47.01">47.01</a> Laparoscopic appendectomy <span class="muted">(approximate)</span></li></ul>');
+  });
+});
+
+describe('NUCC and ICD-9-CM pages', () => {
+  const nuccNotice = () => store.releases().find((r) => r.system === 'nucc')!.notice!;
+
+  it('a NUCC page shows the taxonomy columns and the release notice', async () => {
+    expect(nuccNotice()).toMatch(/National Uniform Claim Committee/);
+    const p = await page('/codes/nucc/103TA0400X');
+    expect(p.status).toBe(200);
+    expect(p.html).toContain(`<section class="notice" aria-labelledby="notice-h"><h2 id="notice-h">Notice</h2><p>${escaped(nuccNotice())}</p></section>`);
+    expect(rowCell(p.html, 'Grouping')).toBe('Behavioral Health &amp; Social Service Providers');
+    expect(rowCell(p.html, 'Classification')).toBe('Psychologist');
+    expect(rowCell(p.html, 'Specialization')).toBe('Addiction (Substance Use Disorder)');
+    expect(rowCell(p.html, 'Definition')).toMatch(/^A psychologist with a proficiency/);
+    // NUCC's <br/> become line breaks; the text between them stays escaped.
+    expect(rowCell(p.html, 'Notes')).toBe('Source: American Psychological Association, www.apa.org  [1/1/2019: new definition]<br><br>Additional Resources:  The APA proficiency is Addiction Psychology.');
+    expectAccessibleStructure(p.html);
+    // Other angle brackets in NUCC text are text, and its lists are lists.
+    expect(rowCell((await page('/codes/nucc/3336C0004X')).html, 'Notes')).toContain('USP &lt;795&gt; and &lt;797&gt;');
+    expect(rowCell((await page('/codes/nucc/224ZR0403X')).html, 'Notes')).toMatch(/requirements: <ul><li>Professional or technical degree.*<\/li><\/ul>AOTA Fact Sheets/);
+    // Every NUCC page: groups, inactive codes, and the browse page.
+    for (const path of ['/codes/nucc/G-ALLOPATHIC-OSTEOPATHIC-PHYSICIANS', '/codes/nucc/103GC0700X', '/codes/nucc']) {
+      expect((await page(path)).html, path).toContain(escaped(nuccNotice()));
+    }
+    const inactive = await page('/codes/nucc/103GC0700X');
+    expect(inactive.html).toContain('<span class="deleted">Deleted code</span><span> on <time datetime="2007-01-01">2007-01-01</time>; replaced by <a class="code" href="/codes/nucc/103G00000X">103G00000X</a></span>');
+  });
+
+  it('an ICD-9-CM page says the code set is retired, with its notice', async () => {
+    for (const path of ['/codes/icd9cm/250.00', '/codes/icd9pcs/47.01']) {
+      const p = await page(path);
+      expect(p.status).toBe(200);
+      expect(p.html, path).toContain('<span class="retired">Retired code set (replaced by ICD-10-CM/PCS on 2015-10-01)</span>');
+      expect(p.html, path).toContain('<h2 id="notice-h">Notice</h2><p>ICD-9-CM is retired');
+    }
+    // Current code sets carry neither.
+    const current = await page('/codes/icd10cm/E11.9');
+    expect(current.html).not.toContain('class="retired"');
+    expect(current.html).not.toContain('notice-h');
+  });
+});
+
+describe('browsing a code set', () => {
+  it('icd9cm is paged 200 to a page with previous and next links', async () => {
+    const roots = store.roots('icd9cm');
+    expect(roots).toHaveLength(14567);
+    const p = await page('/codes/icd9cm?page=2');
+    expect(p.status).toBe(200);
+    expect(p.html).toContain('<span>Page 2 of 73 (201-400 of 14,567)</span>');
+    expect(hrefOf(p.html, /^Previous page$/)).toBe('/codes/icd9cm');
+    expect(hrefOf(p.html, /^Next page$/)).toBe('/codes/icd9cm?page=3');
+    const listed = [...p.html.matchAll(/<li><a class="code" href="([^"]+)">/g)].map((m) => m[1]);
+    expect(listed).toHaveLength(200);
+    expect(listed[0]).toBe(`/codes/icd9cm/${encodeURIComponent(roots[200].code)}`);
+    expect(listed[199]).toBe(`/codes/icd9cm/${encodeURIComponent(roots[399].code)}`);
+    expect(p.html).toContain('<span class="retired">Retired code set');
+    expectAccessibleStructure(p.html);
+    const last = await page('/codes/icd9cm?page=73');
+    expect([...last.html.matchAll(/<li><a class="code"/g)]).toHaveLength(14567 - 72 * 200);
+    expect(hrefOf(last.html, /^Next page$/)).toBeUndefined();
+    expect((await page('/codes/icd9cm?page=74')).status).toBe(404);
+    expect((await page('/codes/icd9cm?page=0')).status).toBe(400);
+    expect((await page('/codes/icd9cm?page=two')).status).toBe(400);
+  });
+
+  it('small code sets list their whole top level: ICD-10-CM chapters, HCPCS groups', async () => {
+    const cm = await page('/codes/icd10cm');
+    expect(cm.status).toBe(200);
+    expect(cm.html).toContain('<a class="code" href="/codes/icd10cm/E00-E89">E00-E89</a>');
+    expect(cm.html).not.toContain('class="pager"');
+    const hcpcs = await page('/codes/hcpcs');
+    expect(hcpcs.html).toContain('<h2>Groups</h2>');
+    expect(hcpcs.html).toContain('<a class="code" href="/codes/hcpcs/Modifiers">Modifiers</a> HCPCS Level II modifiers');
+    // The breadcrumb's first link on a code page leads here.
+    expect(hrefOf((await page('/codes/hcpcs/E0143')).html, /^HCPCS Level II$/)).toBe('/codes/hcpcs');
+    expect((await page('/codes/cpt')).status).toBe(404);
+    expect((await page('/codes/nosuch')).status).toBe(404);
+  });
+});
+
+describe('escaping', () => {
+  it('no input reaches a page unescaped', async () => {
+    const evil = '<script>alert(1)</script>';
+    const e = encodeURIComponent(evil);
+    const paths = [
+      `/codes/icd10cm/${e}`,
+      `/codes/${e}`,
+      `/codes/${e}/E11.9`,
+      `/codes/icd9cm?page=${e}`,
+      `/codes/icd10pcs/tables/${e}`,
+      `/codes/icd10pcs/tables/0DT?chars=${e}`,
+      `/codes/icd10pcs/tables/0DT?chars=${encodeURIComponent('<b>')}`,
+      `/search?q=${e}`,
+      `/codes/icd10cm/${encodeURIComponent('"><img src=x onerror=alert(1)>')}`,
+    ];
+    for (const path of paths) {
+      const p = await page(path);
+      expect(p.status, path).toBeLessThan(500);
+      expect(p.type, path).toMatch(/^text\/html/);
+      expect(p.html, path).not.toMatch(/<script|<img|<b>/i);
+      expect(p.html, path).toContain('&lt;');
+    }
   });
 });

@@ -1,0 +1,421 @@
+import { html } from 'hono/html';
+import type { CodeDocument } from '../lookup.js';
+import type { Store } from '../store/store.js';
+import type { SystemId } from '../model.js';
+import { SYSTEMS } from '../systems.js';
+import { codeKey } from '../codes.js';
+import { HCPCS_FIELD_NAMES, type HcpcsLine } from '../importers/hcpcs/record.js';
+import { isPcsTableStructure, valueDefinition, type PcsDefinedAxis, type PcsTableStructure } from '../importers/icd10pcs/builder.js';
+import { RETIRED_NOTE, builderHref, codeHref, layout, noticeSection, searchForm, textWithBreaks, type H } from './layout.js';
+
+/**
+ * The page of one code: the lookup document (src/lookup.ts) laid out for reading, with each code
+ * set's own details: HCPCS record fields, ICD-10-PCS characters and the link to the code builder,
+ * the NUCC taxonomy columns, GEM crosswalks in both directions, and the release notice.
+ */
+
+const NOTE_LABELS: Record<string, string> = {
+  inclusionTerm: 'Inclusion terms',
+  includes: 'Includes',
+  excludes1: 'Excludes1',
+  excludes2: 'Excludes2',
+  codeFirst: 'Code first',
+  useAdditionalCode: 'Use additional code',
+  codeAlso: 'Code also',
+  notes: 'Notes',
+  sevenChrNote: 'Seventh character',
+  sevenChrDef: 'Seventh character values',
+};
+
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+const isoDate = (iso: string): H => html`<time datetime="${iso}">${iso}</time>`;
+
+// ---------------------------------------------------------------------------------------------
+// Status line
+
+/** What the concept is, by code set and kind, and whether it may be reported. */
+function statusLine(doc: CodeDocument): H {
+  const p = doc.properties ?? {};
+  const info = SYSTEMS[doc.system];
+  const parts: H[] = [html`<span class="badge">${doc.systemName}</span>`];
+  if (info.retired) parts.push(html`<span class="retired">${RETIRED_NOTE}</span>`);
+  if (doc.status === 'deleted') parts.push(deletedStatus(doc));
+  else parts.push(html`<span>${activeStatus(doc, p)}</span>`);
+  return html`<p class="status">${parts.map((x, i) => html`${i ? ' ' : ''}${x}`)} <span class="muted">· ${doc.version}</span></p>`;
+}
+
+function activeStatus(doc: CodeDocument, p: Record<string, unknown>): string {
+  switch (doc.system) {
+    case 'hcpcs':
+      if (doc.kind === 'modifier') return 'Modifier: appended to a procedure code to qualify it; not reported alone';
+      if (doc.kind === 'group') {
+        return typeof p.count === 'number' && str(p.first)
+          ? `Group of ${p.count.toLocaleString('en-US')} ${doc.code === 'Modifiers' ? 'modifiers' : 'codes'}, ${String(p.first)} to ${String(p.last)}`
+          : 'Group of codes';
+      }
+      return doc.billable ? 'Billable code' : 'Not billable';
+    case 'icd10pcs':
+      if (doc.kind === 'chapter') return 'Section (character 1): not a code';
+      if (doc.kind === 'block') return 'Body system (characters 1-2): not a code';
+      if (doc.kind === 'table') {
+        const n = isPcsTableStructure(p) ? ` of ${p.validCodes.toLocaleString('en-US')} valid codes` : '';
+        return `Table (characters 1-3)${n}: not a code; choose characters 4-7 to build one`;
+      }
+      return doc.billable ? 'Valid code (billable)' : 'Header: not valid for billing; use a more specific code';
+    case 'icd9cm':
+    case 'icd9pcs':
+      return doc.billable ? `Valid code in the final release (${doc.version})` : 'Header: not a valid code';
+    case 'nucc':
+      if (doc.kind === 'group') return p.codeless ? 'Classification (Level II) without a taxonomy code of its own' : 'Grouping (Level I): no taxonomy code of its own';
+      return `Active taxonomy code${str(p.level) ? ` (${String(p.level)} level)` : ''}`;
+    default:
+      if (doc.kind === 'chapter') return 'Chapter: not a code';
+      if (doc.kind === 'block') return 'Block of categories: not a code';
+      return doc.billable ? 'Billable' : 'Header: not valid for billing; use a more specific code';
+  }
+}
+
+/** "Deleted code", when (the HCPCS termination date, else the release of the deletion), and the replacements. */
+function deletedStatus(doc: CodeDocument): H {
+  const deletion = [...doc.history].reverse().find((h) => h.action === 'deleted');
+  const terminated = doc.system === 'hcpcs' ? str(doc.properties?.terminationDate) : undefined;
+  const when = terminated
+    ? html`: terminated ${isoDate(terminated)} (the last date it may be used)`
+    : deletion
+      ? html` ${/^\d{4}-\d{2}-\d{2}$/.test(deletion.version) ? html`on ${isoDate(deletion.version)}` : `in ${deletion.version}`}`
+      : '';
+  const repl = deletion?.replacedBy?.length
+    ? html`; replaced by ${deletion.replacedBy.map((r, i) => html`${i ? ', ' : ''}${r.display ? html`<a class="code" href="${codeHref(doc.system, r.code)}">${r.code}</a>` : html`<span class="code">${r.code}</span>`}`)}`
+    : '';
+  const noun = doc.kind === 'table' || doc.kind === 'modifier' ? doc.kind : 'code';
+  return html`<span class="deleted">Deleted ${noun}</span><span>${when}${repl}</span>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HCPCS
+
+interface Coded {
+  code: string;
+  meaning?: string;
+  group?: string | Coded;
+}
+
+const isCoded = (v: unknown): v is Coded => typeof v === 'object' && v !== null && typeof (v as Coded).code === 'string';
+
+function codedValue(v: Coded): H {
+  const group = typeof v.group === 'string'
+    ? html`<br><span class="muted">Group: ${v.group}</span>`
+    : isCoded(v.group)
+      ? html`<br><span class="muted">Part of <span class="code">${v.group.code}</span> ${v.group.meaning ?? ''}</span>`
+      : '';
+  const meaning = v.meaning ?? html`<span class="muted">(not in the code list of the 2019 record layout)</span>`;
+  return html`${v.code ? html`<span class="code">${v.code}</span> ` : ''}${meaning}${group}`;
+}
+
+/** Fields of HcpcsLine that are the concept's own columns, not record details. */
+const HCPCS_OWN: ReadonlySet<string> = new Set(['code', 'sequence', 'longDescription', 'shortDescription']);
+const HCPCS_DATES: ReadonlySet<string> = new Set(['ascEffectiveDate', 'mogEffectiveDate', 'addedDate', 'actionEffectiveDate', 'terminationDate']);
+
+/**
+ * The record's fields in the layout's order and with its field names (HCPCS_FIELD_NAMES, from the
+ * "HCPCS Contractor Record - 2019"); coded fields with their meaning from the layout's tables, as the
+ * importer decoded them. The record identification code is stored as `recordType`.
+ */
+function hcpcsSection(doc: CodeDocument, store: Store): H {
+  const p = doc.properties;
+  if (!p || doc.kind === 'group') return html``;
+  const rows: H[] = [];
+  for (const field of Object.keys(HCPCS_FIELD_NAMES) as (keyof HcpcsLine)[]) {
+    if (HCPCS_OWN.has(field)) continue;
+    const value = field === 'recordId' ? p.recordType : p[field];
+    if (value === undefined || value === null || (Array.isArray(value) && !value.length)) continue;
+    rows.push(html`<tr><th scope="row">${HCPCS_FIELD_NAMES[field]}</th><td>${hcpcsValue(field, value, store)}</td></tr>`);
+  }
+  if (!rows.length) return html``;
+  return html`<h2>HCPCS record</h2>
+<table><caption class="vh">Fields of the HCPCS record of ${doc.code}</caption><thead><tr><th scope="col">Field</th><th scope="col">Value</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function hcpcsValue(field: keyof HcpcsLine, value: unknown, store: Store): H {
+  const one = (v: unknown): H => {
+    if (isCoded(v)) return codedValue(v);
+    if (field === 'crossReferences' && typeof v === 'string') return codeRefAny(store, v);
+    if (HCPCS_DATES.has(field) && typeof v === 'string') return isoDate(v);
+    return html`${String(v)}`;
+  };
+  if (Array.isArray(value)) return html`${value.map((v, i) => html`${i ? html`<br>` : ''}${one(v)}`)}`;
+  return one(value);
+}
+
+/** An HCPCS cross-reference: an HCPCS code, or a CPT code when CPT is loaded; plain text when neither has it. */
+function codeRefAny(store: Store, code: string): H {
+  for (const system of ['hcpcs', 'cpt'] as const) {
+    const row = store.get(system, codeKey(system, code));
+    if (row) return html`<a class="code" href="${codeHref(system, row.code)}">${row.code}</a> ${row.display}`;
+  }
+  return html`<span class="code">${code}</span> <span class="muted">(not loaded)</span>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ICD-10-PCS
+
+interface CharacterRow {
+  pos: number;
+  axis: string;
+  char: string;
+  label: string;
+  term?: string;
+  definition?: string;
+  explanation?: string;
+  includes?: string[];
+}
+
+/** The characters of a code or a table: position, axis, character, value, and the official definition. */
+export function charactersTable(caption: string, rows: CharacterRow[]): H {
+  return html`<table><caption class="vh">${caption}</caption><thead><tr><th scope="col">Position</th><th scope="col">Axis</th><th scope="col">Character</th><th scope="col">Value</th><th scope="col">Definition</th></tr></thead>
+<tbody>${rows.map(
+    (a) => html`<tr><td>${a.pos}</td><td>${a.axis}</td><td class="code">${a.char}</td><td>${a.label}</td><td class="def">${definitionCell(a)}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+function definitionCell(a: Omit<CharacterRow, 'pos' | 'axis' | 'char' | 'label'>): H {
+  const parts: H[] = [];
+  if (a.definition) parts.push(html`<p>${a.definition}</p>`);
+  if (a.explanation) parts.push(html`<p><span class="muted">Explanation:</span> ${a.explanation}</p>`);
+  if (a.includes?.length) parts.push(html`<p><span class="muted">Includes:</span> ${a.includes.join('; ')}</p>`);
+  if (a.term && parts.length) parts.push(html`<p class="muted">Definitions entry: ${a.term}</p>`);
+  return html`${parts}`;
+}
+
+/** The characters 1-3 of a stored table, with the operation's definition (as the code builder API gives them). */
+export function tableHeaderRows(t: PcsTableStructure): CharacterRow[] {
+  return t.axes.map((a) => ({ ...a, ...(a.pos === 3 ? valueDefinition(t, 3, a.label) ?? {} : {}) }));
+}
+
+function pcsSection(doc: CodeDocument, store: Store): H {
+  if (doc.kind === 'table') {
+    if (!isPcsTableStructure(doc.properties)) return html``;
+    return html`<h2>Characters</h2>${charactersTable(`Characters 1-3 of table ${doc.code}`, tableHeaderRows(doc.properties))}
+<p><a href="${builderHref(doc.code)}">Build a code in table ${doc.code}</a></p>`;
+  }
+  const axes = Array.isArray(doc.properties?.axes) ? (doc.properties.axes as PcsDefinedAxis[]) : undefined;
+  const table = doc.parents.at(-1);
+  const tableRow = table?.kind === 'table' ? store.get('icd10pcs', table.code) : undefined;
+  const builder = tableRow && tableRow.status === 'active' && isPcsTableStructure(tableRow.properties)
+    ? html`<p><a href="${builderHref(tableRow.code)}">Build a code in table ${tableRow.code}</a></p>`
+    : '';
+  if (!axes) return builder ? html`<h2>Code builder</h2>${builder}` : html``;
+  return html`<h2>Characters</h2>${charactersTable(`The seven characters of ${doc.code}`, axes)}${builder}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// NUCC
+
+const NUCC_FIELDS: [string, string][] = [
+  ['grouping', 'Grouping'],
+  ['classification', 'Classification'],
+  ['specialization', 'Specialization'],
+  ['definition', 'Definition'],
+  ['notes', 'Notes'],
+  ['section', 'Section'],
+  ['level', 'Level'],
+  ['inactiveSince', 'Inactive since'],
+];
+
+/** The taxonomy's columns; Definition and Notes keep NUCC's line breaks (textWithBreaks). */
+function nuccSection(doc: CodeDocument): H {
+  const p = doc.properties;
+  if (!p) return html``;
+  const rows = NUCC_FIELDS.filter(([k]) => str(p[k])).map(
+    ([k, label]) => html`<tr><th scope="row">${label}</th><td>${k === 'definition' || k === 'notes' ? textWithBreaks(String(p[k])) : String(p[k])}</td></tr>`,
+  );
+  if (!rows.length) return html``;
+  return html`<h2>Taxonomy</h2><table><caption class="vh">NUCC taxonomy fields of ${doc.code}</caption><tbody>${rows}</tbody></table>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Crosswalks (GEMs)
+
+type MappingRow = CodeDocument['mappings'][number];
+
+interface GemFlags {
+  approximate?: boolean;
+  noMap?: boolean;
+  combination?: boolean;
+  scenario?: number;
+  choiceList?: number;
+}
+
+const flagsOf = (m: { flags: Record<string, unknown> | null }): GemFlags => (m.flags ?? {}) as GemFlags;
+
+/** One target of a combination, with its choice list; `self` marks the code whose page this is. */
+interface ComboPart {
+  system: SystemId;
+  code: string;
+  display?: string;
+  choiceList: number;
+  self?: boolean;
+}
+
+/**
+ * A combination of the GEMs (flag "combination"): within one scenario, one target from each choice
+ * list together translate the source; targets of one choice list are alternatives. Shown as the
+ * lists joined with "+", the alternatives of a list with "or".
+ */
+function combination(parts: ComboPart[]): H {
+  const lists = [...new Set(parts.map((p) => p.choiceList))].sort((a, b) => a - b);
+  const one = (p: ComboPart): H =>
+    p.self
+      ? html`<strong class="code">${p.code}</strong>`
+      : p.display
+        ? html`<a class="code" href="${codeHref(p.system, p.code)}">${p.code}</a> ${p.display}`
+        : html`<span class="code">${p.code}</span>`;
+  return html`${lists.map((l, i) => {
+    const alts = parts.filter((p) => p.choiceList === l);
+    const body = html`${alts.map((a, j) => html`${j ? ' or ' : ''}${one(a)}`)}`;
+    return html`${i ? ' + ' : ''}${alts.length > 1 && lists.length > 1 ? html`(${body})` : body}`;
+  })}`;
+}
+
+const exactness = (f: GemFlags) => (f.approximate ? 'approximate' : 'exact match');
+
+/** Rows where this code is the source (direction `to`): its translations into the other system. */
+function forwardItems(rows: MappingRow[]): H[] {
+  const items: H[] = [];
+  const target = SYSTEMS[rows[0].system].label;
+  if (rows.some((m) => flagsOf(m).noMap)) items.push(html`<li>No ${target} equivalent</li>`);
+  for (const m of rows) {
+    const f = flagsOf(m);
+    if (f.noMap || f.combination) continue;
+    const ref = m.display ? html`<a class="code" href="${codeHref(m.system, m.code)}">${m.code}</a> ${m.display}` : html`<span class="code">${m.code}</span>`;
+    items.push(html`<li>${ref} <span class="muted">(${exactness(f)})</span></li>`);
+  }
+  const scenarios = new Map<number, MappingRow[]>();
+  for (const m of rows) {
+    const f = flagsOf(m);
+    if (f.noMap || !f.combination) continue;
+    const s = f.scenario ?? 0;
+    if (!scenarios.has(s)) scenarios.set(s, []);
+    scenarios.get(s)!.push(m);
+  }
+  for (const [s, ms] of [...scenarios].sort((a, b) => a[0] - b[0])) {
+    const parts = ms.map((m): ComboPart => ({ system: m.system, code: m.code, ...(m.display ? { display: m.display } : {}), choiceList: flagsOf(m).choiceList ?? 0 }));
+    items.push(html`<li>Combination${scenarios.size > 1 ? ` (scenario ${s})` : ''}: ${combination(parts)} <span class="muted">(${exactness(flagsOf(ms[0]))})</span></li>`);
+  }
+  return items;
+}
+
+/**
+ * Rows where this code is a target (direction `from`): codes of the other system that translate into
+ * it. When it is one part of a combination, the whole combination of that scenario is shown, read from
+ * the source code's own mappings.
+ */
+function backwardItems(doc: CodeDocument, rows: MappingRow[], store: Store): H[] {
+  const items: H[] = [];
+  const bySource = new Map<string, MappingRow[]>();
+  for (const m of rows) {
+    if (!bySource.has(m.code)) bySource.set(m.code, []);
+    bySource.get(m.code)!.push(m);
+  }
+  const selfKey = codeKey(doc.system, doc.code);
+  for (const [code, ms] of bySource) {
+    const first = ms[0];
+    const source = first.display ? html`<a class="code" href="${codeHref(first.system, code)}">${code}</a> ${first.display}` : html`<span class="code">${code}</span>`;
+    const plain = ms.filter((m) => !flagsOf(m).combination);
+    const scenarios = [...new Set(ms.filter((m) => flagsOf(m).combination).map((m) => flagsOf(m).scenario ?? 0))].sort((a, b) => a - b);
+    const lines: H[] = plain.map((m) => html`${source} <span class="muted">(${exactness(flagsOf(m))})</span>`);
+    if (scenarios.length) {
+      const all = store.mappings(first.system, codeKey(first.system, code)).filter((m) => m.direction === 'to' && m.system === doc.system && m.flags?.combination);
+      for (const s of scenarios) {
+        const parts = all
+          .filter((m) => (m.flags?.scenario ?? 0) === s)
+          .map((m): ComboPart => {
+            const row = store.get(m.system, m.key);
+            return { system: m.system, code: row?.code ?? m.key, ...(row ? { display: row.display } : {}), choiceList: Number(m.flags?.choiceList ?? 0), ...(m.key === selfKey ? { self: true } : {}) };
+          });
+        lines.push(html`${source}, as part of the combination${scenarios.length > 1 ? ` (scenario ${s})` : ''}: ${combination(parts)} <span class="muted">(approximate)</span>`);
+      }
+    }
+    for (const l of lines) items.push(html`<li>${l}</li>`);
+  }
+  return items;
+}
+
+function crosswalkSection(doc: CodeDocument, store: Store): H {
+  if (!doc.mappings.length) return html``;
+  const groups = new Map<string, MappingRow[]>();
+  for (const m of [...doc.mappings].sort((a, b) => (a.direction === b.direction ? 0 : a.direction === 'to' ? -1 : 1))) {
+    const k = `${m.direction}\t${m.system}`;
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(m);
+  }
+  const self = SYSTEMS[doc.system].label;
+  const sources = [...new Set(doc.mappings.map((m) => `${m.source === 'gems' ? 'GEMs' : m.source} ${m.version}`))].join(', ');
+  return html`<h2>Crosswalks</h2>
+<p class="muted">From the General Equivalence Mappings (${sources}). “Approximate”: the codes do not mean exactly the same. A combination needs all of its parts: one code from each part joined with +.</p>
+${[...groups.values()].map((rows) => {
+    const other = SYSTEMS[rows[0].system].label;
+    const forward = rows[0].direction === 'to';
+    return html`<h3>${forward ? `${self} → ${other}` : `${other} → ${self}`}</h3><ul>${forward ? forwardItems(rows) : backwardItems(doc, rows, store)}</ul>`;
+  })}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared sections
+
+function notesSection(doc: CodeDocument): H {
+  if (!doc.notes.length && !doc.inheritedNotes.length) return html``;
+  const groups = new Map<string, typeof doc.notes>();
+  for (const n of [...doc.notes, ...doc.inheritedNotes]) {
+    if (!groups.has(n.kind)) groups.set(n.kind, []);
+    groups.get(n.kind)!.push(n);
+  }
+  return html`<h2>Coding notes</h2>${[...groups].map(
+    ([kind, ns]) => html`<h3>${NOTE_LABELS[kind] ?? kind}</h3><ul>${ns.map(
+      (n) => html`<li>${n.char ? html`<span class="code">${n.char}</span> ` : ''}${n.text} <span class="muted">(${n.from ? `from ${n.from}, ` : ''}${n.version})</span></li>`,
+    )}</ul>`,
+  )}`;
+}
+
+function historySection(doc: CodeDocument): H {
+  if (!doc.history.length) return html``;
+  return html`<h2>History</h2><ul>${doc.history.map(
+    (h) => html`<li>${h.version}: ${h.action}${h.previousDisplay ? html` (was “${h.previousDisplay}”)` : ''}${h.replacedBy?.length
+      ? html`; replaced by ${h.replacedBy.map((r, i) => html`${i ? ', ' : ''}${r.display ? html`<a class="code" href="${codeHref(doc.system, r.code)}">${r.code}</a> ${r.display}` : html`<span class="code">${r.code}</span>`}`)}`
+      : ''}</li>`,
+  )}</ul>`;
+}
+
+function detailsSection(doc: CodeDocument, store: Store): H {
+  switch (doc.system) {
+    case 'hcpcs':
+      return hcpcsSection(doc, store);
+    case 'icd10pcs':
+      return pcsSection(doc, store);
+    case 'nucc':
+      return nuccSection(doc);
+    default:
+      return html``;
+  }
+}
+
+export function codePage(doc: CodeDocument, store: Store): H {
+  return layout(
+    `${doc.code} ${doc.display}`,
+    html`${searchForm()}
+<nav class="crumbs" aria-label="Breadcrumb"><a href="/codes/${doc.system}">${doc.systemName}</a>${doc.parents.map((p) => html` › <a href="${codeHref(p.system, p.code)}">${p.code}</a>`)}</nav>
+<h1><span class="code">${doc.code}</span> ${doc.display}</h1>
+${statusLine(doc)}
+${doc.shortDisplay && doc.shortDisplay !== doc.display ? html`<p class="muted">Short title: ${doc.shortDisplay}</p>` : ''}
+${detailsSection(doc, store)}
+${crosswalkSection(doc, store)}
+${doc.children.length ? html`<h2>Codes under ${doc.code}</h2><ul>${doc.children.map((c) => html`<li><a class="code" href="${codeHref(c.system, c.code)}">${c.code}</a> ${c.display}${c.status === 'deleted' ? html` <span class="deleted">deleted</span>` : ''}</li>`)}</ul>` : ''}
+${notesSection(doc)}
+${doc.indexTerms.length ? html`<h2>Index terms</h2><ul>${doc.indexTerms.map((t) => html`<li>${t.path} <span class="muted">(${t.source} ${t.version})</span></li>`)}</ul>` : ''}
+${historySection(doc)}
+${noticeSection(doc.notice)}`,
+    `${doc.code}: ${doc.display} (${doc.systemName})`,
+  );
+}
