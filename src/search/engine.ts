@@ -753,7 +753,13 @@ export class SearchEngine {
     if (!words.length) return { field: 'code', term: codes.find((c) => ix.key[s.d].startsWith(c)) ?? ix.key[s.d] };
     if (s.variant.rewrite) return { field: 'rewrite', term: s.variant.rewrite.label };
     if (s.variant.fuzzy) return { field: 'fuzzy', term: words.join(' ') };
-    if (s.inTitle) return { field: 'title', term: ix.display[s.d] };
+    if (s.inTitle) {
+      const title = new Set(terms(ix.display[s.d]));
+      const last = words.length - 1;
+      if (words.every((w, i) => title.has(w) || variants(w).some((x) => title.has(x)) || ((i === last && s.variant.lastIsPrefix) || s.variant.stems?.has(i) ? [...title].some((x) => x.startsWith(w.slice(0, s.variant.stems?.has(i) ? Math.max(5, w.length - 3) : w.length))) : false))) {
+        return { field: 'title', term: ix.display[s.d] };
+      }
+    }
     // The synonym (inclusion term or index entry) that holds the most query words.
     let bestText = '';
     let bestN = -1;

@@ -168,7 +168,16 @@ export class SearchIndex {
       for (const s of syn[i]) for (const t of terms(s)) m.set(t, (m.get(t) ?? 0) | FIELD_SYNONYM);
       for (const s of incl[i]) for (const t of terms(s)) m.set(t, (m.get(t) ?? 0) | FIELD_INCLUSION);
       // Only where the main term names a code one can report (not a PCS table reached by a partial code).
-      if (r.kind !== 'table') for (const s of mainTerms[i]) for (const t of terms(s.replace(/\([^)]*\)/g, ' '))) m.set(t, (m.get(t) ?? 0) | FIELD_MAIN);
+      // Only single-word spellings ("Diabetes, diabetic"): a word inside a longer name ("Dandy-Walker
+      // syndrome") does not name the condition on its own.
+      if (r.kind !== 'table') {
+        for (const s of mainTerms[i]) {
+          for (const part of s.replace(/\([^)]*\)/g, ' ').split(',')) {
+            const t = terms(part);
+            if (t.length === 1) m.set(t[0], (m.get(t[0]) ?? 0) | FIELD_MAIN);
+          }
+        }
+      }
       return m;
     });
     const titleTok = rows.map((r) => terms(r.display));

@@ -44,6 +44,12 @@ describe('words', () => {
     expect(r.results[0].matched.field).toBe('rewrite');
     expect(codes('kidney stone')[0]).toBe('N20.0');
   });
+  it('an Index main term names the condition: the bare word leads to its code', () => {
+    expect(codes('diabetes')[0]).toBe('E11.9');
+    expect(codes('diab')[0]).toBe('E11.9');
+    // ...but a word inside a longer name ("Dandy-Walker syndrome") does not.
+    expect(codes('walker').slice(0, 3).every((c) => c.startsWith('E01'))).toBe(true);
+  });
   it('tolerates typos without pushing exact matches down', () => {
     const r = engine.search({ q: 'pnuemonia', limit: 10 });
     expect(r.didYouMean).toBe('pneumonia');
