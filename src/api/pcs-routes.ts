@@ -29,8 +29,11 @@ import {
 
 const TABLE_RE = /^[0-9A-HJ-NP-Z]{3}$/;
 
-/** A table record with its stored structure; 404 when the table does not exist or has no rows loaded. */
-function loadTable(store: Store, text: string) {
+/**
+ * A table record with its stored structure; 404 when the table does not exist or has no rows loaded.
+ * Shared by the API and the builder page.
+ */
+export function loadTable(store: Store, text: string) {
   const key = text.trim().toUpperCase();
   if (!TABLE_RE.test(key)) {
     throw new MedCodesError('invalid_parameter', `"${text.slice(0, 20)}" is not an ICD-10-PCS table: 3 characters of 0-9 and A-Z without I and O, e.g. 0DT`);

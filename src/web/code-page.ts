@@ -27,7 +27,6 @@ const NOTE_LABELS: Record<string, string> = {
   sevenChrDef: 'Seventh character values',
 };
 
-
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 const isoDate = (iso: string): H => html`<time datetime="${iso}">${iso}</time>`;
@@ -66,7 +65,7 @@ function activeStatus(doc: CodeDocument, p: Record<string, unknown>): string {
       return doc.billable ? 'Valid code (billable)' : 'Header: not valid for billing; use a more specific code';
     case 'icd9cm':
     case 'icd9pcs':
-      return doc.billable ? `Valid code in the final release (${doc.version})` : 'Header: not a valid code';
+      return doc.billable ? `Valid code in release ${doc.version}` : 'Header: not a valid code';
     case 'nucc':
       if (doc.kind === 'group') return p.codeless ? 'Classification (Level II) without a taxonomy code of its own' : 'Grouping (Level I): no taxonomy code of its own';
       return `Active taxonomy code${str(p.level) ? ` (${String(p.level)} level)` : ''}`;
@@ -309,10 +308,10 @@ function forwardItems(rows: MappingRow[]): H[] {
 
 /**
  * Rows where this code is a target (direction `from`): codes of the other system that translate into
- * it. When it is one part of a combination, the whole combination of that scenario is shown, read from
- * the source code's own mappings.
+ * it, the first `limit` of them. When it is one part of a combination, the whole combination of that
+ * scenario is shown, read from the source code's own mappings.
  */
-function backwardItems(doc: CodeDocument, rows: MappingRow[], store: Store): H[] {
+function backwardItems(doc: CodeDocument, rows: MappingRow[], store: Store, limit: number): { items: H[]; sources: number } {
   const items: H[] = [];
   const bySource = new Map<string, MappingRow[]>();
   for (const m of rows) {
@@ -320,7 +319,7 @@ function backwardItems(doc: CodeDocument, rows: MappingRow[], store: Store): H[]
     bySource.get(m.code)!.push(m);
   }
   const selfKey = codeKey(doc.system, doc.code);
-  for (const [code, ms] of bySource) {
+  for (const [code, ms] of [...bySource].slice(0, limit)) {
     const first = ms[0];
     const source = first.display ? html`<a class="code" href="${codeHref(first.system, code)}">${code}</a> ${first.display}` : html`<span class="code">${code}</span>`;
     const plain = ms.filter((m) => !flagsOf(m).combination);
@@ -340,8 +339,15 @@ function backwardItems(doc: CodeDocument, rows: MappingRow[], store: Store): H[]
     }
     for (const l of lines) items.push(html`<li>${l}</li>`);
   }
-  return items;
+  return { items, sources: bySource.size };
 }
+
+/**
+ * Most codes have a few crosswalks, some thousands (ICD-9-CM 00.40 is a part of 4,402 ICD-10-PCS
+ * translations): a page lists the first CROSSWALK_LIMIT entries of each direction and points to the
+ * API for the rest.
+ */
+export const CROSSWALK_LIMIT = 100;
 
 function crosswalkSection(doc: CodeDocument, store: Store): H {
   if (!doc.mappings.length) return html``;
@@ -353,12 +359,24 @@ function crosswalkSection(doc: CodeDocument, store: Store): H {
   }
   const self = SYSTEMS[doc.system].label;
   const sources = [...new Set(doc.mappings.map((m) => `${m.source === 'gems' ? 'GEMs' : m.source} ${m.version}`))].join(', ');
+  const api = `/api/v1/codes/${doc.system}/${encodeURIComponent(doc.code)}`;
   return html`<h2>Crosswalks</h2>
 <p class="muted">From the General Equivalence Mappings (${sources}). “Approximate”: the codes do not mean exactly the same. A combination needs all of its parts: one code from each part joined with +.</p>
 ${[...groups.values()].map((rows) => {
     const other = SYSTEMS[rows[0].system].label;
     const forward = rows[0].direction === 'to';
-    return html`<h3>${forward ? `${self} → ${other}` : `${other} → ${self}`}</h3><ul>${forward ? forwardItems(rows) : backwardItems(doc, rows, store)}</ul>`;
+    let items: H[];
+    let more = '';
+    if (forward) {
+      const all = forwardItems(rows);
+      items = all.slice(0, CROSSWALK_LIMIT);
+      if (all.length > items.length) more = `${(all.length - items.length).toLocaleString('en-US')} more translations`;
+    } else {
+      const b = backwardItems(doc, rows, store, CROSSWALK_LIMIT);
+      items = b.items;
+      if (b.sources > CROSSWALK_LIMIT) more = `${(b.sources - CROSSWALK_LIMIT).toLocaleString('en-US')} more ${other} codes`;
+    }
+    return html`<h3>${forward ? `${self} → ${other}` : `${other} → ${self}`}</h3><ul>${items}</ul>${more ? html`<p class="muted">And ${more}: all of them are in <a href="${api}">the API answer for ${doc.code}</a>.</p>` : ''}`;
   })}`;
 }
 

@@ -1,7 +1,8 @@
 import { html } from 'hono/html';
-import type { Store, CodeRow } from '../store/store.js';
+import { loadTable } from '../api/pcs-routes.js';
+import type { Store } from '../store/store.js';
 import { MedCodesError } from '../errors.js';
-import { buildPcsCode, isPcsTableStructure, type PcsBuildState, type PcsTableStructure } from '../importers/icd10pcs/builder.js';
+import { buildPcsCode, type PcsBuildState, type PcsTableStructure } from '../importers/icd10pcs/builder.js';
 import { builderHref, codeHref, layout, searchForm, type H } from './layout.js';
 import { charactersTable, tableHeaderRows } from './code-page.js';
 
@@ -12,24 +13,6 @@ import { charactersTable, tableHeaderRows } from './code-page.js';
  * character to `chars`, and only the values some row of the table still allows are offered, so every
  * path ends on a code the table allows.
  */
-
-/** Characters 1-3 of a PCS table: 0-9 and A-Z without I and O (ICD-10-PCS Reference Manual). */
-const TABLE_RE = /^[0-9A-HJ-NP-Z]{3}$/;
-
-/** The table's record and its stored structure, as pcs-routes.ts loads it for the API. */
-function loadTable(store: Store, text: string): { row: CodeRow; table: PcsTableStructure } {
-  const key = text.trim().toUpperCase();
-  if (!TABLE_RE.test(key)) {
-    throw new MedCodesError('invalid_parameter', `"${text.slice(0, 20)}" is not an ICD-10-PCS table: 3 characters of 0-9 and A-Z without I and O, e.g. 0DT`);
-  }
-  const row = store.get('icd10pcs', key);
-  if (!row || row.kind !== 'table') throw new MedCodesError('not_found', `ICD-10-PCS has no table "${key}"`);
-  if (!isPcsTableStructure(row.properties)) {
-    const why = row.status === 'deleted' ? `was deleted in ${String(row.properties?.deletedIn ?? 'a later release')}` : 'has no rows loaded (import the ICD-10-PCS Tables XML)';
-    throw new MedCodesError('not_found', `ICD-10-PCS table ${key} ${why}`);
-  }
-  return { row, table: row.properties };
-}
 
 /**
  * The builder state for `chars`. Characters no row allows give the state of the longest valid prefix

@@ -147,7 +147,6 @@ describe('ICD-10-PCS pages and the code builder', () => {
     expect(p.html).toContain('<h1>Build an ICD-10-PCS code in table <span class="code">0DT</span></h1>');
     expect(p.html).toContain('<td>Resection</td><td class="def"><p>Cutting out or off, without replacement, all of a body part</p>');
     expect(p.html).toContain('<h2>Character 4: Body Part</h2>');
-    expect(p.html).not.toContain('<form class="builder"');
     expectAccessibleStructure(p.html);
     const steps: [string, string, string][] = [
       ['J', 'Appendix', 'Character 5: Approach'],
@@ -213,6 +212,18 @@ describe('crosswalks (GEMs)', () => {
     // Seen from one of the targets, the whole combination, with this code in it.
     const part = await page('/codes/icd10cm/S32.009A');
     expect(part.html).toMatch(/<a class="code" href="\/codes\/icd9cm\/806.4">806.4<\/a> Closed fracture of lumbar spine with spinal cord injury, as part of the combination: \(<a [^>]*>S34.109A<\/a>[^+]*\) \+ <strong class="code">S32.009A<\/strong>/);
+  });
+
+  it('long crosswalk lists stop at 100 entries and point to the API', async () => {
+    // ICD-9-CM 00.40 is a target of thousands of ICD-10-PCS rows (I10 procedure GEM).
+    const sources = new Set(store.mappings('icd9pcs', '0040').filter((m) => m.direction === 'from').map((m) => m.key));
+    expect(sources.size).toBeGreaterThan(100);
+    const p = await page('/codes/icd9pcs/00.40');
+    expect(p.status).toBe(200);
+    expect(p.html).toContain(`<p class="muted">And ${(sources.size - 100).toLocaleString('en-US')} more ICD-10-PCS codes: all of them are in <a href="/api/v1/codes/icd9pcs/00.40">the API answer for 00.40</a>.</p>`);
+    const section = p.html.split('<h3>ICD-10-PCS → ICD-9-CM Vol. 3</h3>')[1].split('</ul>')[0];
+    expect(new Set([...section.matchAll(/<li><a class="code" href="\/codes\/icd10pcs\/(\w+)">/g)].map((m) => m[1])).size).toBe(100);
+    expect(p.html.length).toBeLessThan(200_000);
   });
 
   it('procedures too: 0DTJ4ZZ and ICD-9-CM Vol. 3', async () => {
