@@ -1,5 +1,5 @@
 import type { SystemId } from '../model.js';
-import { SYSTEM_IDS } from '../systems.js';
+import { SYSTEM_IDS, SYSTEMS } from '../systems.js';
 import { MedCodesError } from '../errors.js';
 import { SearchIndex, FIELD_TITLE, FIELD_INCLUSION, FIELD_MAIN, type Rewrite } from './index.js';
 import { clean, terms, variants, editDistance, allowedEdits, STOPWORDS } from './text.js';
@@ -78,6 +78,7 @@ const fieldWeight = (mask: number) => (mask & TITLE_LIKE ? 1 : mask & FIELD_INCL
 /** Words that qualify rather than name ("not otherwise specified", "not elsewhere classified"). */
 const QUALIFIERS = new Set(['nos', 'nec']);
 const stem6 = (w: string) => w.slice(0, 6);
+const RETIRED = SYSTEM_IDS.map((id) => !!SYSTEMS[id].retired);
 
 interface Alt {
   lo: number;
@@ -587,6 +588,8 @@ export class SearchEngine {
       const allInMain = (mainBits & all) === all;
       let score = 10 * relevance * v.factor + (allInTitle ? 2 : 0) + (allInMain ? 1 : 0) - Math.min(3, 0.12 * extra) + (ix.billable[d] ? 0.3 : 0) - (ix.kind[d] >= 5 ? 0.5 : 0) - (ix.active[d] ? 0 : 8);
       if (v.fuzzy) score -= 0.5;
+      // A retired code set (ICD-9-CM) answers history questions; among equals, current codes first.
+      if (RETIRED[ix.system[d]]) score -= 3;
       out.push({ d, score, inTitle: allInTitle, variant: v });
     }
     const seen = (cands.length / evaluated.length) * (scanned ? df / scanned : 1);
