@@ -9,6 +9,7 @@ import type { SystemId } from '../model.js';
 import { stats } from '../stats.js';
 import { pages } from '../web/pages.js';
 import { pcsRoutes } from './pcs-routes.js';
+import { clinicalTablesRoutes } from './clinical-tables.js';
 
 export interface AppDeps {
   /** The store to serve; a getter so that a swapped-in database is picked up. */
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.route('/', pcsRoutes(deps));
+  app.route('/', clinicalTablesRoutes(deps));
 
   app.all('/api/*', (c) => errorResponse(c, new MedCodesError('not_found', `no API route ${c.req.method} ${new URL(c.req.url).pathname}`)));
 

@@ -1,0 +1,292 @@
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import type { AppDeps } from './app.js';
+import type { CodeRow, Store } from '../store/store.js';
+import type { SystemId } from '../model.js';
+import { MedCodesError } from '../errors.js';
+import { codeKey } from '../codes.js';
+import { engineFor, MAX_LIMIT, MAX_OFFSET } from '../search/search.js';
+
+/**
+ * NLM Clinical Tables compatible search, so an application built on NLM's autocompleter
+ * (https://clinicaltables.nlm.nih.gov/, API version 3) can point at MedCodes unchanged:
+ *
+ *   GET /api/{table}/v3/search?terms=...&maxList=&count=&offset=&q=&df=&sf=&cf=&ef=
+ *
+ * The answer is NLM's array: [total, codes, extraDataHash | null, displayStrings], where codes are the
+ * `cf` field of each hit, displayStrings has one array per hit with the `df` fields, and
+ * extraDataHash maps each `ef` field (or its alias, `field:alias`) to one value per hit. NLM adds a
+ * fifth element only for tables that mix code systems; none of these does, so there are four.
+ *
+ * Parameters as NLM documents them (apidoc/{table}/v3/doc.html): terms is required; maxList defaults
+ * to 7, an empty maxList means 500, at most 500; count (page size, default 7, at most 500) and offset
+ * (0-based) paginate, and offset + count may not exceed 7,500. Ranking is MedCodes' own engine
+ * (typo tolerance, index synonyms, lay terms), restricted to the table's system.
+ *
+ * Differences from NLM, kept small and documented:
+ *  - `sf` restricts matching: every word of `terms` must be the start of a word of one of the
+ *    `sf` fields (NLM's implicit prefix-AND). Without `sf`, the engine's wider matching applies.
+ *  - `q` is not Elasticsearch syntax: it takes clauses `field:value` (AND-ed, separated by spaces or
+ *    `AND`); a value may be "quoted" and may use `*` as a wildcard; a bare word must start a word of
+ *    any field. Unknown fields are a 400.
+ *  - Errors are MedCodes' catalog JSON (`{error: {code, message}}`), not NLM's plain text.
+ *  - When a filter (sf, q, or the table's own kind filter) rejects engine hits, the total is exact
+ *    when all hits were examined and otherwise the engine's count minus the rejected ones seen.
+ */
+
+type Value = string | boolean | null;
+
+interface TableDef {
+  system: SystemId;
+  /** Field name -> value of a stored record. */
+  fields: Record<string, (r: CodeRow) => Value>;
+  /** NLM's defaults for the table (sf is documentation: without sf the engine matches code, titles and synonyms). */
+  defaults: { sf: string[]; df: string[]; cf: string };
+  /** The engine filters for the table's population. */
+  status: 'active' | 'all';
+  billable?: boolean;
+  /** Record kinds the table holds (drops headers, groups, modifiers). */
+  kinds: string[];
+}
+
+const prop = (r: CodeRow, name: string): Value => {
+  const v = r.properties?.[name];
+  if (v === undefined || v === null) return null;
+  return typeof v === 'string' || typeof v === 'boolean' ? v : String(v);
+};
+
+/**
+ * HCPCS "not otherwise classified" codes: NLM's is_noc flag. The CMS record has no such field, so it
+ * is read from the descriptors, where CMS writes "not otherwise classified/specified" or "NOC".
+ */
+const NOC = /\b(NOC|NOS|not otherwise (classified|specified))\b/i;
+
+const icd9Fields: TableDef['fields'] = {
+  code: (r) => r.key,
+  code_dotted: (r) => r.code,
+  long_name: (r) => r.display,
+  short_name: (r) => r.shortDisplay ?? r.display,
+};
+
+export const CLINICAL_TABLES: Record<string, TableDef> = {
+  // NLM icd10cm: billable (leaf) diagnosis codes, fields code and name.
+  icd10cm: {
+    system: 'icd10cm',
+    fields: { code: (r) => r.code, name: (r) => r.display },
+    defaults: { sf: ['code', 'name'], df: ['code', 'name'], cf: 'code' },
+    status: 'active',
+    billable: true,
+    kinds: ['code', 'category'],
+  },
+  // NLM hcpcs: HCPCS Level II codes, obsolete ones included and flagged.
+  hcpcs: {
+    system: 'hcpcs',
+    fields: {
+      code: (r) => r.code,
+      display: (r) => r.display,
+      short_desc: (r) => r.shortDisplay ?? r.display,
+      long_desc: (r) => r.display,
+      add_dt: (r) => prop(r, 'addedDate'),
+      term_dt: (r) => prop(r, 'terminationDate'),
+      act_eff_dt: (r) => prop(r, 'actionEffectiveDate'),
+      obsolete: (r) => r.status === 'deleted',
+      is_noc: (r) => NOC.test(r.display) || NOC.test(r.shortDisplay ?? ''),
+    },
+    defaults: { sf: ['code', 'short_desc', 'long_desc'], df: ['code', 'display'], cf: 'code' },
+    status: 'all',
+    kinds: ['code'],
+  },
+  // NLM icd9cm_dx / icd9cm_sg: code without dot, code_dotted, long and short names.
+  icd9cm_dx: {
+    system: 'icd9cm',
+    fields: icd9Fields,
+    defaults: { sf: ['code_dotted', 'long_name'], df: ['code_dotted', 'long_name'], cf: 'code' },
+    status: 'all',
+    kinds: ['code', 'category'],
+  },
+  icd9cm_sg: {
+    system: 'icd9pcs',
+    fields: icd9Fields,
+    defaults: { sf: ['code_dotted', 'long_name'], df: ['code_dotted', 'long_name'], cf: 'code' },
+    status: 'all',
+    kinds: ['code', 'category'],
+  },
+  // MedCodes extras in the same shape: valid ICD-10-PCS codes and the NUCC provider taxonomy.
+  icd10pcs: {
+    system: 'icd10pcs',
+    fields: { code: (r) => r.code, name: (r) => r.display, short_name: (r) => r.shortDisplay ?? r.display },
+    defaults: { sf: ['code', 'name'], df: ['code', 'name'], cf: 'code' },
+    status: 'active',
+    billable: true,
+    kinds: ['code'],
+  },
+  nucc: {
+    system: 'nucc',
+    fields: {
+      code: (r) => r.code,
+      name: (r) => r.display,
+      grouping: (r) => prop(r, 'grouping'),
+      classification: (r) => prop(r, 'classification'),
+      specialization: (r) => prop(r, 'specialization'),
+      definition: (r) => prop(r, 'definition'),
+      section: (r) => prop(r, 'section'),
+      level: (r) => prop(r, 'level'),
+    },
+    defaults: { sf: ['code', 'name'], df: ['code', 'name'], cf: 'code' },
+    status: 'active',
+    kinds: ['code'],
+  },
+};
+
+/** NLM: "the current limit on the total number of results that can be retrieved (offset + count) is 7,500". */
+export const MAX_WINDOW = 7500;
+const MAX_PAGE = 500;
+
+function intParam(c: Context, name: string, def: number, max: number, emptyMeans = def): number {
+  const v = c.req.query(name);
+  if (v === undefined) return def;
+  if (v === '') return emptyMeans;
+  if (!/^\d{1,9}$/.test(v)) throw new MedCodesError('invalid_parameter', `${name} must be a whole number from 0 to ${max}; got "${v.slice(0, 20)}"`);
+  const n = Number(v);
+  if (n > max) throw new MedCodesError('invalid_parameter', `${name} must be at most ${max}; got ${n}`);
+  return n;
+}
+
+function fieldList(table: string, def: TableDef, name: string, value: string | undefined, fallback: string[]): string[] {
+  if (value === undefined || value.trim() === '') return fallback;
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const f of list) {
+    if (!(f in def.fields)) {
+      throw new MedCodesError('invalid_parameter', `${name}: table ${table} has no field "${f.slice(0, 40)}"; fields are ${Object.keys(def.fields).join(', ')}`);
+    }
+  }
+  return list;
+}
+
+/** Lower-cased words of a value, split where NLM's tokenizer splits (anything but letters and digits). */
+const words = (v: Value): string[] => (v === null ? [] : String(v).toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean));
+
+type Predicate = (r: CodeRow) => boolean;
+
+/** `terms` restricted to the `sf` fields: each word starts a word of some sf field. */
+function sfPredicate(def: TableDef, sf: string[], terms: string): Predicate {
+  const want = words(terms);
+  return (r) => {
+    const have = sf.flatMap((f) => words(def.fields[f](r)));
+    return want.every((w) => have.some((h) => h.startsWith(w)));
+  };
+}
+
+/** The `q` clauses (see the module comment). */
+export function qPredicate(table: string, def: TableDef, q: string): Predicate {
+  const clauses: Predicate[] = [];
+  const re = /\s*(?:([A-Za-z_][A-Za-z0-9_]*):)?(?:"([^"]*)"|([^\s"]+))\s*/y;
+  const text = q.trim();
+  while (re.lastIndex < text.length) {
+    const at = re.lastIndex;
+    const m = re.exec(text);
+    if (!m) throw new MedCodesError('invalid_parameter', `q: cannot read "${text.slice(at, at + 40)}"`);
+    const [, field, quoted, bare] = m;
+    const raw = quoted ?? bare;
+    if (!field && quoted === undefined && /^(AND|&&)$/.test(raw)) continue;
+    if (!field && quoted === undefined && /^(OR|NOT|\|\||!)$/.test(raw)) {
+      throw new MedCodesError('invalid_parameter', `q: only AND-ed field:value clauses are supported, not ${raw}`);
+    }
+    if (field) {
+      const get = def.fields[field];
+      if (!get) throw new MedCodesError('invalid_parameter', `q: table ${table} has no field "${field.slice(0, 40)}"; fields are ${Object.keys(def.fields).join(', ')}`);
+      const pattern = new RegExp(`^${raw.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
+      clauses.push((r) => {
+        const v = get(r);
+        return v !== null && pattern.test(String(v));
+      });
+    } else {
+      const want = words(raw);
+      clauses.push((r) => {
+        const have = Object.values(def.fields).flatMap((g) => words(g(r)));
+        return want.every((w) => have.some((h) => h.startsWith(w)));
+      });
+    }
+  }
+  return (r) => clauses.every((p) => p(r));
+}
+
+/** Hits of the engine for the table, filtered, in rank order: the window [offset, offset + size). */
+function collect(store: Store, def: TableDef, terms: string, offset: number, size: number, extra: Predicate[]): { total: number; rows: CodeRow[] } {
+  const engine = engineFor(store);
+  const kinds = new Set(def.kinds);
+  const accept = (r: CodeRow) => kinds.has(r.kind) && extra.every((p) => p(r));
+  const rows: CodeRow[] = [];
+  let accepted = 0;
+  let rejected = 0;
+  let engineTotal = 0;
+  let exhausted = false;
+  // One engine page at least, so that maxList=0 still answers the total.
+  for (let from = 0; from <= MAX_OFFSET; from += MAX_LIMIT) {
+    const page = engine.search({ q: terms, systems: [def.system], status: def.status, ...(def.billable ? { billable: true } : {}), limit: MAX_LIMIT, offset: from });
+    engineTotal = page.total;
+    for (const hit of page.results) {
+      const row = store.get(def.system, codeKey(def.system, hit.code));
+      if (!row || !accept(row)) {
+        rejected++;
+        continue;
+      }
+      if (accepted >= offset && accepted < offset + size) rows.push(row);
+      accepted++;
+    }
+    if (page.results.length < MAX_LIMIT || from + MAX_LIMIT >= page.total) {
+      exhausted = true;
+      break;
+    }
+    // With user filters, read on (up to 2,000 hits) so the total is exact for ordinary queries.
+    if (accepted >= offset + size && (!extra.length || from + MAX_LIMIT >= 2000)) break;
+  }
+  return { total: exhausted ? accepted : Math.max(accepted, engineTotal - rejected), rows };
+}
+
+export function clinicalTablesRoutes(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  app.get('/api/:table/v3/search', (c) => {
+    const table = c.req.param('table');
+    const def = Object.hasOwn(CLINICAL_TABLES, table) ? CLINICAL_TABLES[table] : undefined;
+    if (!def) throw new MedCodesError('not_found', `no Clinical Tables table "${table.slice(0, 40)}"; tables are ${Object.keys(CLINICAL_TABLES).join(', ')}`);
+
+    const terms = c.req.query('terms');
+    if (terms === undefined) throw new MedCodesError('bad_request', 'the terms parameter is required');
+
+    // maxList (no pagination) wins over count when both are given, as its name suggests on NLM.
+    const size = c.req.query('maxList') !== undefined ? intParam(c, 'maxList', 7, MAX_PAGE, MAX_PAGE) : intParam(c, 'count', 7, MAX_PAGE);
+    const offset = intParam(c, 'offset', 0, MAX_WINDOW);
+    if (offset + size > MAX_WINDOW) throw new MedCodesError('invalid_parameter', `offset + count may not exceed ${MAX_WINDOW}; got ${offset + size}`);
+
+    const df = fieldList(table, def, 'df', c.req.query('df'), def.defaults.df);
+    const cfList = fieldList(table, def, 'cf', c.req.query('cf'), [def.defaults.cf]);
+    if (cfList.length !== 1) throw new MedCodesError('invalid_parameter', 'cf takes one field');
+    const cf = cfList[0];
+    const efSpec = c.req.query('ef');
+    const ef = (efSpec ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
+      const [field, alias] = s.split(':');
+      fieldList(table, def, 'ef', field, []);
+      return { field, alias: alias?.trim() || field };
+    });
+    const filters: Predicate[] = [];
+    const sfText = c.req.query('sf');
+    if (sfText !== undefined && sfText.trim() !== '') filters.push(sfPredicate(def, fieldList(table, def, 'sf', sfText, def.defaults.sf), terms));
+    const q = c.req.query('q');
+    if (q !== undefined && q.trim() !== '') filters.push(qPredicate(table, def, q));
+
+    const { total, rows } = collect(deps.store(), def, terms, offset, size, filters);
+
+    const codes = rows.map((r) => String(def.fields[cf](r) ?? ''));
+    const display = rows.map((r) => df.map((f) => String(def.fields[f](r) ?? '')));
+    let extra: Record<string, Value[]> | null = null;
+    if (ef.length) {
+      extra = {};
+      for (const { field, alias } of ef) extra[alias] = rows.map((r) => def.fields[field](r));
+    }
+    return c.json([total, codes, extra, display]);
+  });
+
+  return app;
+}
