@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { formatValidation, parseCodeCsv, validateCodes } from './validate.js';
 import { Store } from './store/store.js';
 import { lookup, type CodeDocument } from './lookup.js';
 import { search, type SearchResult } from './search/search.js';
@@ -103,6 +105,24 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
           if (!doc) throw new MedCodesError('not_found', `no loaded code system has the code "${code}"`);
         }
         io.out(o.json ? JSON.stringify(doc, null, 2) : formatLookup(doc));
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('validate <file>')
+    .description('validate a list of codes from a file (one code per line, or system,code; optional header) and show the status of each')
+    .option('-s, --system <id>', "code system of codes that name none (default: guessed from each code's shape)")
+    .option('--date <yyyy-mm-dd>', 'date of service: codes must be in effect on that day')
+    .option('--json', 'print the JSON response')
+    .action((file: string, o: { system?: string; date?: string; json?: boolean }) => {
+      if (!existsSync(file)) throw new MedCodesError('file_not_found', `no file ${file}`);
+      const codes = parseCodeCsv(readFileSync(file, 'utf8'));
+      const store = open();
+      try {
+        const result = validateCodes(store, { codes, ...(o.system ? { system: parseSystem(o.system) } : {}), ...(o.date ? { date: o.date } : {}) });
+        io.out(o.json ? JSON.stringify(result, null, 2) : formatValidation(result));
       } finally {
         store.close();
       }

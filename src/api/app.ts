@@ -10,6 +10,7 @@ import { stats } from '../stats.js';
 import { pages } from '../web/pages.js';
 import { pcsRoutes } from './pcs-routes.js';
 import { clinicalTablesRoutes } from './clinical-tables.js';
+import { validateRoutes } from './validate-routes.js';
 
 export interface AppDeps {
   /** The store to serve; a getter so that a swapped-in database is picked up. */
@@ -77,6 +78,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.route('/', pcsRoutes(deps));
   app.route('/', clinicalTablesRoutes(deps));
+  app.route('/', validateRoutes(deps));
 
   app.all('/api/*', (c) => errorResponse(c, new MedCodesError('not_found', `no API route ${c.req.method} ${new URL(c.req.url).pathname}`)));
 

@@ -1,4 +1,7 @@
 import { describe, it, expect, inject } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from '../../src/cli.js';
 import { silentProgress } from '../../src/importers/types.js';
 
@@ -32,6 +35,16 @@ describe('npx medcodes', () => {
     const r = await cli('stats', '--json');
     const cm = JSON.parse(r.out).systems.find((s: { system: string }) => s.system === 'icd10cm');
     expect(cm.concepts).toMatchObject({ billable: 74719, headers: 23467 });
+  });
+
+  it('validate checks a file of codes on a date of service', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medcodes-cli-'));
+    const file = join(dir, 'claims.csv');
+    writeFileSync(file, 'code\nE11.9\nB88.01\nE11\n');
+    const r = await cli('validate', file, '--date', '2025-06-01', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).results.map((x: { status: string }) => x.status)).toEqual(['valid', 'not_valid_on_date', 'header']);
+    expect((await cli('validate', join(dir, 'nope.csv'))).code).toBe(1);
   });
 
   it('refuses bad arguments with a message and an exit code', async () => {
