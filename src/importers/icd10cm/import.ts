@@ -1,11 +1,11 @@
 import { basename } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Importer, ImportContext, ImportSummary } from '../types.js';
-import { gatherSources, sourceChunks } from '../sources.js';
+import { gatherSources, sourceChunks, sourcesByName, sourceText, sourceLabel as label } from '../sources.js';
 import type { CodeRecord, Note } from '../../model.js';
 import { MedCodesError } from '../../errors.js';
 import { codeKey, icd10cmDisplay } from '../../codes.js';
-import { listZip, readZipMember } from '../zip.js';
+import { readZipMember } from '../zip.js';
 import { parseOrderFile, type OrderRecord } from '../cms-order/order.js';
 import { buildHistory } from '../cms-order/history.js';
 import { parseConversionTable, type ConversionRow } from './conversion.js';
@@ -56,28 +56,13 @@ function classifyName(name: string): { kind: Kind; year: number; format: Source[
   return undefined;
 }
 
-async function sourcesOf(file: string): Promise<Source[]> {
-  const direct = classifyName(basename(file));
-  if (direct) return [{ ...direct, file }];
-  if (!/\.zip$/i.test(file)) return [];
-  const members = await listZip(file);
-  return members.flatMap((m) => {
-    const c = classifyName(basename(m.name));
-    return c ? [{ ...c, file, member: m.name }] : [];
-  });
-}
+const sourcesOf = (file: string): Promise<Source[]> => sourcesByName(file, classifyName);
 
-async function textOf(s: Source): Promise<string> {
-  // Order files are ASCII; latin1 decodes any byte, so a stray byte cannot abort a read here and is
-  // caught by the layout checks instead.
-  return s.member ? (await readZipMember(s.file, s.member)).data.toString('latin1') : readFileSync(s.file, 'latin1');
-}
 
 async function bufferOf(s: Source): Promise<Buffer> {
   return s.member ? (await readZipMember(s.file, s.member)).data : readFileSync(s.file);
 }
 
-const label = (s: Source) => (s.member ? `${basename(s.file)}:${s.member}` : basename(s.file));
 
 /**
  * The newest source of a kind. For the Table of Drugs the official XML wins over CDC's CSV edition of
@@ -140,7 +125,7 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
   const pOrder = progress.phase('ICD-10-CM: order files', orders.length);
   for (const s of orders) {
     if (releases.some((r) => r.fiscalYear === s.year)) throw new MedCodesError('parse_error', `two order files for FY${s.year}: ${label(s)}`);
-    releases.push({ fiscalYear: s.year, records: parseOrderFile(await textOf(s), label(s)) });
+    releases.push({ fiscalYear: s.year, records: parseOrderFile(await sourceText(s), label(s)) });
     pOrder.tick();
   }
   pOrder.done();

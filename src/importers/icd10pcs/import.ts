@@ -1,10 +1,8 @@
 import { basename } from 'node:path';
-import { readFileSync } from 'node:fs';
 import type { Importer, ImportContext, ImportSummary } from '../types.js';
-import { gatherSources, sourceChunks } from '../sources.js';
+import { gatherSources, sourceChunks, sourcesByName, sourceText, sourceLabel as label } from '../sources.js';
 import type { CodeRecord } from '../../model.js';
 import { MedCodesError, parseError } from '../../errors.js';
-import { listZip, readZipMember } from '../zip.js';
 import { parseOrderFile, type OrderRecord } from '../cms-order/order.js';
 import { buildHistory, type YearRelease } from '../cms-order/history.js';
 import { collect, decomposePcsCode, expandPcsRow, parsePcsTables, PcsTableIndex, PCS_CODE, type PcsTable } from './tables.js';
@@ -56,23 +54,9 @@ function classifyName(name: string): { kind: Kind; year: number } | undefined {
 }
 
 /** The PCS files in an input: the file itself by its official name, or the members of a zip (any folder inside it). */
-async function sourcesOf(file: string): Promise<Source[]> {
-  const direct = classifyName(basename(file));
-  if (direct) return [{ ...direct, file }];
-  if (!/\.zip$/i.test(file)) return [];
-  const members = await listZip(file);
-  return members.flatMap((m) => {
-    const c = classifyName(basename(m.name));
-    return c ? [{ ...c, file, member: m.name }] : [];
-  });
-}
+const sourcesOf = (file: string): Promise<Source[]> => sourcesByName(file, classifyName);
 
-async function textOf(s: Source): Promise<string> {
-  // Order files are ASCII; latin1 decodes any byte, so a stray byte is caught by the layout checks.
-  return s.member ? (await readZipMember(s.file, s.member)).data.toString('latin1') : readFileSync(s.file, 'latin1');
-}
 
-const label = (s: Source) => (s.member ? `${basename(s.file)}:${s.member}` : basename(s.file));
 
 function newest(sources: Source[], kind: Kind): Source | undefined {
   return sources.filter((s) => s.kind === kind).sort((a, b) => a.year - b.year).at(-1);
@@ -127,7 +111,7 @@ export async function importIcd10pcs(files: string[], ctx: ImportContext): Promi
   const pOrder = progress.phase('ICD-10-PCS: order files', orders.length);
   for (const s of orders) {
     if (releases.some((r) => r.fiscalYear === s.year)) throw new MedCodesError('parse_error', `two order files for FY${s.year}: ${label(s)}`);
-    releases.push({ fiscalYear: s.year, records: parsePcsOrderFile(await textOf(s), label(s)) });
+    releases.push({ fiscalYear: s.year, records: parsePcsOrderFile(await sourceText(s), label(s)) });
     pOrder.tick();
   }
   pOrder.done();
