@@ -68,6 +68,13 @@ export function lookup(store: Store, systemText: string, codeText: string): Code
     for (const n of notes) if (n.kind === 'sevenChrDef' && n.char === key[6]) n.selected = true;
   }
   const release = store.releases().find((r) => r.system === system);
+  // One code can map to the same target in many rows (GEM combinations): look each up once.
+  const titles = new Map<string, { code: string; display: string } | undefined>();
+  const titleOf = (s: SystemId, k: string) => {
+    const id = `${s}\u0000${k}`;
+    if (!titles.has(id)) titles.set(id, store.title(s, k));
+    return titles.get(id);
+  };
   const doc: CodeDocument = {
     system,
     systemUri: SYSTEMS[system].uri,
@@ -86,7 +93,7 @@ export function lookup(store: Store, systemText: string, codeText: string): Code
     indexTerms: store.indexTerms(system, key),
     history: store.history(system, key),
     mappings: store.mappings(system, key).map((m) => {
-      const target = m.key ? store.get(m.system, m.key) : undefined;
+      const target = m.key ? titleOf(m.system, m.key) : undefined;
       // No-map rows have no target code (GEMs "NoDx"): an empty code with flags.noMap.
       return { direction: m.direction, system: m.system, code: target?.code ?? (m.key ? displayCode(m.system, m.key) : ''), ...(target ? { display: target.display } : {}), flags: m.flags, source: m.source, version: m.version };
     }),

@@ -108,6 +108,7 @@ export class Store {
     const db = this.db;
     return {
       byKey: db.prepare(`SELECT ${CODE_COLUMNS} FROM codes WHERE system = ? AND key = ?`),
+      title: db.prepare('SELECT code, display FROM codes WHERE system = ? AND key = ?'),
       children: db.prepare(`SELECT ${CODE_COLUMNS} FROM codes WHERE system = ? AND parent_key = ? AND (status = 'active' OR ?) ORDER BY sort`),
       roots: db.prepare(`SELECT ${CODE_COLUMNS} FROM codes WHERE system = ? AND parent_key IS NULL AND status = 'active' ORDER BY sort`),
       notes: db.prepare('SELECT kind, text, char, version FROM notes WHERE system = ? AND key = ? ORDER BY rowid'),
@@ -147,6 +148,11 @@ export class Store {
   }
 
   /** Children in classification order; deleted ones only under a deleted parent (they are history, not choices). */
+  /** Code and title only: for lists of references (crosswalks), without parsing properties. */
+  title(system: SystemId, key: string): { code: string; display: string } | undefined {
+    return this.stmts.title.get(system, key) as { code: string; display: string } | undefined;
+  }
+
   children(system: SystemId, key: string, includeDeleted = false): CodeRow[] {
     return this.stmts.children.all(system, key, includeDeleted ? 1 : 0).map(toRow);
   }
