@@ -1,17 +1,10 @@
-import { describe, it, expect, beforeAll, afterAll, inject } from 'vitest';
-import { createApp } from '../../src/api/app.js';
-import { Store } from '../../src/store/store.js';
+import { describe, it, expect } from 'vitest';
+import { useTestApp } from '../helpers.js';
 
-let store: Store;
-let app: ReturnType<typeof createApp>;
-beforeAll(() => {
-  store = new Store(inject('dbPath'));
-  app = createApp({ store: () => store });
-});
-afterAll(() => store.close());
+const testApp = useTestApp();
 
 const get = async (path: string) => {
-  const res = await app.request(path);
+  const res = await testApp.app().request(path);
   return { status: res.status, body: (await res.json()) as any };
 };
 

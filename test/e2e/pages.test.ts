@@ -1,17 +1,10 @@
-import { describe, it, expect, beforeAll, afterAll, inject } from 'vitest';
-import { createApp } from '../../src/api/app.js';
-import { Store } from '../../src/store/store.js';
+import { describe, it, expect } from 'vitest';
+import { useTestApp } from '../helpers.js';
 
-let store: Store;
-let app: ReturnType<typeof createApp>;
-beforeAll(() => {
-  store = new Store(inject('dbPath'));
-  app = createApp({ store: () => store });
-});
-afterAll(() => store.close());
+const testApp = useTestApp();
 
 const page = async (path: string) => {
-  const res = await app.request(path);
+  const res = await testApp.app().request(path);
   return { status: res.status, type: res.headers.get('content-type'), html: await res.text() };
 };
 
@@ -216,7 +209,7 @@ describe('crosswalks (GEMs)', () => {
 
   it('long crosswalk lists stop at 100 entries and point to the API', async () => {
     // ICD-9-CM 00.40 is a target of thousands of ICD-10-PCS rows (I10 procedure GEM).
-    const sources = new Set(store.mappings('icd9pcs', '0040').filter((m) => m.direction === 'from').map((m) => m.key));
+    const sources = new Set(testApp.store().mappings('icd9pcs', '0040').filter((m) => m.direction === 'from').map((m) => m.key));
     expect(sources.size).toBeGreaterThan(100);
     const p = await page('/codes/icd9pcs/00.40');
     expect(p.status).toBe(200);
@@ -233,7 +226,7 @@ describe('crosswalks (GEMs)', () => {
 });
 
 describe('NUCC and ICD-9-CM pages', () => {
-  const nuccNotice = () => store.releases().find((r) => r.system === 'nucc')!.notice!;
+  const nuccNotice = () => testApp.store().releases().find((r) => r.system === 'nucc')!.notice!;
 
   it('a NUCC page shows the taxonomy columns and the release notice', async () => {
     expect(nuccNotice()).toMatch(/National Uniform Claim Committee/);
@@ -274,7 +267,7 @@ describe('NUCC and ICD-9-CM pages', () => {
 
 describe('browsing a code set', () => {
   it('icd9cm is paged 200 to a page with previous and next links', async () => {
-    const roots = store.roots('icd9cm');
+    const roots = testApp.store().roots('icd9cm');
     expect(roots).toHaveLength(14567);
     const p = await page('/codes/icd9cm?page=2');
     expect(p.status).toBe(200);

@@ -2,7 +2,6 @@ import { describe, it, expect } from 'vitest';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yauzl from 'yauzl';
-import { MedCodesError } from '../../errors.js';
 import {
   clusters,
   gemDirectionFromFileName,
@@ -13,6 +12,7 @@ import {
   type GemDirection,
   type GemEntry,
 } from './gems.js';
+import { expectParseError } from '../../../test/helpers.js';
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/gems/', import.meta.url));
 const data = fileURLToPath(new URL('../../../data/gems/', import.meta.url));
@@ -20,16 +20,6 @@ const fixture = (name: string) => readFileSync(fixtures + name);
 
 async function load(name: string, direction: GemDirection): Promise<GemEntry[]> {
   return parseGem(fixture(name), { file: name, direction });
-}
-
-async function expectParseError(p: Promise<unknown>, ...fragments: string[]) {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MedCodesError);
-  expect((err as MedCodesError).code).toBe('parse_error');
-  for (const f of fragments) expect((err as MedCodesError).message).toContain(f);
 }
 
 describe('gemDirectionFromFileName', () => {

@@ -31,6 +31,7 @@
  */
 import { parseError } from '../../errors.js';
 import type { Mapping, SystemId } from '../../model.js';
+import { latin1Lines, type TextInput } from '../lines.js';
 
 /** Which GEM a file is: source system -> target system. */
 export type GemDirection = 'icd10cm-icd9cm' | 'icd9cm-icd10cm' | 'icd10pcs-icd9pcs' | 'icd9pcs-icd10pcs';
@@ -121,28 +122,8 @@ export function gemDirectionFromFileName(fileName: string): GemDirection | undef
 }
 
 /** Input accepted by the reader: a file or zip member stream, or any chunks of bytes or text. */
-export type TextInput = AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>;
+export type { TextInput } from '../lines.js';
 
-/** Splits into lines (LF or CRLF), numbered from 1. Bytes are read as Latin-1 (the files are ASCII). */
-async function* lines(input: TextInput): AsyncGenerator<{ text: string; line: number }> {
-  let rest = '';
-  let line = 0;
-  for await (const chunk of input as AsyncIterable<string | Uint8Array>) {
-    const text = rest + (typeof chunk === 'string' ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1'));
-    let start = 0;
-    let nl: number;
-    while ((nl = text.indexOf('\n', start)) >= 0) {
-      yield { text: stripCr(text.slice(start, nl)), line: ++line };
-      start = nl + 1;
-    }
-    rest = text.slice(start);
-  }
-  if (rest.length) yield { text: stripCr(rest), line: ++line };
-}
-
-function stripCr(s: string): string {
-  return s.endsWith('\r') ? s.slice(0, -1) : s;
-}
 
 /** Parses one row; throws a parse_error naming file, line and problem. Exported for the reader's tests. */
 export function parseGemLine(text: string, where: { file: string; line: number; direction: GemDirection }): GemEntry {
@@ -190,7 +171,7 @@ export function parseGemLine(text: string, where: { file: string; line: number; 
  * line for a truncated row, a code of the wrong system, or malformed flags.
  */
 export async function* readGem(input: TextInput, options: { file: string; direction: GemDirection }): AsyncGenerator<GemEntry> {
-  for await (const { text, line } of lines(input)) {
+  for await (const { text, line } of latin1Lines(input)) {
     yield parseGemLine(text, { file: options.file, line, direction: options.direction });
   }
 }

@@ -1,25 +1,15 @@
 import { describe, it, expect } from 'vitest';
 import { createReadStream, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { MedCodesError } from '../../errors.js';
 import { HCPCS_POSITIONS, HCPCS_RECORD_LENGTH, parseHcpcsFixedWidth, parseHcpcsFixedWidthText, splitHcpcsLine } from './fixed-width.js';
 import { readHcpcsXlsx } from './xlsx.js';
 import type { HcpcsRecord } from './record.js';
+import { expectParseError } from '../../../test/helpers.js';
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/hcpcs/', import.meta.url));
 const TXT = 'HCPC2025_OCT_ANWEB-slice.txt';
 const text = () => readFileSync(fixtures + TXT, 'latin1');
 const OPTIONS = { file: TXT, effective: '2025-10-01' };
-
-async function expectParseError(p: Promise<unknown>, ...fragments: string[]) {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MedCodesError);
-  expect((err as MedCodesError).code).toBe('parse_error');
-  for (const f of fragments) expect((err as MedCodesError).message).toContain(f);
-}
 
 async function collect(gen: AsyncIterable<HcpcsRecord>): Promise<HcpcsRecord[]> {
   const out: HcpcsRecord[] = [];

@@ -3,9 +3,9 @@ import { createReadStream, existsSync, readFileSync, readdirSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
-import { MedCodesError } from '../../errors.js';
 import { HCPCS_XLSX_HEADER, parseHcpcsXlsx, readHcpcsXlsx } from './xlsx.js';
 import type { HcpcsRecord } from './record.js';
+import { expectParseError } from '../../../test/helpers.js';
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/hcpcs/', import.meta.url));
 const SLICE = 'HCPC2025_OCT_ANWEB-slice.xlsx';
@@ -14,16 +14,6 @@ const REAL = fileURLToPath(new URL('../../../data/hcpcs/2025-10/HCPC2025_OCT_ANW
 const OPTIONS = { file: SLICE, effective: '2025-10-01' };
 
 /** Expects the promise to reject with a parse_error whose message contains every fragment. */
-async function expectParseError(p: Promise<unknown>, ...fragments: string[]) {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MedCodesError);
-  expect((err as MedCodesError).code).toBe('parse_error');
-  for (const f of fragments) expect((err as MedCodesError).message).toContain(f);
-}
-
 /** The slice fixture, changed by `edit` (cells addressed as in Excel), as xlsx bytes. */
 async function editedSlice(edit: (sheet: ExcelJS.Worksheet) => void): Promise<Buffer> {
   const book = new ExcelJS.Workbook();

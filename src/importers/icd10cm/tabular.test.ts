@@ -3,7 +3,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
-import { MedCodesError } from '../../errors.js';
 import {
   parseTabular,
   parseTabularString,
@@ -14,6 +13,7 @@ import {
   type TabularRecord,
   type TabularSection,
 } from './tabular.js';
+import { expectParseError } from '../../../test/helpers.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../../test/fixtures/icd10cm/${name}`, import.meta.url));
 const ZIP = fileURLToPath(new URL('../../../data/icd10cm/xml-2017/ICD10CM_FY2017_Full_XML.zip', import.meta.url));
@@ -28,18 +28,6 @@ const chapter = (recs: TabularRecord[], n: number) => recs.find((r): r is Tabula
 const texts = (d: { notes: { kind: string; text: string }[] }, kind: string) => d.notes.filter((n) => n.kind === kind).map((n) => n.text);
 
 /** Expect a MedCodesError with code parse_error whose message matches every pattern. */
-async function expectParseError(p: Promise<unknown>, ...patterns: RegExp[]): Promise<MedCodesError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MedCodesError);
-  const e = err as MedCodesError;
-  expect(e.code).toBe('parse_error');
-  for (const re of patterns) expect(e.message).toMatch(re);
-  return e;
-}
-
 describe('ICD-10-CM Tabular XML: slice of the FY2017 file', async () => {
   const recs = await parseTabularString(SLICE, { file: 'tabular-slice.xml' });
 

@@ -1,7 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { MedCodesError } from '../../errors.js';
 import { collect, parsePcsTables, parsePcsTablesString, PcsTableIndex } from './tables.js';
 import {
   definePcsCode,
@@ -11,6 +10,7 @@ import {
   type PcsDefinitionRecord,
   type PcsDefinitionTerm,
 } from './definitions.js';
+import { expectParseError } from '../../../test/helpers.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const SLICE = `${root}test/fixtures/icd10pcs/icd10pcs_definitions_2026-slice.xml`;
@@ -18,17 +18,6 @@ const TABLES_SLICE = `${root}test/fixtures/icd10pcs/icd10pcs_tables_2026-slice.x
 const FULL = `${root}data/icd10pcs/xml/icd10pcs_definitions_2026.xml`;
 const FULL_TABLES = `${root}data/icd10pcs/xml/icd10pcs_tables_2026.xml`;
 const slice = readFileSync(SLICE, 'utf8');
-
-async function expectParseError(p: Promise<unknown>, pattern: RegExp): Promise<MedCodesError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MedCodesError);
-  expect((err as MedCodesError).code).toBe('parse_error');
-  expect((err as MedCodesError).message).toMatch(pattern);
-  return err as MedCodesError;
-}
 
 describe('parsePcsDefinitions (slice of icd10pcs_definitions_2026.xml)', () => {
   it('reads sections, axes and terms with definition, explanation and includes', async () => {

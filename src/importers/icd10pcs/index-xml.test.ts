@@ -1,26 +1,15 @@
 import { describe, it, expect } from 'vitest';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { MedCodesError } from '../../errors.js';
 import { collect, expandPcsTable, parsePcsTables } from './tables.js';
 import { indexEntryCodes, parsePcsIndex, parsePcsIndexString, type PcsIndexEntry } from './index-xml.js';
+import { expectParseError } from '../../../test/helpers.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const SLICE = `${root}test/fixtures/icd10pcs/icd10pcs_index_2025-slice.xml`;
 const FULL = `${root}data/icd10pcs/xml/icd10pcs_index_2025.xml`;
 const FULL_TABLES = `${root}data/icd10pcs/xml/icd10pcs_tables_2026.xml`;
 const slice = readFileSync(SLICE, 'utf8');
-
-async function expectParseError(p: Promise<unknown>, pattern: RegExp): Promise<MedCodesError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MedCodesError);
-  expect((err as MedCodesError).code).toBe('parse_error');
-  expect((err as MedCodesError).message).toMatch(pattern);
-  return err as MedCodesError;
-}
 
 const byPath = (entries: PcsIndexEntry[], ...path: string[]) => entries.filter((e) => e.path.join(' / ') === path.join(' / '));
 

@@ -2,7 +2,6 @@ import { describe, it, expect } from 'vitest';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { MedCodesError } from '../../errors.js';
 import {
   collect,
   decomposePcsCode,
@@ -14,23 +13,13 @@ import {
   PcsTableIndex,
   type PcsXmlHeader,
 } from './tables.js';
+import { expectParseError } from '../../../test/helpers.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const SLICE = `${root}test/fixtures/icd10pcs/icd10pcs_tables_2026-slice.xml`;
 const FULL = `${root}data/icd10pcs/xml/icd10pcs_tables_2026.xml`;
 const ORDER_ZIP = `${root}data/icd10pcs/order/cms_2026_pr.zip`;
 const slice = readFileSync(SLICE, 'utf8');
-
-async function expectParseError(p: Promise<unknown>, pattern: RegExp): Promise<MedCodesError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MedCodesError);
-  expect((err as MedCodesError).code).toBe('parse_error');
-  expect((err as MedCodesError).message).toMatch(pattern);
-  return err as MedCodesError;
-}
 
 describe('parsePcsTables (slice of icd10pcs_tables_2026.xml)', () => {
   it('reads the header and the four tables with their axes', async () => {

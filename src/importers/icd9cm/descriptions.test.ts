@@ -2,7 +2,6 @@ import { describe, it, expect } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yauzl from 'yauzl';
-import { MedCodesError } from '../../errors.js';
 import {
   dottedIcd9,
   icd9FileKind,
@@ -11,6 +10,7 @@ import {
   readIcd9Titles,
   type Icd9Description,
 } from './descriptions.js';
+import { expectParseError } from '../../../test/helpers.js';
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/icd9cm/', import.meta.url));
 const fixture = (name: string) => readFileSync(fixtures + name);
@@ -23,16 +23,6 @@ async function collect<T>(gen: AsyncIterable<T>): Promise<T[]> {
 }
 
 /** Expects the promise to reject with a parse_error whose message contains every fragment. */
-async function expectParseError(p: Promise<unknown>, ...fragments: string[]) {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MedCodesError);
-  expect((err as MedCodesError).code).toBe('parse_error');
-  for (const f of fragments) expect((err as MedCodesError).message).toContain(f);
-}
-
 describe('dottedIcd9', () => {
   it('puts the point after the category', () => {
     expect(dottedIcd9('0413', 'diagnosis')).toBe('041.3');

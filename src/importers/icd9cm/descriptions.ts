@@ -19,6 +19,7 @@
  * boundaries can never split a character.
  */
 import { parseError } from '../../errors.js';
+import { latin1Lines, type TextInput } from '../lines.js';
 
 /** Diagnoses (`DX` files, ICD-9-CM Volumes 1-2) or procedures (`SG` files, Volume 3). */
 export type Icd9Kind = 'diagnosis' | 'procedure';
@@ -27,7 +28,7 @@ export type Icd9Kind = 'diagnosis' | 'procedure';
 export type Icd9TitleLength = 'long' | 'short';
 
 /** Input accepted by the readers: a file or zip member stream, or any chunks of bytes or text. */
-export type TextInput = AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>;
+export type { TextInput } from '../lines.js';
 
 /** One line of one descriptions file. */
 export interface Icd9TitleLine {
@@ -86,31 +87,6 @@ export function icd9FileKind(fileName: string): { kind: Icd9Kind; length: Icd9Ti
   };
 }
 
-/** Decodes ISO-8859-1 bytes (strings pass through) and splits into lines (LF or CRLF), numbered from 1. */
-async function* latin1Lines(input: TextInput): AsyncGenerator<{ text: string; line: number }> {
-  let rest = '';
-  let line = 0;
-  for await (const chunk of input as AsyncIterable<string | Uint8Array>) {
-    const text = rest + (typeof chunk === 'string' ? chunk : toBuffer(chunk).toString('latin1'));
-    let start = 0;
-    let nl: number;
-    while ((nl = text.indexOf('\n', start)) >= 0) {
-      yield { text: stripCr(text.slice(start, nl)), line: ++line };
-      start = nl + 1;
-    }
-    rest = text.slice(start);
-  }
-  // The last line need not end with a newline.
-  if (rest.length) yield { text: stripCr(rest), line: ++line };
-}
-
-function toBuffer(chunk: Uint8Array): Buffer {
-  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-}
-
-function stripCr(s: string): string {
-  return s.endsWith('\r') ? s.slice(0, -1) : s;
-}
 
 /**
  * Streams one descriptions file (long or short: the layout is the same). Throws a parse_error

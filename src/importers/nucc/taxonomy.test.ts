@@ -1,7 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { MedCodesError } from '../../errors.js';
 import {
   NUCC_NOTICE,
   nuccNotice,
@@ -11,6 +10,7 @@ import {
   type CsvRecord,
   type NuccTaxonomyRecord,
 } from './taxonomy.js';
+import { expectParseError } from '../../../test/helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/nucc/nucc_taxonomy_251.csv', import.meta.url));
 const REAL = fileURLToPath(new URL('../../../data/nucc/nucc_taxonomy_251.csv', import.meta.url));
@@ -21,16 +21,6 @@ async function csv(chunks: (string | Uint8Array)[]): Promise<CsvRecord[]> {
   const out: CsvRecord[] = [];
   for await (const r of readCsv(chunks, { file: 't.csv' })) out.push(r);
   return out;
-}
-
-async function expectParseError(p: Promise<unknown>, ...fragments: string[]) {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MedCodesError);
-  expect((err as MedCodesError).code).toBe('parse_error');
-  for (const f of fragments) expect((err as MedCodesError).message).toContain(f);
 }
 
 describe('readCsv (RFC 4180)', () => {
