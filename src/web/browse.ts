@@ -52,6 +52,6 @@ ${pager}
 <ul>${shown.map((r) => html`<li><a class="code" href="${codeHref(system, r.code)}">${r.code}</a> ${r.display}</li>`)}</ul>
 ${pager}
 ${noticeSection(release?.notice)}`,
-    `${info.name}: browse the code set`,
+    { description: `${info.name}: browse the code set by its ${heading.toLowerCase()}`, canonical: href(page) },
   );
 }

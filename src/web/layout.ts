@@ -1,46 +1,69 @@
-import { html, raw } from 'hono/html';
+import { html } from 'hono/html';
+import { assetHref } from './assets.js';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { SystemId } from '../model.js';
+import { SYSTEMS } from '../systems.js';
 
 /**
  * The frame every page shares: document head, header, search form, footer, and the small helpers the
  * page modules build on. Everything interpolated goes through hono/html's `html` tag, which escapes
- * it; `raw` is used only for the style sheet below, which is this module's own text.
+ * it.
  */
 export type H = HtmlEscapedString | Promise<HtmlEscapedString>;
 
-const CSS = `
-:root{--fg:#1a1a1a;--muted:#555;--accent:#0b5cad;--bg:#fff;--line:#ddd;--note:#f5f7fa}
-*{box-sizing:border-box}body{font:16px/1.5 system-ui,sans-serif;color:var(--fg);background:var(--bg);margin:0}
-header,main,footer{max-width:960px;margin:0 auto;padding:0 1rem}header{padding-top:1rem}
-a{color:var(--accent)}h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.15rem;margin-top:1.5rem;border-bottom:1px solid var(--line)}
-h3{font-size:1rem;margin-bottom:.25rem}
-form.search{display:flex;gap:.5rem;margin:1rem 0}form.search input{flex:1;font-size:1.1rem;padding:.5rem}
-form.search button{font-size:1rem;padding:.5rem 1rem}ol.results{list-style:none;padding:0}ol.results li{padding:.4rem 0;border-bottom:1px solid var(--line)}
-.code{font-family:ui-monospace,monospace;font-weight:600}.badge{font-size:.75rem;border:1px solid var(--muted);border-radius:3px;padding:0 .3rem;color:var(--muted)}
-.muted{color:var(--muted)}nav.crumbs{font-size:.9rem}.deleted{color:#a00;font-weight:600}.retired{color:#7a4b00;font-weight:600}
-.vh{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}
-table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border-bottom:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{font-weight:600}thead th{border-bottom:2px solid var(--line)}td.def,td.def p{font-size:.9rem}
-.notice{background:var(--note);border-left:4px solid var(--muted);padding:.25rem 1rem;margin:1.5rem 0}
-.notice h2{border:0;margin-top:.5rem}ul.choices{list-style:none;padding:0}ul.choices li{padding:.35rem 0;border-bottom:1px solid var(--line)}
-nav.pager{display:flex;gap:1rem;align-items:baseline;margin:1rem 0}.alert{border-left:4px solid #a00;padding:.25rem 1rem}
-@media print{form.search,footer,nav.pager{display:none}}
-`;
 
-export function layout(title: string, body: H, description = 'Search all medical codes'): H {
-  return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title} | MedCodes</title><meta name="description" content="${description}"><style>${raw(CSS)}</style></head>
-<body><header><a href="/"><strong>MedCodes</strong></a> <span class="muted">Search all medical codes</span></header>
-<main>${body}</main><footer class="muted"><p>Data: official releases of CMS, CDC-NCHS and NUCC. Not medical advice.</p></footer></body></html>`;
+/** What a page says about itself in its head: description for search engines, canonical path. */
+export interface PageMeta {
+  description?: string;
+  /** Path of the page's one canonical URL (e.g. `/codes/icd10cm/E11.9`); made absolute against the request's origin by the caller when known. */
+  canonical?: string;
+  /** Pages that should not be indexed (search results, errors). */
+  noindex?: boolean;
 }
 
-export function searchForm(q = ''): H {
-  return html`<form class="search" action="/search" method="get" role="search">
+/**
+ * The document frame. Style and script are files under /assets (assets.ts), never inline, so that the
+ * Content-Security-Policy can forbid inline code.
+ */
+export function layout(title: string, body: H, meta: PageMeta | string = {}): H {
+  const m: PageMeta = typeof meta === 'string' ? { description: meta } : meta;
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${title} | MedCodes</title><meta name="description" content="${m.description ?? 'Search all medical codes: ICD-10-CM, ICD-10-PCS, HCPCS and more, from the official release files.'}">
+${m.canonical ? html`<link rel="canonical" href="${m.canonical}">` : ''}${m.noindex ? html`<meta name="robots" content="noindex">` : ''}
+<link rel="icon" href="${assetHref('favicon.svg')}" type="image/svg+xml"><link rel="stylesheet" href="${assetHref('site.css')}">
+<script src="${assetHref('site.js')}" defer></script></head>
+<body><a class="skip" href="#main">Skip to content</a><header><a href="/" class="brand"><strong>MedCodes</strong></a> <span class="muted">Search all medical codes</span></header>
+<main id="main">${body}</main><footer class="muted"><p>Data: official releases of CMS, CDC-NCHS and NUCC. Not medical advice. <a href="/codes">Code sets</a></p></footer></body></html>`;
+}
+
+export interface SearchFormOptions {
+  q?: string;
+  /** Code sets offered as filters (checkboxes named `system`); none: no filter row. */
+  systems?: { id: SystemId; label: string }[];
+  /** The systems checked. */
+  selected?: SystemId[];
+  /** Autofocus the box (home page only: elsewhere it would steal focus from the content). */
+  autofocus?: boolean;
+}
+
+/**
+ * The search form. Without JavaScript it submits to /search; with site.js it also shows results as
+ * you type in the listbox below it (the form's `data-live`). The labels of the code sets travel in
+ * `data-labels` so that the script shows the same badges as the server.
+ */
+export function searchForm(opts: SearchFormOptions | string = {}): H {
+  const o: SearchFormOptions = typeof opts === 'string' ? { q: opts } : opts;
+  const labels = JSON.stringify(Object.fromEntries(Object.values(SYSTEMS).map((s) => [s.id, s.label])));
+  const selected = new Set(o.selected ?? []);
+  return html`<form class="search" action="/search" method="get" role="search" data-live data-labels="${labels}">
 <label for="q" class="vh">Search codes</label>
-<input id="q" name="q" value="${q}" placeholder="Words or a code: heart attack, E11.9, 0DTJ4ZZ" autocomplete="off">
-<button type="submit">Search</button></form>`;
+<div class="combo"><div class="box"><input id="q" name="q" type="search" value="${o.q ?? ''}" placeholder="Words or a code: heart attack, E11.9, 0DTJ4ZZ" autocomplete="off" spellcheck="false"${o.autofocus ? html` autofocus` : ''}>
+<button type="submit">Search</button></div>
+<ul id="suggestions" class="suggestions" role="listbox" aria-label="Suggestions" hidden></ul></div>
+<p class="vh" role="status" aria-live="polite" data-live-status></p>
+${o.systems?.length ? html`<fieldset class="systems"><legend>Code sets</legend>${o.systems.map((s) => html`<label><input type="checkbox" name="system" value="${s.id}"${selected.has(s.id) ? html` checked` : ''}> ${s.label}</label>`)}</fieldset>` : ''}
+</form>`;
 }
 
 /**

@@ -82,7 +82,7 @@ ${charactersTable(`Characters 1-3 of table ${row.code}`, tableHeaderRows(table))
 ${chosenSection(row.code, state)}
 ${nextSection(row.code, state)}
 ${completeSection(store, state)}`,
-    `ICD-10-PCS code builder for table ${row.code}: ${row.display}`,
+    { description: `ICD-10-PCS code builder for table ${row.code}: ${row.display}`, canonical: builderHref(row.code, state.chars), ...(error ? { noindex: true } : {}) },
   );
   return { status: error ? 400 : 200, page };
 }
