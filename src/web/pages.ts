@@ -80,6 +80,12 @@ function pageParam(text: string | undefined): number {
   return Number(text);
 }
 
+/** Code sets in the order of the registry (current sets first, retired ones after), not alphabetically. */
+function inRegistryOrder<T extends { system: SystemId }>(rows: T[]): T[] {
+  const order = Object.keys(SYSTEMS);
+  return [...rows].sort((a, b) => order.indexOf(a.system) - order.indexOf(b.system));
+}
+
 function homePage(store: Store): H {
   const s = stats(store);
   return layout(
@@ -88,7 +94,7 @@ function homePage(store: Store): H {
 ${searchForm({ systems: loadedSystems(store), autofocus: true })}
 <p class="muted">Type words, lay terms or a code in any shape: <a href="/search?q=heart+attack">heart attack</a>, <a href="/search?q=E119">E119</a>, <a href="/search?q=0dtj4zz">0dtj4zz</a>, <a href="/search?q=walker">walker</a>.</p>
 <h2>Code sets loaded</h2>
-<ul class="systems-list">${s.systems.map((r) => html`<li><a href="/codes/${r.system}">${SYSTEMS[r.system]?.name ?? r.system}</a> ${r.version} <span class="muted">(${r.concepts?.active ?? 0} codes${SYSTEMS[r.system]?.retired ? ', retired' : ''})</span></li>`)}</ul>`,
+<ul class="systems-list">${inRegistryOrder(s.systems).map((r) => html`<li><a href="/codes/${r.system}">${SYSTEMS[r.system]?.name ?? r.system}</a> ${r.version} <span class="muted">(${(r.concepts?.active ?? 0).toLocaleString('en-US')} codes${SYSTEMS[r.system]?.retired ? ', retired' : ''})</span></li>`)}</ul>`,
     { description: 'Search all medical codes — ICD-10-CM, ICD-10-PCS, HCPCS Level II, ICD-9-CM and more — by words, lay terms or code, from the official release files.', canonical: '/' },
   );
 }
@@ -144,7 +150,7 @@ function codesIndexPage(store: Store): H {
     'Code sets',
     html`${searchForm()}<h1>Code sets</h1>
 <table><caption class="vh">Loaded code sets</caption><thead><tr><th scope="col">Code set</th><th scope="col">Release</th><th scope="col">Codes</th><th scope="col">Publisher</th></tr></thead>
-<tbody>${s.systems.map((r) => html`<tr><td><a href="/codes/${r.system}">${SYSTEMS[r.system]?.name ?? r.system}</a>${SYSTEMS[r.system]?.retired ? html` <span class="retired">retired</span>` : ''}</td><td>${r.version}</td><td>${(r.concepts?.active ?? 0).toLocaleString('en-US')}</td><td>${SYSTEMS[r.system]?.publisher ?? ''}</td></tr>`)}</tbody></table>
+<tbody>${inRegistryOrder(s.systems).map((r) => html`<tr><td><a href="/codes/${r.system}">${SYSTEMS[r.system]?.name ?? r.system}</a>${SYSTEMS[r.system]?.retired ? html` <span class="retired">retired</span>` : ''}</td><td>${r.version}</td><td>${(r.concepts?.active ?? 0).toLocaleString('en-US')}</td><td>${SYSTEMS[r.system]?.publisher ?? ''}</td></tr>`)}</tbody></table>
 ${missing.length ? html`<h2>Not loaded</h2><p>These code sets are licensed by their publishers and not bundled; import them from your own licensed release files with <code>npx medcodes import</code>:</p><ul>${missing.map((i) => html`<li>${i.name} <span class="muted">(${i.publisher})</span></li>`)}</ul>` : ''}`,
     { canonical: '/codes', description: 'The medical code sets loaded in this MedCodes server, with their releases.' },
   );

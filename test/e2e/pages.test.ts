@@ -39,7 +39,7 @@ describe('server-rendered pages', () => {
     expect(p.status).toBe(200);
     expect(p.html).toContain('<label for="q"');
     expect(p.html).toMatch(/ICD-10-CM<\/a> FY2026/);
-    expect(p.html).toMatch(/ICD-9-CM diagnoses<\/a> v32 <span class="muted">\(14567 codes, retired\)/);
+    expect(p.html).toMatch(/ICD-9-CM diagnoses<\/a> v32 <span class="muted">\(14,567 codes, retired\)/);
   });
 
   it('search works without JavaScript', async () => {
