@@ -12,6 +12,9 @@ import { MedCodesError } from './errors.js';
 import { SYSTEMS, SYSTEM_IDS, resolveSystem } from './systems.js';
 import type { SystemId } from './model.js';
 import type { Progress } from './importers/types.js';
+import { ArticleStore, articlesPathFor } from './articles/store.js';
+import { importArticleFile } from './articles/import.js';
+import { generateArticles, llmConfigFromEnv, selectTargets } from './articles/generate.js';
 
 /** Output sinks, so tests can run the CLI in process and snapshot what it prints. */
 export interface CliIo {
@@ -177,6 +180,93 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       } finally {
         store.close();
       }
+    });
+
+  // Articles: curated and generated plain-language sections, kept in a file of their own beside the
+  // database (src/articles/store.ts), so that no import can lose them.
+  const articles = program.command('articles').description('plain-language articles: import curated ones, generate with a language model, list, export');
+  articles.option('--articles-db <path>', 'articles file (default: $MEDCODES_ARTICLES_DB or the database path with .articles.db)');
+  const articlesPath = () => articles.opts().articlesDb ?? articlesPathFor(program.opts().db ?? defaultDbPath());
+  const withStores = async <T>(fn: (store: Store, target: ArticleStore) => T | Promise<T>): Promise<T> => {
+    const store = open();
+    let target: ArticleStore | undefined;
+    try {
+      target = ArticleStore.open(articlesPath());
+      return await fn(store, target);
+    } finally {
+      target?.close();
+      store.close();
+    }
+  };
+
+  articles
+    .command('import <file>')
+    .description('import articles from JSON Lines (.jsonl) or Markdown (.md, front matter and one heading per section); all or nothing')
+    .action((file: string) =>
+      withStores((store, target) => {
+        const r = importArticleFile(store, target, file);
+        const notLoaded = Object.entries(r.notLoaded).map(([s, n]) => `${n} for ${SYSTEMS[s as SystemId].name}, which is not loaded`);
+        io.out(`${file}: ${r.articles} article${r.articles === 1 ? '' : 's'}, ${r.sections} sections imported${notLoaded.length ? ` (${notLoaded.join(', ')})` : ''}`);
+        io.out(`articles: ${target.path}`);
+      }),
+    );
+
+  articles
+    .command('generate')
+    .description('write articles with a language model (MEDCODES_LLM_BASE_URL, MEDCODES_LLM_MODEL, MEDCODES_LLM_API_KEY); resumes where it stopped')
+    .option('-s, --system <ids>', 'code system(s), comma-separated (default: every loaded one)')
+    .option('--codes <codes...>', 'these codes (comma- or space-separated) instead of the first billable codes')
+    .option('-n, --limit <n>', 'at most this many codes', '100')
+    .option('-c, --concurrency <n>', 'requests at once', '4')
+    .option('--force', 'write again codes that already have an article by this model')
+    .action(async (o: { system?: string; codes?: string[]; limit: string; concurrency: string; force?: boolean }) => {
+      const limit = Number(o.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new MedCodesError('invalid_parameter', `--limit must be a whole number of at least 1; got "${o.limit}"`);
+      const concurrency = Number(o.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new MedCodesError('invalid_parameter', `--concurrency must be a whole number from 1 to 64; got "${o.concurrency}"`);
+      const config = llmConfigFromEnv();
+      await withStores(async (store, target) => {
+        const systems = o.system ? o.system.split(',').map(parseSystem) : store.releases().map((r) => r.system);
+        const codes = o.codes?.flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
+        const targets = selectTargets(store, { systems, ...(codes?.length ? { codes } : {}), limit });
+        const r = await generateArticles({ store, articles: target, config, targets, concurrency, force: !!o.force, progress: io.progress ?? terminalProgress() });
+        for (const f of r.failed) io.err(`  ${SYSTEMS[f.system].label} ${f.code}: ${f.problem}`);
+        io.out(`${r.generated} generated, ${r.skipped} skipped (already done), ${r.failed.length} failed · ${r.requests} requests`);
+        io.out(`tokens: ${r.promptTokens.toLocaleString('en-US')} prompt + ${r.completionTokens.toLocaleString('en-US')} completion = ${(r.promptTokens + r.completionTokens).toLocaleString('en-US')} (${config.model})`);
+        if (r.failed.length) throw new MedCodesError('check_failed', `${r.failed.length} codes failed; run again to retry them`);
+      });
+    });
+
+  articles
+    .command('list')
+    .description('stored articles: code, source, author or model, date, review status, sections')
+    .option('-s, --system <id>', 'one code system')
+    .option('--source <source>', 'curated or generated')
+    .action((o: { system?: string; source?: string }) => {
+      if (o.source && o.source !== 'curated' && o.source !== 'generated') throw new MedCodesError('invalid_parameter', `--source must be curated or generated; got "${o.source}"`);
+      return withStores((_store, target) => {
+        let n = 0;
+        for (const a of target.all({ ...(o.system ? { system: parseSystem(o.system) } : {}), ...(o.source ? { source: o.source as 'curated' } : {}) })) {
+          n++;
+          io.out(`${SYSTEMS[a.system].label.padEnd(9)} ${a.code.padEnd(10)} ${a.source.padEnd(9)} ${a.review.padEnd(8)} ${a.date}  ${a.author}  (${a.sections.length} sections)`);
+        }
+        io.out(`${n} article${n === 1 ? '' : 's'}`);
+        for (const u of target.usage()) io.out(`generated by ${u.model}: ${u.codes} codes, ${(u.promptTokens + u.completionTokens).toLocaleString('en-US')} tokens`);
+      });
+    });
+
+  articles
+    .command('export')
+    .description('print stored articles as JSON Lines, the format "articles import" reads (a backup, or to review and re-import)')
+    .option('-s, --system <id>', 'one code system')
+    .option('--source <source>', 'curated or generated', 'curated')
+    .action((o: { system?: string; source: string }) => {
+      if (o.source !== 'curated' && o.source !== 'generated') throw new MedCodesError('invalid_parameter', `--source must be curated or generated; got "${o.source}"`);
+      return withStores((_store, target) => {
+        for (const a of target.all({ ...(o.system ? { system: parseSystem(o.system) } : {}), source: o.source as 'curated' })) {
+          io.out(JSON.stringify({ system: a.system, code: a.code, ...(a.title ? { title: a.title } : {}), author: a.author, date: a.date, review: a.review, sections: a.sections.map((s) => ({ section: s.section, text: s.text })) }));
+        }
+      });
     });
 
   program

@@ -5,6 +5,10 @@ import { codeKey, displayCode } from './codes.js';
 import { SYSTEMS, resolveSystem } from './systems.js';
 import { MedCodesError } from './errors.js';
 import { isPcsTableStructure, pcsCodeAxes } from './importers/icd10pcs/builder.js';
+import type { Article } from './articles/sections.js';
+import { officialSections } from './articles/official.js';
+import { assembleArticle } from './articles/article.js';
+import { similarCodes, type SimilarCode } from './similar/similar.js';
 
 /** The document served for one code (REST `GET /api/v1/codes/{system}/{code}`, CLI `lookup --json`). */
 export interface CodeDocument {
@@ -30,6 +34,18 @@ export interface CodeDocument {
   mappings: { direction: 'to' | 'from'; system: SystemId; code: string; display?: string; flags: Record<string, unknown> | null; source: string; version: string }[];
   properties?: Record<string, unknown>;
   notice?: string;
+  /**
+   * The plain-language article: sections from the official data, curated and generated articles,
+   * each with its provenance (src/articles/). Absent when no section exists.
+   */
+  article?: Article;
+  /** Similar codes, ranked, each with its relation and the reason in words (src/similar/). */
+  similar: SimilarCode[];
+  /**
+   * False when the code set is not loaded (CPT is licensed and never bundled) and the document holds
+   * only a stored article: `display` is then empty, because MedCodes never invents a descriptor.
+   */
+  loaded?: false;
 }
 
 const SEVENTH = new Set(['sevenChrDef', 'sevenChrNote']);
@@ -44,8 +60,56 @@ export function findCode(store: Store, systemText: string, codeText: string): Co
   return row;
 }
 
+/**
+ * A code of a code set that is not loaded, with a stored article (curated or generated): served so
+ * that an article imported for a licensed code set (CPT) is readable without the licensed file.
+ */
+function articleOnly(store: Store, systemText: string, codeText: string): CodeDocument | undefined {
+  const system = resolveSystem(systemText);
+  if (!system || store.releases().some((r) => r.system === system)) return undefined;
+  const trimmed = codeText.trim();
+  if (!trimmed || trimmed.length > 40) return undefined;
+  const key = codeKey(system, trimmed);
+  const stored = store.articleSections(system, key);
+  if (!stored.length) return undefined;
+  const article = assembleArticle(system, key, undefined, [], stored, store.articleTitles(system, key));
+  if (!article) return undefined;
+  return {
+    system,
+    systemUri: SYSTEMS[system].uri,
+    systemName: SYSTEMS[system].name,
+    code: article.code,
+    display: '',
+    kind: 'code',
+    billable: false,
+    status: 'unknown',
+    version: '',
+    parents: [],
+    children: [],
+    notes: [],
+    inheritedNotes: [],
+    indexTerms: [],
+    history: [],
+    mappings: [],
+    article,
+    similar: [],
+    loaded: false,
+  };
+}
+
 export function lookup(store: Store, systemText: string, codeText: string): CodeDocument {
-  const row = findCode(store, systemText, codeText);
+  let row: CodeRow;
+  try {
+    row = findCode(store, systemText, codeText);
+  } catch (e) {
+    const doc = e instanceof MedCodesError && e.code === 'not_found' ? articleOnly(store, systemText, codeText) : undefined;
+    if (doc) return doc;
+    const system = resolveSystem(systemText);
+    if (e instanceof MedCodesError && e.code === 'not_found' && system && !store.releases().some((r) => r.system === system)) {
+      throw new MedCodesError('not_found', `${SYSTEMS[system].name} is not loaded${SYSTEMS[system].bundled ? '' : ' (import your licensed release files)'} and there is no article for "${codeText.trim().slice(0, 40)}"`);
+    }
+    throw e;
+  }
   const { system, key } = row;
   const parents = store.ancestors(row);
   const own = store.notes(system, key);
@@ -75,7 +139,7 @@ export function lookup(store: Store, systemText: string, codeText: string): Code
     if (!titles.has(id)) titles.set(id, store.title(s, k));
     return titles.get(id);
   };
-  const doc: CodeDocument = {
+  const doc: Omit<CodeDocument, 'similar'> & { similar?: SimilarCode[] } = {
     system,
     systemUri: SYSTEMS[system].uri,
     systemName: SYSTEMS[system].name,
@@ -107,5 +171,7 @@ export function lookup(store: Store, systemText: string, codeText: string): Code
     if (axes) doc.properties = { ...row.properties, axes };
   }
   if (release?.notice) doc.notice = release.notice;
-  return doc;
+  const article = assembleArticle(system, key, row.code, officialSections(doc, release?.effective), store.articleSections(system, key), store.articleTitles(system, key));
+  if (article) doc.article = article;
+  return { ...doc, similar: similarCodes(store, system, key) };
 }

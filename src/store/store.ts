@@ -4,6 +4,7 @@ import type { CodeStatus, ConceptKind, NoteKind, SystemId } from '../model.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { MedCodesError } from '../errors.js';
 import { SYSTEMS } from '../systems.js';
+import { ArticleStore, articlesPathFor, type StoredSection } from '../articles/store.js';
 
 /** A row of the codes table as the read side sees it. */
 export interface CodeRow {
@@ -82,8 +83,15 @@ export class Store {
   private ino = 0;
   private mtime = 0;
   private stmts!: ReturnType<Store['prepare']>;
+  /** Curated and generated articles live in a file of their own, beside this one (articles/store.ts). */
+  readonly articlesPath: string;
+  private articleStore?: ArticleStore;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    opts: { articlesPath?: string } = {},
+  ) {
+    this.articlesPath = opts.articlesPath ?? articlesPathFor(path);
     this.open();
   }
 
@@ -140,6 +148,27 @@ export class Store {
 
   close(): void {
     this.db.close();
+    this.articleStore?.close();
+    this.articleStore = undefined;
+  }
+
+  /**
+   * The articles file, read-only, opened on first use. Rows written later by `articles import` or
+   * `articles generate` are visible at once (SQLite readers see each committed transaction), and a
+   * file created after the server started is found on the next read (one stat while it is missing).
+   */
+  private articles(): ArticleStore | undefined {
+    this.articleStore ??= ArticleStore.openReadOnly(this.articlesPath);
+    return this.articleStore;
+  }
+
+  /** Stored (curated and generated) sections of one code, which need not be in this database. */
+  articleSections(system: SystemId, key: string): StoredSection[] {
+    return this.articles()?.sections(system, key) ?? [];
+  }
+
+  articleTitles(system: SystemId, key: string): Partial<Record<'curated' | 'generated', string>> {
+    return this.articles()?.titles(system, key) ?? {};
   }
 
   get(system: SystemId, key: string): CodeRow | undefined {

@@ -328,3 +328,27 @@ describe('escaping', () => {
     }
   });
 });
+
+describe('code page order (the reference page: title, code set, article sections, similar codes, then the coder’s details)', () => {
+  it('I21.4: summary with provenance, similar codes with reasons, then crosswalks, notes, index terms and history', async () => {
+    const p = await page('/codes/icd10cm/I21.4');
+    const h2 = [...p.html.matchAll(/<h2[^>]*>(.*?)<\/h2>/g)].map((m) => m[1]);
+    expect(h2).toEqual(['Summary', 'Similar codes', 'Crosswalks', 'Coding notes', 'Index terms', 'History']);
+    expect(p.html).toMatch(/<h1>.*<\/h1>\n<p class="status"><span class="badge">ICD-10-CM<\/span>/);
+    expect(p.html).toContain('<p class="provenance">From the official data: ICD-10-CM FY2026, <time datetime="2025-10-01">2025-10-01</time></p>');
+    expect(p.html).toContain('<li><a class="code" href="/codes/icd10cm/I21.9">I21.9</a> Acute myocardial infarction, unspecified<br><span class="muted">Also in category I21 (Acute myocardial infarction)</span></li>');
+    expect(p.html).toContain('<meta name="description" content="I21.4 is a billable ICD-10-CM code: “Non-ST elevation (NSTEMI) myocardial infarction”.">');
+    expect(p.html).toContain('<link rel="canonical" href="/codes/icd10cm/I21.4">');
+    // No generated text here, so no notice for it; and no empty section headings.
+    expect(p.html).not.toContain('class="generated"');
+    expectAccessibleStructure(p.html);
+  });
+
+  it('a header lists its codes after the similar codes; a code with nothing similar shows no empty heading', async () => {
+    const e11 = await page('/codes/icd10cm/E11');
+    expect(e11.html.indexOf('<h2>Similar codes</h2>')).toBeLessThan(e11.html.indexOf('<h2>Codes under E11</h2>'));
+    const chapter = await page('/codes/icd10cm/I00-I99');
+    expect(chapter.html).not.toMatch(/<h2>Similar codes<\/h2><ul class="similar"><\/ul>/);
+    expectAccessibleStructure(chapter.html);
+  });
+});
