@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   payload_too_large: { http: 413, summary: 'The request body is larger than the limit.' },
   rate_limited: { http: 429, summary: 'Too many requests from this client.' },
   method_not_allowed: { http: 405, summary: 'The method is not allowed on this resource.' },
+  uri_too_long: { http: 414, summary: 'The query string is longer than the limit.' },
+  timeout: { http: 503, summary: 'The request took longer than the time limit (a slow upload, or an overloaded server).' },
   // Import
   file_not_found: { http: 400, summary: 'An input file does not exist.' },
   unknown_format: { http: 400, summary: 'An input file is not in a format MedCodes can import.' },
@@ -23,6 +25,7 @@ export const ERROR_CODES = {
   // Service
   no_database: { http: 503, summary: 'No database has been built yet.' },
   internal: { http: 500, summary: 'An unexpected error occurred.' },
+  invalid_config: { http: 500, summary: 'A setting (environment variable) has an invalid value.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -97,6 +97,22 @@ function articleOnly(store: Store, systemText: string, codeText: string): CodeDo
   };
 }
 
+/** A code's crosswalks in both directions, each target with its code and title (CodeDocument.mappings). */
+export function codeMappings(store: Store, system: SystemId, key: string): CodeDocument['mappings'] {
+  // One code can map to the same target in many rows (GEM combinations): look each up once.
+  const titles = new Map<string, { code: string; display: string } | undefined>();
+  const titleOf = (s: SystemId, k: string) => {
+    const id = `${s}\u0000${k}`;
+    if (!titles.has(id)) titles.set(id, store.title(s, k));
+    return titles.get(id);
+  };
+  return store.mappings(system, key).map((m) => {
+    const target = m.key ? titleOf(m.system, m.key) : undefined;
+    // No-map rows have no target code (GEMs "NoDx"): an empty code with flags.noMap.
+    return { direction: m.direction, system: m.system, code: target?.code ?? (m.key ? displayCode(m.system, m.key) : ''), ...(target ? { display: target.display } : {}), flags: m.flags, source: m.source, version: m.version };
+  });
+}
+
 export function lookup(store: Store, systemText: string, codeText: string): CodeDocument {
   let row: CodeRow;
   try {
@@ -132,13 +148,6 @@ export function lookup(store: Store, systemText: string, codeText: string): Code
     for (const n of notes) if (n.kind === 'sevenChrDef' && n.char === key[6]) n.selected = true;
   }
   const release = store.releases().find((r) => r.system === system);
-  // One code can map to the same target in many rows (GEM combinations): look each up once.
-  const titles = new Map<string, { code: string; display: string } | undefined>();
-  const titleOf = (s: SystemId, k: string) => {
-    const id = `${s}\u0000${k}`;
-    if (!titles.has(id)) titles.set(id, store.title(s, k));
-    return titles.get(id);
-  };
   const doc: Omit<CodeDocument, 'similar'> & { similar?: SimilarCode[] } = {
     system,
     systemUri: SYSTEMS[system].uri,
@@ -156,11 +165,7 @@ export function lookup(store: Store, systemText: string, codeText: string): Code
     inheritedNotes,
     indexTerms: store.indexTerms(system, key),
     history: store.history(system, key),
-    mappings: store.mappings(system, key).map((m) => {
-      const target = m.key ? titleOf(m.system, m.key) : undefined;
-      // No-map rows have no target code (GEMs "NoDx"): an empty code with flags.noMap.
-      return { direction: m.direction, system: m.system, code: target?.code ?? (m.key ? displayCode(m.system, m.key) : ''), ...(target ? { display: target.display } : {}), flags: m.flags, source: m.source, version: m.version };
-    }),
+    mappings: codeMappings(store, system, key),
   };
   if (row.properties) doc.properties = row.properties;
   // ICD-10-PCS codes store their table row and the labels of characters 4-7; the table record holds

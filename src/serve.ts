@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './api/app.js';
 import { Store } from './store/store.js';
-import { defaultDbPath, defaultPort } from './config.js';
+import type { Server } from 'node:http';
+import { defaultDbPath, defaultPort, limitsFromEnv } from './config.js';
 import { runImport, summaryLine } from './importers/run.js';
 import { terminalProgress } from './progress.js';
 import { MedCodesError } from './errors.js';
@@ -33,12 +34,18 @@ export async function serve(opts: { db: string; port: number }): Promise<void> {
     if (store.reopenIfReplaced()) engineFor(store);
   }, 2000);
   timer.unref();
-  const app = createApp({ store: () => store });
+  const limits = limitsFromEnv();
+  const app = createApp({ store: () => store, limits });
   await new Promise<void>((resolve) => {
-    honoServe({ fetch: app.fetch, port: opts.port, hostname: process.env.HOST || '0.0.0.0' }, (info) => {
+    const server = honoServe({ fetch: app.fetch, port: opts.port, hostname: process.env.HOST || '0.0.0.0' }, (info) => {
       console.log(`MedCodes serving on http://localhost:${info.port}`);
       resolve();
-    });
+    }) as Server;
+    // Against slow and idle connections (slowloris): the headers, and the whole request, must
+    // arrive in time; idle keep-alive sockets are closed. Node requires headersTimeout <= requestTimeout.
+    server.requestTimeout = limits.serverRequestTimeoutMs;
+    server.headersTimeout = limits.serverRequestTimeoutMs > 0 ? Math.min(limits.headersTimeoutMs, limits.serverRequestTimeoutMs) : limits.headersTimeoutMs;
+    server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   });
 }
 

@@ -1,37 +1,54 @@
-import { Hono } from 'hono';
-import type { Context } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { Store } from '../store/store.js';
-import { MedCodesError } from '../errors.js';
-import { lookup } from '../lookup.js';
-import { search, MAX_LIMIT, MAX_OFFSET } from '../search/search.js';
+import { MedCodesError, type ErrorCode } from '../errors.js';
 import { resolveSystem } from '../systems.js';
 import type { SystemId } from '../model.js';
-import { stats } from '../stats.js';
+import { limitsFromEnv, type Limits } from '../config.js';
 import { pages } from '../web/pages.js';
+import { apiPage, type OpenApiLike } from '../web/api-page.js';
 import { pcsRoutes } from './pcs-routes.js';
 import { clinicalTablesRoutes } from './clinical-tables.js';
 import { validateRoutes } from './validate-routes.js';
+import { fhirRoutes } from '../fhir/routes.js';
+import { toOutcome } from '../fhir/outcome.js';
+import { v1Routes } from './v1-routes.js';
+import { OPENAPI_INFO, catalogHook } from './openapi.js';
+import { INTERNAL_REQUEST, bodySizeLimit, corsFor, queryLengthLimit, rateLimit, requestTimeout, resourcePolicy, securityHeaders } from './limits.js';
 
 export interface AppDeps {
   /** The store to serve; a getter so that a swapped-in database is picked up. */
   store: () => Store;
+  /** Limits and safety settings; each one left out comes from the environment (config.ts). */
+  limits?: Partial<Limits>;
 }
 
-/** The one place where catalog errors become HTTP responses (`{error: {code, message}}`). */
+/** HTTP statuses that reach the error handler as framework exceptions, as catalog codes. */
+const STATUS_CODES: Record<number, ErrorCode> = { 400: 'bad_request', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 414: 'uri_too_long', 415: 'bad_request', 429: 'rate_limited', 503: 'timeout', 504: 'timeout' };
+
+
+/**
+ * The one place where errors become HTTP responses: `{error: {code, message}}` with the catalog
+ * code's status, or, under /fhir, an OperationOutcome carrying the same code and message.
+ */
 export function errorResponse(c: Context, e: unknown): Response {
-  if (e instanceof MedCodesError) return c.json({ error: { code: e.code, message: e.message } }, e.httpStatus as 400);
-  console.error(e);
-  // Never a stack trace in a response.
-  return c.json({ error: { code: 'internal', message: 'An unexpected error occurred.' } }, 500);
-}
-
-function intParam(c: Context, name: string, def: number, min: number, max: number): number {
-  const v = c.req.query(name);
-  if (v === undefined || v === '') return def;
-  if (!/^\d{1,9}$/.test(v)) throw new MedCodesError('invalid_parameter', `${name} must be a whole number from ${min} to ${max}; got "${v.slice(0, 20)}"`);
-  const n = Number(v);
-  if (n < min || n > max) throw new MedCodesError('invalid_parameter', `${name} must be from ${min} to ${max}; got ${n}`);
-  return n;
+  let err: MedCodesError;
+  if (e instanceof MedCodesError) err = e;
+  else if (e instanceof HTTPException && e.cause instanceof MedCodesError) err = e.cause;
+  else if (e instanceof HTTPException && STATUS_CODES[e.status]) err = new MedCodesError(STATUS_CODES[e.status], e.message || 'the request was refused');
+  else {
+    console.error(e);
+    // Never a stack trace in a response.
+    err = new MedCodesError('internal', 'An unexpected error occurred.');
+  }
+  const status = err.httpStatus as 400;
+  const path = c.req.path;
+  if (path === '/fhir' || path.startsWith('/fhir/')) {
+    // The same OperationOutcome shape as the FHIR routes' own errors (src/fhir/outcome.ts).
+    return c.body(JSON.stringify(toOutcome(err).body), status, { 'Content-Type': 'application/fhir+json; charset=utf-8' });
+  }
+  return c.json({ error: { code: err.code, message: err.message } }, status);
 }
 
 export function systemsParam(value: string | undefined): SystemId[] | undefined {
@@ -43,45 +60,51 @@ export function systemsParam(value: string | undefined): SystemId[] | undefined 
   });
 }
 
+/** Paths of the machine interfaces: CORS, rate limits, body limits and time limits apply to them. */
+const MACHINE_PATHS = ['/api/*', '/fhir/*', '/openapi.json'];
+const isMachinePath = (p: string) => p === '/api' || p.startsWith('/api/') || p === '/fhir' || p.startsWith('/fhir/') || p === '/openapi.json';
+
 /** Build the HTTP application. It never listens: serve.ts does, tests call `app.request()`. */
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+export function createApp(deps: AppDeps): OpenAPIHono {
+  const limits: Limits = { ...limitsFromEnv(), ...deps.limits };
+  const d: AppDeps = { ...deps, limits };
+  const app = new OpenAPIHono({ defaultHook: catalogHook });
 
   app.onError((e, c) => errorResponse(c, e));
 
+  app.use('*', securityHeaders());
+  app.use('*', resourcePolicy(isMachinePath));
+  app.use('*', queryLengthLimit(limits.maxQueryBytes));
+  // One limiter for all machine paths, so a client's count is shared between /api and /fhir.
+  const machine: MiddlewareHandler[] = [corsFor(limits), rateLimit(limits), requestTimeout(limits.requestTimeoutMs), bodySizeLimit(limits.maxBodyBytes)];
+  for (const p of MACHINE_PATHS) for (const m of machine) app.use(p, m);
+
   app.get('/health', (c) => c.json({ status: 'ok' }));
 
-  app.get('/api/v1/systems', (c) => c.json(stats(deps.store())));
+  app.route('/', v1Routes(d));
+  app.route('/', pcsRoutes(d));
+  app.route('/', clinicalTablesRoutes(d));
+  app.route('/', validateRoutes(d));
 
-  app.get('/api/v1/codes/:system/:code', (c) => c.json(lookup(deps.store(), c.req.param('system'), c.req.param('code'))));
+  // The document is built once, from the routes' own schemas.
+  let document: ReturnType<OpenAPIHono['getOpenAPI31Document']> | undefined;
+  const openApiDocument = () => (document ??= app.getOpenAPI31Document(OPENAPI_INFO));
+  app.get('/openapi.json', (c) => c.json(openApiDocument()));
+  app.route(
+    '/',
+    apiPage({
+      document: openApiDocument as () => OpenApiLike,
+      // The page's example responses come from this app, in process and outside the rate limit.
+      fetchExample: async (path, init) => app.request(path, init, { [INTERNAL_REQUEST]: true }),
+      dataKey: () => d.store().db,
+      limits,
+    }),
+  );
 
-  app.get('/api/v1/search', (c) => {
-    const q = c.req.query('q');
-    if (q === undefined) throw new MedCodesError('bad_request', 'the q parameter is required');
-    const status = c.req.query('status');
-    if (status !== undefined && !['active', 'deleted', 'all'].includes(status)) throw new MedCodesError('invalid_parameter', `status must be active, deleted or all; got "${status.slice(0, 20)}"`);
-    const billable = c.req.query('billable');
-    if (billable !== undefined && !['true', 'false'].includes(billable)) throw new MedCodesError('invalid_parameter', `billable must be true or false; got "${billable.slice(0, 20)}"`);
-    const yearText = c.req.query('year');
-    const result = search(deps.store(), {
-      q,
-      systems: systemsParam(c.req.query('system')),
-      limit: intParam(c, 'limit', 20, 1, MAX_LIMIT),
-      offset: intParam(c, 'offset', 0, 0, MAX_OFFSET),
-      ...(status ? { status: status as 'active' | 'deleted' | 'all' } : {}),
-      ...(billable ? { billable: billable === 'true' } : {}),
-      ...(c.req.query('range') || c.req.query('chapter') ? { range: c.req.query('range') || c.req.query('chapter') } : {}),
-      ...(yearText !== undefined ? { year: intParam(c, 'year', 0, 2000, 2100) } : {}),
-    });
-    return c.json(result);
-  });
-
-  app.route('/', pcsRoutes(deps));
-  app.route('/', clinicalTablesRoutes(deps));
-  app.route('/', validateRoutes(deps));
-
+  // FHIR terminology routes mount here (app.route('/fhir', ...)), before the /api catch-all.
+  app.route('/fhir', fhirRoutes(d));
   app.all('/api/*', (c) => errorResponse(c, new MedCodesError('not_found', `no API route ${c.req.method} ${new URL(c.req.url).pathname}`)));
 
-  app.route('/', pages(deps));
+  app.route('/', pages(d));
   return app;
 }

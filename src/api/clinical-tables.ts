@@ -1,6 +1,8 @@
-import { Hono } from 'hono';
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppDeps } from './app.js';
+import { errorResponse } from './app.js';
+import { apiRouter, errors } from './openapi.js';
 import type { CodeRow, Store } from '../store/store.js';
 import type { SystemId } from '../model.js';
 import { MedCodesError } from '../errors.js';
@@ -244,8 +246,51 @@ function collect(store: Store, def: TableDef, terms: string, offset: number, siz
   return { total: exhausted ? accepted : Math.max(accepted, engineTotal - rejected), rows };
 }
 
-export function clinicalTablesRoutes(deps: AppDeps): Hono {
-  const app = new Hono();
+const Value = z.union([z.string(), z.boolean(), z.null()]);
+
+/**
+ * The route as published in /openapi.json. It is registered for the document only: the parameters
+ * keep NLM's own semantics (an empty maxList means 500, an unknown table is a 404), which the
+ * handler below checks.
+ */
+export const clinicalTablesRoute = createRoute({
+  method: 'get',
+  path: '/api/{table}/v3/search',
+  tags: ['Clinical Tables'],
+  summary: 'NLM Clinical Tables compatible search',
+  description:
+    'The API of NLM Clinical Tables (https://clinicaltables.nlm.nih.gov/, v3), so an application built on its autocompleter can point at MedCodes unchanged. Answers `[total, codes, extraDataHash | null, displayStrings]`. Ranking is MedCodes\' engine restricted to the table\'s system. `q` takes AND-ed `field:value` clauses (quotes, `*` wildcards), not Elasticsearch syntax; errors are the catalog JSON.',
+  request: {
+    params: z.object({ table: z.enum(Object.keys(CLINICAL_TABLES) as [string, ...string[]]).openapi({ param: { name: 'table', in: 'path' }, example: 'icd10cm' }) }),
+    query: z.object({
+      terms: z.string().openapi({ description: 'The search string (required).', example: 'tuberc' }),
+      maxList: z.string().optional().openapi({ description: 'Results to return without pagination (default 7; empty means 500; at most 500).' }),
+      count: z.string().optional().openapi({ description: 'Page size (default 7, at most 500).' }),
+      offset: z.string().optional().openapi({ description: `0-based offset; offset + count at most ${MAX_WINDOW}.` }),
+      q: z.string().optional().openapi({ description: 'Extra AND-ed clauses field:value.' }),
+      df: z.string().optional().openapi({ description: 'Display fields, comma-separated.' }),
+      sf: z.string().optional().openapi({ description: 'Fields the terms must match (each word starts a word of one of them).' }),
+      cf: z.string().optional().openapi({ description: 'The code field.' }),
+      ef: z.string().optional().openapi({ description: 'Extra fields, comma-separated, each optionally field:alias.' }),
+    }),
+  },
+  responses: {
+    200: {
+      description: '[total, codes, extraDataHash | null, displayStrings]',
+      content: {
+        'application/json': {
+          schema: z.tuple([z.number().int(), z.array(z.string()), z.record(z.string(), z.array(Value)).nullable(), z.array(z.array(z.string()))]).openapi('ClinicalTablesResult'),
+        },
+      },
+    },
+    ...errors(400, 404),
+  },
+});
+
+export function clinicalTablesRoutes(deps: AppDeps): OpenAPIHono {
+  const app = apiRouter();
+  app.onError((e, c) => errorResponse(c, e));
+  app.openAPIRegistry.registerPath(clinicalTablesRoute);
 
   app.get('/api/:table/v3/search', (c) => {
     const table = c.req.param('table');

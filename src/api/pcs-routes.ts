@@ -1,5 +1,8 @@
-import { Hono } from 'hono';
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppDeps } from './app.js';
+import { errorResponse } from './app.js';
+import { apiRouter, errors } from './openapi.js';
+import { PcsBuilderSchema, PcsTableSchema } from './schemas.js';
 import type { Store } from '../store/store.js';
 import { toRef } from '../store/store.js';
 import { MedCodesError } from '../errors.js';
@@ -89,14 +92,32 @@ function builderDocument(store: Store, row: ReturnType<typeof loadTable>['row'],
   };
 }
 
-export function pcsRoutes(deps: AppDeps): Hono {
-  const app = new Hono();
-  app.get('/api/v1/icd10pcs/tables/:table', (c) => {
+const tableRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/icd10pcs/tables/{table}',
+  tags: ['ICD-10-PCS'],
+  summary: 'An ICD-10-PCS table, and the code builder',
+  description:
+    'Without `chars`: the table (characters 1-3 with labels and definitions, its rows with the values of characters 4-7). With `chars`: the builder: the characters chosen after the first three, decoded; the valid values of the next position; and, once seven characters are chosen, the code with its title. Only combinations some row of the table allows are offered.',
+  request: {
+    params: z.object({ table: z.string().min(1).max(20).openapi({ param: { name: 'table', in: 'path' }, description: 'The first three characters, e.g. 0DT.', example: '0DT' }) }),
+    query: z.object({ chars: z.string().max(10).optional().openapi({ description: 'Characters 4 to 7 chosen so far (0 to 4 characters).', example: 'J4' }) }),
+  },
+  responses: {
+    200: { description: 'The table, or the builder state.', content: { 'application/json': { schema: z.union([PcsTableSchema, PcsBuilderSchema]) } } },
+    ...errors(400, 404),
+  },
+});
+
+export function pcsRoutes(deps: AppDeps): OpenAPIHono {
+  const app = apiRouter();
+  app.onError((e, c) => errorResponse(c, e));
+  app.openapi(tableRoute, (c) => {
     const store = deps.store();
-    const { row, table } = loadTable(store, c.req.param('table'));
-    const chars = c.req.query('chars');
-    if (chars === undefined) return c.json(tableDocument(store, row, table));
-    return c.json(builderDocument(store, row, buildPcsCode(table, chars)));
+    const { row, table } = loadTable(store, c.req.valid('param').table);
+    const chars = c.req.valid('query').chars;
+    if (chars === undefined) return c.json(tableDocument(store, row, table) as z.infer<typeof PcsTableSchema>, 200);
+    return c.json(builderDocument(store, row, buildPcsCode(table, chars)) as z.infer<typeof PcsBuilderSchema>, 200);
   });
   return app;
 }

@@ -1,9 +1,13 @@
-import { Hono } from 'hono';
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppDeps } from './app.js';
 import { errorResponse } from './app.js';
 import { MedCodesError } from '../errors.js';
-import { MAX_VALIDATE_CODES, parseCodeCsv, validateCodes, type ValidateItem, type ValidateRequest } from '../validate.js';
+import { DEFAULT_LIMITS } from '../config.js';
+import { parseCodeCsv, validateCodes, type ValidateRequest } from '../validate.js';
+import { apiRouter, catalogError, errors } from './openapi.js';
+import { ValidateBodySchema, ValidateResponseSchema } from './schemas.js';
+import { bodySizeLimit } from './limits.js';
 
 /**
  * Batch validation over HTTP.
@@ -14,40 +18,25 @@ import { MAX_VALIDATE_CODES, parseCodeCsv, validateCodes, type ValidateItem, typ
  *                       system and date as query parameters (?system=icd10cm&date=2025-06-01)
  *
  * Answers {date?, system?, count, summary: {valid, header, deleted, not_valid_on_date, unknown,
- * invalid}, results: [...]} (see src/validate.ts). Limits: 1 MB of body and 10,000 codes (413
- * payload_too_large); malformed bodies are 400 bad_request.
+ * invalid}, results: [...]} (see src/validate.ts). Limits: the body limit (1 MB by default,
+ * MEDCODES_MAX_BODY_BYTES) and 10,000 codes (413 payload_too_large); malformed bodies are 400
+ * bad_request.
  */
 
-/** Largest accepted body: 10,000 codes with systems and JSON quoting fit well inside it. */
-export const MAX_VALIDATE_BYTES = 1_000_000;
+/** Largest accepted body by default (MEDCODES_MAX_BODY_BYTES): 10,000 codes with systems and JSON quoting fit well inside it. */
+export const MAX_VALIDATE_BYTES = DEFAULT_LIMITS.maxBodyBytes;
 
+/** The body as UTF-8 text; its size is bounded by the body limit before it is read. */
 async function readBody(c: Context): Promise<string> {
-  const declared = c.req.header('content-length');
-  if (declared !== undefined && Number(declared) > MAX_VALIDATE_BYTES) {
-    throw new MedCodesError('payload_too_large', `the request body is larger than ${MAX_VALIDATE_BYTES} bytes`);
-  }
-  // Read by chunks so that a body without a length (chunked) is stopped at the limit too.
-  const reader = c.req.raw.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_VALIDATE_BYTES) {
-      await reader.cancel();
-      throw new MedCodesError('payload_too_large', `the request body is larger than ${MAX_VALIDATE_BYTES} bytes`);
-    }
-    chunks.push(value);
-  }
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new MedCodesError('bad_request', 'the request body is not valid UTF-8');
   }
 }
 
+/** A JSON body, checked with the schema published in /openapi.json. */
 function jsonRequest(text: string): ValidateRequest {
   let body: unknown;
   try {
@@ -55,36 +44,56 @@ function jsonRequest(text: string): ValidateRequest {
   } catch (e) {
     throw new MedCodesError('bad_request', `the request body is not valid JSON: ${(e as Error).message.slice(0, 120)}`);
   }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new MedCodesError('bad_request', 'the JSON body must be an object {"codes": [...]}');
-  const { codes, system, date } = body as Record<string, unknown>;
-  if (!Array.isArray(codes)) throw new MedCodesError('bad_request', 'the JSON body needs "codes": an array of codes or {system, code} objects');
-  if (codes.length > MAX_VALIDATE_CODES) throw new MedCodesError('payload_too_large', `at most ${MAX_VALIDATE_CODES} codes per request; got ${codes.length}`);
-  if (system !== undefined && typeof system !== 'string') throw new MedCodesError('invalid_parameter', '"system" must be a string (a system id or URI)');
-  if (date !== undefined && typeof date !== 'string') throw new MedCodesError('invalid_parameter', '"date" must be a string YYYY-MM-DD');
-  const items = codes.map((item, i): string | ValidateItem => {
-    if (typeof item === 'string') return item;
-    if (item && typeof item === 'object' && !Array.isArray(item)) {
-      const o = item as Record<string, unknown>;
-      if (typeof o.code === 'string' && (o.system === undefined || typeof o.system === 'string')) {
-        return o.system === undefined ? { code: o.code } : { system: o.system, code: o.code };
-      }
-    }
-    throw new MedCodesError('bad_request', `codes[${i}] must be a string or an object {"system"?: string, "code": string}`);
-  });
-  return { codes: items, ...(system !== undefined ? { system } : {}), ...(date !== undefined ? { date } : {}) };
+  const parsed = ValidateBodySchema.safeParse(body);
+  if (!parsed.success) throw catalogError('json', parsed.error, body && typeof body === 'object' ? (body as Record<string, unknown>) : undefined);
+  return parsed.data as ValidateRequest;
 }
 
-export function validateRoutes(deps: AppDeps): Hono {
-  const app = new Hono();
-  app.post('/api/v1/validate', async (c) => {
+/**
+ * The route as published. It is registered for the document and handled below rather than by the
+ * generated validator, because one route takes two media types (JSON and CSV) and streams its size
+ * check; the JSON schema is the same object either way.
+ */
+export const validateRoute = createRoute({
+  method: 'post',
+  path: '/api/v1/validate',
+  tags: ['Validation'],
+  summary: 'Validate a batch of codes',
+  description:
+    'Checks each code: valid (billable), header (more characters needed), deleted (with its replacements), not valid on the date of service, unknown (with the closest code) or invalid (no system has codes of that shape). The system of a code without one is found from its shape. JSON or CSV (one code per line, or `system,code`, optional header).',
+  request: {
+    query: z.object({
+      system: z.string().max(200).optional().openapi({ description: 'CSV bodies: default system for codes that name none.' }),
+      date: z.string().max(20).optional().openapi({ description: 'CSV bodies: date of service, YYYY-MM-DD.' }),
+    }),
+    body: {
+      required: true,
+      content: {
+        'application/json': { schema: ValidateBodySchema },
+        'text/csv': { schema: z.string().openapi({ example: 'system,code\nicd10cm,E11.9\nhcpcs,A4466\n' }) },
+      },
+    },
+  },
+  responses: {
+    200: { description: 'The result of each code, in order, and a summary.', content: { 'application/json': { schema: ValidateResponseSchema } } },
+    ...errors(400, 404, 405, 413),
+  },
+});
+
+export function validateRoutes(deps: AppDeps): OpenAPIHono {
+  const app = apiRouter();
+  app.onError((e, c) => errorResponse(c, e));
+  app.openAPIRegistry.registerPath(validateRoute);
+  app.post('/api/v1/validate', bodySizeLimit(deps.limits?.maxBodyBytes ?? MAX_VALIDATE_BYTES), async (c) => {
     try {
       const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
       const text = await readBody(c);
       let req: ValidateRequest;
       if (type === 'application/json') req = jsonRequest(text);
       else if (type === 'text/csv' || type === 'text/plain') {
-        const system = c.req.query('system');
-        const date = c.req.query('date');
+        const query = validateRoute.request.query.safeParse(c.req.query());
+        if (!query.success) throw catalogError('query', query.error, c.req.query());
+        const { system, date } = query.data;
         req = { codes: parseCodeCsv(text), ...(system ? { system } : {}), ...(date ? { date } : {}) };
       } else {
         throw new MedCodesError('bad_request', `send the codes as application/json or text/csv; got "${type.slice(0, 60) || 'no content type'}"`);

@@ -67,6 +67,74 @@ describe('GET /api/v1/codes/icd10cm/{code}', () => {
     expect((await get('/api/v1/search')).status).toBe(400);
     expect((await get('/api/v1/search?q=x&limit=abc')).body.error.code).toBe('invalid_parameter');
     expect((await get('/api/v1/nothing')).status).toBe(404);
+    expect((await get(`/api/v1/codes/icd10cm/${'E'.repeat(41)}`)).body.error).toMatchObject({ code: 'invalid_parameter', message: expect.stringMatching(/^code: /) });
+  });
+
+  it('names the parameter at fault', async () => {
+    expect(await get('/api/v1/search')).toEqual({ status: 400, body: { error: { code: 'bad_request', message: 'the q query parameter is required' } } });
+    const limit = await get('/api/v1/search?q=x&limit=abc');
+    expect(limit.body.error.message).toBe('limit: expected a whole number from 1 to 100; got "abc"');
+    expect((await get('/api/v1/search?q=x&limit=101')).body.error).toMatchObject({ code: 'invalid_parameter', message: expect.stringContaining('limit') });
+    expect((await get('/api/v1/search?q=x&status=gone')).body.error).toMatchObject({ code: 'invalid_parameter', message: expect.stringContaining('status') });
+    // An empty number means its default, as when it is left out.
+    expect((await get('/api/v1/search?q=diabetes&limit=&offset=')).body.results).toHaveLength(20);
+  });
+});
+
+describe('GET /api/v1/codes/{system}/{code}/children and /crosswalks', () => {
+  it('lists the children in classification order, with the ancestors', async () => {
+    const { status, body } = await get('/api/v1/codes/icd10cm/E11.6');
+    expect(status).toBe(200);
+    const kids = await get('/api/v1/codes/icd10cm/e116/children');
+    expect(kids.status).toBe(200);
+    expect(kids.body).toMatchObject({ system: 'icd10cm', code: 'E11.6', kind: body.kind });
+    expect(kids.body.children.map((c: any) => c.code)).toEqual(body.children.map((c: any) => c.code));
+    expect(kids.body.children.map((c: any) => c.code)).toEqual(['E11.61', 'E11.62', 'E11.63', 'E11.64', 'E11.65', 'E11.69']);
+    expect(kids.body.parents.map((p: any) => p.code)).toEqual(['E00-E89', 'E08-E13', 'E11']);
+    expect((await get('/api/v1/codes/icd10cm/E11.9/children')).body.children).toEqual([]);
+    expect((await get('/api/v1/codes/icd10cm/Z99.999/children')).status).toBe(404);
+  });
+
+  it('gives the mappings in both directions, filtered by direction and system', async () => {
+    const all = await get('/api/v1/codes/icd10cm/E11.9/crosswalks');
+    expect(all.status).toBe(200);
+    const directions = new Set(all.body.mappings.map((m: any) => m.direction));
+    expect(directions).toEqual(new Set(['to', 'from']));
+    expect(all.body.mappings).toEqual((await get('/api/v1/codes/icd10cm/E11.9')).body.mappings);
+    const to = await get('/api/v1/codes/icd10cm/E11.9/crosswalks?direction=to&target=icd9cm');
+    expect(to.body.mappings.length).toBeGreaterThan(0);
+    expect(to.body.mappings.every((m: any) => m.direction === 'to' && m.system === 'icd9cm')).toBe(true);
+    expect(to.body.mappings.map((m: any) => m.code)).toContain('250.00');
+    expect((await get('/api/v1/codes/icd10cm/E11.9/crosswalks?direction=sideways')).body.error.code).toBe('invalid_parameter');
+    expect((await get('/api/v1/codes/icd10cm/E11.9/crosswalks?target=icd11')).body.error.code).toBe('unknown_system');
+  });
+});
+
+describe('GET /api/v1/codes/{system}/{code}/similar', () => {
+  it('ranks similar codes with their relation and reason', async () => {
+    const { status, body } = await get('/api/v1/codes/icd10cm/e119/similar?limit=5');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ system: 'icd10cm', code: 'E11.9', display: 'Type 2 diabetes mellitus without complications' });
+    expect(body.similar.length).toBeGreaterThan(0);
+    expect(body.similar.length).toBeLessThanOrEqual(5);
+    expect(body.similar.map((s: any) => s.code)).not.toContain('E11.9');
+    for (const s of body.similar) expect(s).toEqual({ system: expect.any(String), code: expect.any(String), display: expect.any(String), billable: expect.any(Boolean), status: expect.any(String), relation: expect.any(String), reason: expect.any(String), score: expect.any(Number) });
+    expect((await get('/api/v1/codes/icd10cm/E11.9/similar?limit=51')).body.error.code).toBe('invalid_parameter');
+    expect((await get('/api/v1/codes/icd10cm/Z99.999/similar')).status).toBe(404);
+  });
+});
+
+describe('GET /api/v1/systems/{system}', () => {
+  it('describes a system, its loaded release and the releases of its history', async () => {
+    const { status, body } = await get('/api/v1/systems/icd-10-cm');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ system: 'icd10cm', uri: 'http://hl7.org/fhir/sid/icd-10-cm', loaded: true, bundled: true, retired: false, release: { version: 'FY2026' } });
+    expect(body.versions.map((v: any) => v.version)).toEqual(['FY2016', 'FY2017', 'FY2018', 'FY2019', 'FY2020', 'FY2021', 'FY2022', 'FY2023', 'FY2024', 'FY2025', 'FY2026']);
+    expect(body.versions[0].added).toBeGreaterThan(60_000);
+    expect(body.versions[1].deleted).toBeGreaterThan(0);
+    const cpt = await get('/api/v1/systems/cpt');
+    expect(cpt.body).toMatchObject({ system: 'cpt', loaded: false, bundled: false, release: null, versions: [] });
+    expect((await get('/api/v1/systems/icd11')).body.error.code).toBe('unknown_system');
   });
 });
 
@@ -88,8 +156,12 @@ describe('GET /api/v1/search', () => {
       const { status } = await get(`/api/v1/search?q=${encodeURIComponent(q)}`);
       expect(status, q).toBe(200);
     }
-    const long = await get(`/api/v1/search?q=${'a'.repeat(10_000)}`);
+    // Longer than the engine's 256 characters: refused by the engine; longer than the query-string
+    // limit (4 KB by default): refused before anything parses it.
+    const long = await get(`/api/v1/search?q=${'a'.repeat(1000)}`);
     expect(long).toMatchObject({ status: 400, body: { error: { code: 'query_too_long' } } });
+    const huge = await get(`/api/v1/search?q=${'a'.repeat(10_000)}`);
+    expect(huge).toMatchObject({ status: 414, body: { error: { code: 'uri_too_long' } } });
   });
 });
 

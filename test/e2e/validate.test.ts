@@ -79,6 +79,10 @@ describe('POST /api/v1/validate', () => {
       expect(r.status, body).toBe(400);
       expect(r.body.error.code, body).toBe(code);
     }
+    // The JSON body is checked with the schema published in /openapi.json; the message names the field.
+    expect(await postJson({ codes: ['E11.9'], system: 5 })).toEqual({ status: 400, body: { error: { code: 'bad_request', message: 'system: Invalid input: expected string, received number' } } });
+    expect((await postJson({ codes: [{ system: 'hcpcs' }] })).body.error.message).toMatch(/^codes\.0: /);
+    expect((await postJson({ date: '2025-01-01' })).body.error).toEqual({ code: 'bad_request', message: 'the codes body field is required' });
     const sys = await postJson({ codes: ['E11.9'], system: 'icd11' });
     expect(sys.status).toBe(404);
     expect(sys.body.error.code).toBe('unknown_system');

@@ -1,0 +1,135 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { secureHeaders } from 'hono/secure-headers';
+import { timeout } from 'hono/timeout';
+import { HTTPException } from 'hono/http-exception';
+import { rateLimiter } from 'hono-rate-limiter';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Limits } from '../config.js';
+import { MedCodesError } from '../errors.js';
+
+/**
+ * Limits and safety middleware (docs/API.md, "Limits"). Every rejection is a catalog error
+ * answered by the app's error handler, so a 413 or 429 looks like any other error.
+ */
+
+/**
+ * Content-Security-Policy of every response. The pages load their style and script from /assets
+ * and have no inline code (web/layout.ts), so nothing inline is allowed.
+ */
+export const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  styleSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  frameAncestors: ["'none'"],
+  formAction: ["'self'"],
+};
+
+/** Security headers on every response (OWASP Secure Headers Project recommendations). */
+export function securityHeaders(): MiddlewareHandler {
+  return secureHeaders({
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    xFrameOptions: 'DENY',
+    // Search URLs carry health questions: send no referrer to other sites.
+    referrerPolicy: 'same-origin',
+    // The API is meant to be called from other origins (CORS); pages stay same-origin.
+    crossOriginResourcePolicy: false,
+    permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [], usb: [] },
+  });
+}
+
+/** Cross-Origin-Resource-Policy: the API and FHIR answers may be read by other sites, the pages not. */
+export function resourcePolicy(crossOrigin: (path: string) => boolean): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    c.res.headers.set('Cross-Origin-Resource-Policy', crossOrigin(c.req.path) ? 'cross-origin' : 'same-origin');
+  };
+}
+
+/** CORS for /api and /fhir: any origin by default (a public, read-only API), or the configured list. */
+export function corsFor(limits: Limits): MiddlewareHandler {
+  if (Array.isArray(limits.corsOrigins) && limits.corsOrigins.length === 0) return async (_c, next) => next();
+  const allowed = limits.corsOrigins;
+  return cors({
+    origin: allowed === '*' ? '*' : (origin) => (allowed.includes(origin) ? origin : null),
+    allowMethods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
+    allowHeaders: ['Content-Type', 'Accept'],
+    exposeHeaders: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'],
+    maxAge: 86_400,
+  });
+}
+
+/**
+ * The client a rate limit counts for: the socket's address; with MEDCODES_TRUST_PROXY=n, the
+ * address the n-th proxy from us saw, read from the right of X-Forwarded-For (the left part is
+ * whatever the client wrote). In-process requests (`app.request()` in tests) have no socket and
+ * share one key.
+ */
+export function clientKey(c: Context, trustProxy: number): string {
+  if (trustProxy > 0) {
+    const chain = (c.req.header('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    if (chain.length) return chain[Math.max(0, chain.length - trustProxy)];
+  }
+  try {
+    const addr = getConnInfo(c).remote.address;
+    if (addr) return addr;
+  } catch {
+    // No Node socket (app.request()): fall through.
+  }
+  return 'local';
+}
+
+/** Marks the app's own in-process requests (the API page's examples) in `c.env`; no socket can set it. */
+export const INTERNAL_REQUEST = Symbol('medcodes.internal');
+
+/** Requests per client per window; over it, 429 rate_limited with Retry-After (RFC 6585, RFC 9110 10.2.3). */
+export function rateLimit(limits: Limits): MiddlewareHandler {
+  if (limits.rateLimit <= 0) return async (_c, next) => next();
+  return rateLimiter({
+    windowMs: limits.rateWindowMs,
+    limit: limits.rateLimit,
+    standardHeaders: 'draft-6',
+    // CORS preflights are not requests for data.
+    skip: (c) => c.req.method === 'OPTIONS' || (c.env as Record<symbol, unknown> | undefined)?.[INTERNAL_REQUEST] === true,
+    keyGenerator: (c) => clientKey(c, limits.trustProxy),
+    handler: (c) => {
+      const reset = (c.get as (key: string) => { resetTime?: Date } | undefined)('rateLimit')?.resetTime;
+      const wait = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : Math.ceil(limits.rateWindowMs / 1000);
+      throw new MedCodesError('rate_limited', `more than ${limits.rateLimit} requests in ${limits.rateWindowMs / 1000} s from this client; retry in ${wait} s`);
+    },
+  });
+}
+
+/** Bodies over the limit get 413 payload_too_large, whether they declare a length or are chunked. */
+export function bodySizeLimit(maxBytes: number): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new MedCodesError('payload_too_large', `the request body is larger than ${maxBytes} bytes`);
+    },
+  });
+}
+
+/** Query strings over the limit get 414 uri_too_long before anything parses them. */
+export function queryLengthLimit(maxBytes: number): MiddlewareHandler {
+  return async (c, next) => {
+    const url = c.req.url;
+    const q = url.indexOf('?');
+    if (q >= 0 && url.length - q - 1 > maxBytes) throw new MedCodesError('uri_too_long', `the query string is longer than ${maxBytes} bytes`);
+    await next();
+  };
+}
+
+/**
+ * A time limit on the asynchronous part of a request (reading the body, awaiting anything). The
+ * handlers over SQLite are synchronous and bounded by their own limits; slow connections are also
+ * cut by the Node server's timeouts (serve.ts).
+ */
+export function requestTimeout(ms: number): MiddlewareHandler {
+  if (ms <= 0) return async (_c, next) => next();
+  return timeout(ms, () => new HTTPException(503, { message: 'timeout', cause: new MedCodesError('timeout', `the request took longer than ${ms} ms`) }));
+}
