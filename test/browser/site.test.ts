@@ -108,6 +108,17 @@ describe.skipIf(!executablePath)('the website in a browser', () => {
     expect(h1).toMatch(/^I21/);
     // Coding notes are on I21 codes (the category's Excludes2 and "Use additional code" notes).
     await expect(page.locator('main').textContent()).resolves.toMatch(/Excludes2|Use additional code/);
+    // The explanation sections come first, each with where it comes from, then Similar codes.
+    const headings = await page.locator('main h2').allTextContents();
+    expect(headings[0]).toBe('Summary');
+    expect(headings.indexOf('Similar codes')).toBeGreaterThan(0);
+    await expect(page.locator('.provenance').first().textContent()).resolves.toMatch(/official/i);
+    // Follow a similar code: its page opens, and it names why it is similar.
+    const similar = page.locator('ul.similar li').first();
+    await expect(similar.locator('.muted').textContent()).resolves.toMatch(/\w/);
+    const target = (await similar.locator('a').getAttribute('href'))!;
+    await Promise.all([page.waitForURL(base + target), similar.locator('a').click()]);
+    await expect(page.locator('h1').textContent()).resolves.toContain(decodeURIComponent(target.split('/').pop()!));
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -137,7 +148,7 @@ describe.skipIf(!executablePath)('the website in a browser', () => {
 
   it('the home page, a code page, a PCS page and a HCPCS page pass axe-core', async () => {
     const page = await context.newPage();
-    for (const path of ['/', '/search?q=diabetes', '/codes/icd10cm/I21.4', '/codes/icd10pcs/0DTJ4ZZ', '/codes/hcpcs/E0143', '/codes/icd10cm', '/codes/icd10pcs/tables/0DT', '/nowhere']) {
+    for (const path of ['/', '/search?q=diabetes', '/codes/icd10cm/I21.4', '/codes/icd10pcs/0DTJ4ZZ', '/codes/hcpcs/E0143', '/codes/icd10cm', '/codes/icd10pcs/tables/0DT', '/nowhere', '/codes', '/api']) {
       await page.goto(base + path);
       await expectAccessible(page);
     }
