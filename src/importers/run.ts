@@ -5,6 +5,7 @@ import { buildDatabase } from '../store/writer.js';
 import { MedCodesError } from '../errors.js';
 import { DATA_DIR, loadManifest, manifestEntryFor, verifyFile, type Manifest } from '../manifest.js';
 import { IMPORTERS } from './registry.js';
+import { deriveHcpcsBrandTerms } from './rxnorm/brands.js';
 
 /** Files under the given paths (folders are walked), sorted for a stable import order. */
 export function expandInputs(paths: string[]): string[] {
@@ -76,6 +77,12 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary[]> {
         if (!fs) continue;
         for (const s of imp.systems) writer.clearSystem(s);
         out.push(...(await imp.run(fs, { writer, progress: opts.progress, verify })));
+      }
+      // RxNorm brand names are search synonyms of HCPCS drug codes, derived from both systems' rows:
+      // the RxNorm importer derives them; HCPCS imported alone clears them, so derive them again.
+      if (out.some((s) => s.system === 'hcpcs') && !out.some((s) => s.system === 'rxnorm')) {
+        const rx = writer.db.prepare("SELECT version FROM releases WHERE system = 'rxnorm'").pluck().get() as string | undefined;
+        if (rx) deriveHcpcsBrandTerms(writer.db, rx);
       }
       return out;
     },

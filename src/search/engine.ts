@@ -3,6 +3,7 @@ import { SYSTEM_IDS, SYSTEMS } from '../systems.js';
 import { MedCodesError } from '../errors.js';
 import { SearchIndex, FIELD_TITLE, FIELD_INCLUSION, FIELD_MAIN, type Rewrite } from './index.js';
 import { clean, terms, variants, editDistance, allowedEdits, STOPWORDS } from './text.js';
+import { specialCodeKeys } from '../codes.js';
 
 /**
  * Query evaluation over a SearchIndex.
@@ -194,6 +195,12 @@ export class SearchEngine {
     const wordToks: string[] = [];
     const missingCodes: string[] = [];
     for (const tok of raw) {
+      // LOINC codes, dashed NDCs and long numeric ids (SNOMED CT, RxNorm, NDC-11) are codes, not ranges or words.
+      const special = specialCodeKeys(tok).filter((k) => this.hasKeyPrefix(k));
+      if (special.length) {
+        codes.push(...special);
+        continue;
+      }
       const r = RANGE.exec(tok);
       if (r && codeToken(r[1]) && codeToken(r[2]) && !range) {
         range = [codeToken(r[1])!, codeToken(r[2])!];

@@ -117,7 +117,13 @@ export class Store {
     return {
       byKey: db.prepare(`SELECT ${CODE_COLUMNS} FROM codes WHERE system = ? AND key = ?`),
       title: db.prepare('SELECT code, display FROM codes WHERE system = ? AND key = ?'),
-      children: db.prepare(`SELECT ${CODE_COLUMNS} FROM codes WHERE system = ? AND parent_key = ? AND (status = 'active' OR ?) ORDER BY sort`),
+      // Children by parent_key, plus concepts whose further is-a parents are mappings (SNOMED CT
+      // concepts with several parents keep the lowest id in parent_key: importers/snomedct).
+      children: db.prepare(
+        `SELECT ${CODE_COLUMNS} FROM codes WHERE system = @system AND (parent_key = @key OR key IN (
+           SELECT from_key FROM mappings WHERE to_system = @system AND to_key = @key AND from_system = @system AND source = 'snomed-isa'))
+         AND (status = 'active' OR @deleted) ORDER BY sort`,
+      ),
       roots: db.prepare(`SELECT ${CODE_COLUMNS} FROM codes WHERE system = ? AND parent_key IS NULL AND status = 'active' ORDER BY sort`),
       notes: db.prepare('SELECT kind, text, char, version FROM notes WHERE system = ? AND key = ? ORDER BY rowid'),
       terms: db.prepare('SELECT path, source, version FROM index_terms WHERE system = ? AND key = ? ORDER BY rowid'),
@@ -183,7 +189,7 @@ export class Store {
   }
 
   children(system: SystemId, key: string, includeDeleted = false): CodeRow[] {
-    return this.stmts.children.all(system, key, includeDeleted ? 1 : 0).map(toRow);
+    return this.stmts.children.all({ system, key, deleted: includeDeleted ? 1 : 0 }).map(toRow);
   }
 
   /** Top-level concepts of a system (chapters, or codes of a flat system). */
