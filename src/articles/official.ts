@@ -38,6 +38,10 @@ function what(doc: Doc): string {
     default:
       if (doc.system === 'nucc') return `a ${name} code`;
       if (doc.system === 'icd10pcs') return doc.billable ? `a valid ${name} code` : `an ${name} header`;
+      // Code sets that are not claim code sets: their concepts are terms, concepts or packages, not "billable".
+      if (doc.system === 'loinc') return `a ${name} term`;
+      if (doc.system === 'snomedct' || doc.system === 'rxnorm') return `a ${name} concept`;
+      if (doc.system === 'ndc') return doc.kind === 'code' ? 'a National Drug Code (package)' : doc.kind === 'category' ? 'a National Drug Code product' : 'an NDC labeler';
       return doc.billable ? `a billable ${name} code` : `a header (not billable) ${name} code`;
   }
 }
@@ -50,6 +54,12 @@ function placeSentence(doc: Doc): string | undefined {
     const word = doc.system === 'icd10pcs' ? ({ chapter: 'section', block: 'body system', table: 'table' } as Record<string, string>)[p.kind] : (KIND_WORD[p.kind] ?? (p.kind === 'code' ? 'subcategory' : undefined));
     return `${word ?? 'under'} ${p.code} (${p.display})`;
   });
+  // SNOMED CT and RxNorm are hierarchies of concepts (is-a), not classifications with levels.
+  if (doc.system === 'snomedct') {
+    const direct = [doc.parents.at(-1)!, ...doc.mappings.filter((m) => m.source === 'snomed-isa' && m.direction === 'to' && m.display)];
+    return `It is a kind of ${direct.map((p) => `${p.display} (${p.code})`).join(' and of ')}.`;
+  }
+  if (doc.system === 'ndc') return `It is listed under ${doc.parents.map((p) => `${p.code} (${p.display})`).join(', ')}.`;
   return `It is classified in ${path.join(', ')}.`;
 }
 

@@ -1,3 +1,4 @@
+import { licensedDetails, licensedStatus, relationsSection, RELATION_SOURCES } from './licensed-sections.js';
 import { html } from 'hono/html';
 import type { CodeDocument } from '../lookup.js';
 import type { Store } from '../store/store.js';
@@ -48,6 +49,8 @@ function statusLine(doc: CodeDocument): H {
 }
 
 function activeStatus(doc: CodeDocument, p: Record<string, unknown>): string {
+  const licensed = licensedStatus(doc);
+  if (licensed) return licensed;
   switch (doc.system) {
     case 'hcpcs':
       if (doc.kind === 'modifier') return 'Modifier: appended to a procedure code to qualify it; not reported alone';
@@ -352,15 +355,16 @@ function backwardItems(doc: CodeDocument, rows: MappingRow[], store: Store, limi
 export const CROSSWALK_LIMIT = 100;
 
 function crosswalkSection(doc: CodeDocument, store: Store): H {
-  if (!doc.mappings.length) return html``;
+  const mappings = doc.mappings.filter((m) => !RELATION_SOURCES.has(m.source));
+  if (!mappings.length) return html``;
   const groups = new Map<string, MappingRow[]>();
-  for (const m of [...doc.mappings].sort((a, b) => (a.direction === b.direction ? 0 : a.direction === 'to' ? -1 : 1))) {
+  for (const m of [...mappings].sort((a, b) => (a.direction === b.direction ? 0 : a.direction === 'to' ? -1 : 1))) {
     const k = `${m.direction}\t${m.system}`;
     if (!groups.has(k)) groups.set(k, []);
     groups.get(k)!.push(m);
   }
   const self = SYSTEMS[doc.system].label;
-  const sources = [...new Set(doc.mappings.map((m) => `${m.source === 'gems' ? 'GEMs' : m.source} ${m.version}`))].join(', ');
+  const sources = [...new Set(mappings.map((m) => `${m.source === 'gems' ? 'GEMs' : m.source} ${m.version}`))].join(', ');
   const api = `/api/v1/codes/${doc.system}/${encodeURIComponent(doc.code)}`;
   return html`<h2>Crosswalks</h2>
 <p class="muted">From the General Equivalence Mappings (${sources}). “Approximate”: the codes do not mean exactly the same. A combination needs all of its parts: one code from each part joined with +.</p>
@@ -419,7 +423,7 @@ function detailsSection(doc: CodeDocument, store: Store): H {
     case 'nucc':
       return nuccSection(doc);
     default:
-      return html``;
+      return licensedDetails(doc);
   }
 }
 
@@ -540,6 +544,12 @@ ${articleSections(doc)}`,
   );
 }
 
+/**
+ * Code sets whose licence notice must come before their content: the AMA's CPT licence terms ask
+ * for the copyright notice before the first CPT content shown; other notices close the page.
+ */
+const NOTICE_FIRST: ReadonlySet<string> = new Set(['cpt']);
+
 export function codePage(doc: CodeDocument, store: Store): H {
   if (doc.loaded === false) return articleOnlyPage(doc);
   return layout(
@@ -549,15 +559,17 @@ export function codePage(doc: CodeDocument, store: Store): H {
 <h1><span class="code">${doc.code}</span> ${doc.display}</h1>
 ${statusLine(doc)}
 ${doc.shortDisplay && doc.shortDisplay !== doc.display ? html`<p class="muted">Short title: ${doc.shortDisplay}</p>` : ''}
+${NOTICE_FIRST.has(doc.system) ? noticeSection(doc.notice) : ''}
 ${articleSections(doc)}
 ${similarSection(doc)}
 ${detailsSection(doc, store)}
 ${doc.children.length ? html`<h2>Codes under ${doc.code}</h2><ul>${doc.children.map((c) => html`<li><a class="code" href="${codeHref(c.system, c.code)}">${c.code}</a> ${c.display}${c.status === 'deleted' ? html` <span class="deleted">deleted</span>` : ''}</li>`)}</ul>` : ''}
 ${crosswalkSection(doc, store)}
+${relationsSection(doc)}
 ${notesSection(doc)}
 ${doc.indexTerms.length ? html`<h2>Index terms</h2><ul>${doc.indexTerms.map((t) => html`<li>${t.path} <span class="muted">(${t.source} ${t.version})</span></li>`)}</ul>` : ''}
 ${historySection(doc)}
-${noticeSection(doc.notice)}`,
+${NOTICE_FIRST.has(doc.system) ? '' : noticeSection(doc.notice)}`,
     { description: description(doc), canonical: codeHref(doc.system, doc.code) },
   );
 }

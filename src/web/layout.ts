@@ -34,7 +34,7 @@ ${m.canonical ? html`<link rel="canonical" href="${m.canonical}">` : ''}${m.noin
 <link rel="icon" href="${assetHref('favicon.svg')}" type="image/svg+xml"><link rel="stylesheet" href="${assetHref('site.css')}">
 <script src="${assetHref('site.js')}" defer></script></head>
 <body><a class="skip" href="#main">Skip to content</a><header><a href="/" class="brand"><strong>MedCodes</strong></a> <span class="muted">Search all medical codes</span></header>
-<main id="main">${body}</main><footer class="muted"><p>Data: official releases of CMS, CDC-NCHS and NUCC. Not medical advice. <a href="/codes">Code sets</a></p></footer></body></html>`;
+<main id="main">${body}</main><footer class="muted"><p>Codes and their official text come from each code set's own release, named on its pages with its publisher's terms. Not medical advice. <a href="/codes">Code sets</a> · <a href="/api">API</a></p></footer></body></html>`;
 }
 
 export interface SearchFormOptions {

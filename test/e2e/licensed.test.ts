@@ -283,6 +283,38 @@ describe('CPT', () => {
     const res = await app.request('/api/v1/codes/cpt/99213');
     expect(res.status).toBe(200);
     expect((await res.json()).notice).toMatch(/^CPT® copyright 2025 American Medical Association/);
+    // The AMA asks for its notice before the first CPT content shown.
+    expect(page.indexOf('CPT® copyright')).toBeLessThan(page.indexOf('<h2 id="art-summary">'));
+    expect(page.match(/CPT® copyright/g)).toHaveLength(1);
+  });
+});
+
+describe('code pages of the licensed sets', () => {
+  const page = async (path: string) => (await app.request(path)).text();
+  it('say what each concept is and show the release fields under their documented names', async () => {
+    const loinc = await page('/codes/loinc/90001-9');
+    expect(loinc).toContain('<span>LOINC term, status active (orderable and result)</span>');
+    expect(loinc).toContain('<h2>LOINC parts</h2>');
+    expect(loinc).toContain('<tr><th scope="row">Component (COMPONENT)</th><td>Zentorin</td></tr>');
+    expect(loinc).toContain('90001-9 is a LOINC term:');
+    expect(loinc).not.toMatch(/billable LOINC/);
+    const snomed = await page('/codes/snomedct/9100004000');
+    expect(snomed).toContain('<span>SNOMED CT concept (disorder)</span>');
+    expect(snomed).toContain('<tr><th scope="row">Fully specified name</th><td>Glimmer-flimber inflammation (disorder)</td></tr>');
+    expect(snomed).toContain('It is a kind of Glimmer organ disorder (9100002009) and of Flimber system disorder (9100003004).');
+    const ndc = await page('/codes/ndc/0999-1433-80');
+    expect(ndc).toContain('<span>NDC package code</span>');
+    expect(ndc).toContain('<tr><th scope="row">NDC (11-digit, 5-4-2)</th><td>00999-1433-80</td></tr>');
+  });
+  it('show RxNorm relations, NDC links and further SNOMED CT parents as relations, not crosswalks', async () => {
+    const rx = await page('/codes/rxnorm/1001');
+    expect(rx).toContain('<h2>Relations</h2>');
+    expect(rx).toMatch(/<h3>Has tradename<\/h3><ul><li><a class="code" href="\/codes\/rxnorm\/1002">1002<\/a> Zorbex<\/li>/);
+    expect(rx).toMatch(/<h3>Ingredient of<\/h3>/);
+    expect(rx).not.toContain('<h2>Crosswalks</h2>');
+    expect(await page('/codes/rxnorm/1004')).toMatch(/<h3>NDC packages<\/h3><ul><li><a class="code" href="\/codes\/ndc\/0999-1433-80">/);
+    expect(await page('/codes/ndc/0999-1433-80')).toMatch(/<h3>RxNorm concept<\/h3>/);
+    expect(await page('/codes/snomedct/9100004000')).toMatch(/<h3>Also a subtype of<\/h3><ul><li><a class="code" href="\/codes\/snomedct\/9100003004">/);
   });
 });
 
