@@ -3,7 +3,7 @@ import type { Importer, ImportContext, ImportSummary } from '../types.js';
 import type { CodeRecord } from '../../model.js';
 import { MedCodesError } from '../../errors.js';
 import { sourceLabel } from '../sources.js';
-import { classify, claims, dirHas, linesWithProgress, sourceLines, Skips, type Classified, type ReleaseLayout } from '../rxnorm/streams.js';
+import { classify, claims, dirHas, linesWithProgress, sourceLines, Skips, type Classified, type ReleaseLayout } from '../release.js';
 import { CPT_CATEGORY_GROUPS, CPT_SECTIONS, cptCategory, cptGroupOf, cptKindOf, readCptDescriptors, readCptExtra, type CptKind } from './record.js';
 
 /**

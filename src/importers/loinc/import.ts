@@ -3,7 +3,7 @@ import type { Importer, ImportContext, ImportSummary } from '../types.js';
 import type { CodeRecord } from '../../model.js';
 import { MedCodesError, parseError } from '../../errors.js';
 import { sourceLabel } from '../sources.js';
-import { classify, claims, dirHas, firstLine, headOf, linesWithProgress, sourceLines, Skips, type Classified, type ReleaseLayout } from '../rxnorm/streams.js';
+import { classify, claims, dirHas, firstLine, headOf, linesWithProgress, sourceLines, Skips, type Classified, type ReleaseLayout } from '../release.js';
 import { loincHeaderProblem, readLoincMapTo, readLoincTable, type LoincRecord } from './record.js';
 
 /**

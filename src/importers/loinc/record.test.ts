@@ -1,11 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { expectParseError } from '../../../test/helpers.js';
-import { utf8Lines, sourceLines } from '../rxnorm/streams.js';
+import { utf8Lines, sourceLines } from '../release.js';
 import { csvRecords } from './csv.js';
 import { loincCheckDigit, loincHeaderProblem, readLoincMapTo, readLoincTable, type LoincRecord } from './record.js';
 import { loincClassKey, loincVersionInPath, LOINC_LAYOUT } from './import.js';
-import { classify } from '../rxnorm/streams.js';
+import { classify } from '../release.js';
 
 const FIX = fileURLToPath(new URL('../../../test/fixtures/loinc/', import.meta.url));
 const lines = (text: string) => utf8Lines([text]);

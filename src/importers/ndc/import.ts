@@ -5,7 +5,7 @@ import { MedCodesError, parseError } from '../../errors.js';
 import { sourceChunks, sourceLabel, type FileSource } from '../sources.js';
 import { latin1Lines } from '../lines.js';
 import { ndcKey, ndc11Display } from '../../codes.js';
-import { classify, claims, dirHas, firstLine, headOf, sourceSize, Skips, type Classified, type ReleaseLayout } from '../rxnorm/streams.js';
+import { classify, claims, dirHas, firstLine, headOf, linesWithProgress, Skips, type Classified, type ReleaseLayout } from '../release.js';
 import { headerProblem, isoDate, PACKAGE_REQUIRED, PRODUCT_REQUIRED, productTitle, readNdcPackages, readNdcProducts } from './record.js';
 import type { Progress } from '../types.js';
 
@@ -59,20 +59,7 @@ export const ndcImporter: Importer = {
 };
 
 /** Latin-1 lines of a source with a progress bar (the directory's files are Windows-1252/Latin-1). */
-async function* latin1WithProgress(s: FileSource, progress: Progress, label: string) {
-  const bar = progress.phase(`${label}, bytes`, await sourceSize(s));
-  let acc = 0;
-  for await (const l of latin1Lines(sourceChunks(s))) {
-    acc += l.text.length + 1;
-    if (acc >= 1 << 16) {
-      const k = acc - (acc % 500);
-      bar.tick(k);
-      acc -= k;
-    }
-    yield l;
-  }
-  bar.done();
-}
+const latin1WithProgress = (s: FileSource, progress: Progress, label: string) => linesWithProgress(s, progress, label, (src) => latin1Lines(sourceChunks(src)));
 
 export function ndcFormsTerm(code: string): string {
   const key = ndcKey(code);

@@ -4,7 +4,7 @@ import type { CodeRecord } from '../../model.js';
 import { MedCodesError, parseError } from '../../errors.js';
 import { sourceLabel } from '../sources.js';
 import { ndcKey } from '../../codes.js';
-import { classify, claims, dirHas, linesWithProgress, Skips, type Classified, type ReleaseLayout } from './streams.js';
+import { classify, claims, dirHas, linesWithProgress, Skips, type Classified, type ReleaseLayout } from '../release.js';
 import { parseConso, parseRel, parseSat, readRrf, rxnormReleaseInPath, RXNORM_CONCEPT_TTYS, RXNORM_RELATIONS, RXNORM_SYNONYM_TTYS, type RxnConso } from './rrf.js';
 import { deriveHcpcsBrandTerms } from './brands.js';
 

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { Importer, ImportContext, ImportSummary } from '../types.js';
 import { MedCodesError, parseError } from '../../errors.js';
 import { sourceLabel } from '../sources.js';
-import { classify, claims, dirHas, firstLine, headOf, linesWithProgress, Skips, type Classified, type ReleaseLayout } from '../rxnorm/streams.js';
+import { classify, claims, dirHas, firstLine, headOf, linesWithProgress, Skips, type Classified, type ReleaseLayout } from '../release.js';
 import {
   FSN, GB_ENGLISH, IS_A, PREFERRED, readConcepts, readDescriptions, readLanguage, readRelationships, rf2HeaderProblem, rf2KindOf, rf2ReleaseOf,
   semanticTag, SYNONYM, US_ENGLISH, type Rf2Kind,

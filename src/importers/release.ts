@@ -2,10 +2,10 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import type { TextInput } from '../lines.js';
-import { listZip, zipMemberChunks } from '../zip.js';
-import { sourceChunks, type FileSource } from '../sources.js';
-import type { Progress } from '../types.js';
+import type { TextInput } from './lines.js';
+import { listZip, zipMemberChunks } from './zip.js';
+import { sourceChunks, type FileSource } from './sources.js';
+import type { Progress } from './types.js';
 
 /**
  * Helpers shared by the importers of the large licensed releases (LOINC, SNOMED CT, RxNorm, NDC, CPT).
@@ -123,11 +123,17 @@ export async function sourceSize(s: FileSource): Promise<number> {
  * Lines of a source with a progress bar over its bytes (characters, as read; close enough for a bar).
  * The bar is ticked in multiples of 500 so that terminalProgress redraws it.
  */
-export async function* linesWithProgress(s: FileSource, progress: Progress, label: string): AsyncGenerator<{ text: string; line: number }> {
+export async function* linesWithProgress(
+  s: FileSource,
+  progress: Progress,
+  label: string,
+  /** How the source's bytes become lines: UTF-8 by default (the FDA directory is Latin-1). */
+  lines: (s: FileSource) => AsyncIterable<{ text: string; line: number }> = sourceLines,
+): AsyncGenerator<{ text: string; line: number }> {
   const total = await sourceSize(s);
   const bar = progress.phase(`${label}, bytes`, total);
   let acc = 0;
-  for await (const l of sourceLines(s)) {
+  for await (const l of lines(s)) {
     acc += l.text.length + 1;
     if (acc >= 1 << 16) {
       const k = acc - (acc % 500);
