@@ -71,7 +71,7 @@ describe('importing the licensed sets', () => {
     expect(by.ndc.skipped).toMatchObject({ 'products listed again under another SPL': 1, 'packages of products not in product.txt': 1 });
     expect(by.snomedct).toMatchObject({ version: 'INT-20250101', imported: { codes: 11, withSeveralParents: 1 } });
     expect(by.snomedct.skipped).toMatchObject({ 'inactive concepts': 1 });
-    expect(by.cpt).toMatchObject({ version: '2026', imported: { codes: 11, modifiers: 2, withConsumerDescriptor: 3 } });
+    expect(by.cpt).toMatchObject({ version: '2026', imported: { codes: 14, modifiers: 2, withConsumerDescriptor: 3 } });
   });
 
   it('shows every set in stats, with its notice', () => {
@@ -289,6 +289,15 @@ describe('CPT', () => {
   });
 });
 
+describe('similar codes in CPT', () => {
+  it('relates the levels of one service, as on the reference page (64490 / 64491 / 64492)', () => {
+    const similar = lookup(store, 'cpt', '64491').similar;
+    const level = similar.filter((s) => s.relation === 'level').map((s) => s.code);
+    expect(level.sort()).toEqual(['64490', '64492']);
+    expect(similar.find((s) => s.code === '64490')!.reason).toMatch(/level/i);
+  });
+});
+
 describe('code pages of the licensed sets', () => {
   const page = async (path: string) => (await app.request(path)).text();
   it('say what each concept is and show the release fields under their documented names', async () => {
@@ -338,7 +347,7 @@ describe('API and CLI', () => {
     const r = await cli('import', copy, NDC_DIR);
     expect(r.code).toBe(0);
     expect(r.out.split('\n').slice(0, 2)).toEqual([
-      'cpt 2026: imported 11 codes, 2 modifiers, 6 synonyms, 11 withShortDescriptor, 3 withConsumerDescriptor; skipped 1 other release files (not read)',
+      'cpt 2026: imported 14 codes, 2 modifiers, 6 synonyms, 11 withShortDescriptor, 3 withConsumerDescriptor; skipped 1 other release files (not read)',
       expect.stringMatching(/^ndc \d{4}-\d\d-\d\d: imported 3 labelers, 4 products, 5 packages; skipped 1 products listed again under another SPL, 1 packages of products not in product.txt$/),
     ]);
     reopen();
