@@ -5,6 +5,7 @@
  *   - in process: p50 / p99 / mean latency over 1,000 realistic queries (bench/queries.ts)
  *   - quality: recall@10 and MRR on the relevance set
  *   - HTTP: requests/s with autocannon, 50 connections, against `npm start`'s server on loopback
+ *   - pages and API answers in process: code page, REST JSON, FHIR $lookup, similar codes, page weight
  * Options: --no-http, --seconds N (HTTP duration, default 10).
  */
 import { existsSync, statSync, readFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { loadQueries, evaluate } from '../src/search/relevance.js';
 import { resolveSystem } from '../src/systems.js';
 import { benchQueries, percentile } from './queries.js';
 import { loadBaselineDocs, buildBaseline, baselineSearch } from './baseline.js';
+import { pageRows } from './pages.js';
 
 const dbPath = defaultDbPath();
 const httpSeconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 10;
@@ -87,6 +89,9 @@ row(`recall@10 (${relLoaded.length} queries)`, eo.overall.recall10.toFixed(3), e
 row('recall@1', eo.overall.recall1.toFixed(3), eb.overall.recall1.toFixed(3), ratio(eo.overall.recall1, eb.overall.recall1, true));
 row('MRR', eo.overall.mrr.toFixed(3), eb.overall.mrr.toFixed(3), ratio(eo.overall.mrr, eb.overall.mrr, true));
 
+// Pages and API answers in process (bench/pages.ts); its baseline column is JSON.stringify of the core's document.
+const pageTable = await pageRows(dbPath);
+
 // HTTP throughput.
 /** Resident memory of a process and its children (tsx runs the server in a child node process). */
 function rssOf(pid: number): number {
@@ -139,3 +144,9 @@ console.log(`\nMedCodes search benchmark, ${new Date().toISOString().slice(0, 10
 console.log(fmt(['', 'MedCodes', 'MiniSearch (baseline)', 'ratio']));
 console.log(fmt(w.map((n) => '-'.repeat(n))));
 for (const r of rows) console.log(fmt(r));
+const pw = [0, 1, 2, 3].map((i) => Math.max(...pageTable.map((r) => r[i].length), ['', 'MedCodes', 'core document as JSON (baseline)', 'ratio'][i].length));
+const pfmt = (r: string[]) => `| ${r.map((c, i) => c.padEnd(pw[i])).join(' | ')} |`;
+console.log(`\nPages and API answers, in process\n`);
+console.log(pfmt(['', 'MedCodes', 'core document as JSON (baseline)', 'ratio']));
+console.log(pfmt(pw.map((n) => '-'.repeat(n))));
+for (const r of pageTable) console.log(pfmt(r));

@@ -113,7 +113,15 @@ export function codeMappings(store: Store, system: SystemId, key: string): CodeD
   });
 }
 
-export function lookup(store: Store, systemText: string, codeText: string): CodeDocument {
+export interface LookupOptions {
+  /**
+   * Assemble the article and the similar codes (default true). Callers that answer from the official
+   * data alone (FHIR $lookup) skip them: similar codes are most of a lookup's time.
+   */
+  extras?: boolean;
+}
+
+export function lookup(store: Store, systemText: string, codeText: string, opts: LookupOptions = {}): CodeDocument {
   let row: CodeRow;
   try {
     row = findCode(store, systemText, codeText);
@@ -176,6 +184,7 @@ export function lookup(store: Store, systemText: string, codeText: string): Code
     if (axes) doc.properties = { ...row.properties, axes };
   }
   if (release?.notice) doc.notice = release.notice;
+  if (opts.extras === false) return { ...doc, similar: [] };
   const article = assembleArticle(system, key, row.code, officialSections(doc, release?.effective), store.articleSections(system, key), store.articleTitles(system, key));
   if (article) doc.article = article;
   return { ...doc, similar: similarCodes(store, system, key) };

@@ -173,7 +173,7 @@ export function lookupOperation(store: Store, p: OpParams, fixed?: Loaded): Para
   const row = requireRow(store, input);
   let doc;
   try {
-    doc = lookup(store, info.id, row.key);
+    doc = lookup(store, info.id, row.key, { extras: false });
   } catch (e) {
     if (e instanceof MedCodesError && e.code === 'not_found') throw notFound(e.message, input.param);
     throw e;
