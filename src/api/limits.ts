@@ -42,26 +42,54 @@ export function securityHeaders(): MiddlewareHandler {
   });
 }
 
-/** Cross-Origin-Resource-Policy: the API and FHIR answers may be read by other sites, the pages not. */
+/**
+ * Cross-Origin-Resource-Policy: the API and FHIR answers may be read by other sites, the pages not.
+ * Set with c.header() before the handler runs: headers set on c.res afterwards make @hono/node-server
+ * build a full Response instead of writing its light one, which halved throughput (measured with
+ * autocannon, docs/PERFORMANCE.md).
+ */
 export function resourcePolicy(crossOrigin: (path: string) => boolean): MiddlewareHandler {
   return async (c, next) => {
+    c.header('Cross-Origin-Resource-Policy', crossOrigin(c.req.path) ? 'cross-origin' : 'same-origin');
     await next();
-    c.res.headers.set('Cross-Origin-Resource-Policy', crossOrigin(c.req.path) ? 'cross-origin' : 'same-origin');
   };
 }
 
-/** CORS for /api and /fhir: any origin by default (a public, read-only API), or the configured list. */
+const EXPOSED = ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'];
+
+/**
+ * CORS for /api and /fhir: any origin by default (a public, read-only API), or the configured list.
+ * Preflights (OPTIONS) go through hono/cors; on the requests themselves the two response headers
+ * are set up front with c.header(), for the reason given at resourcePolicy (hono/cors sets them on
+ * c.res, which cost 60% of the throughput of a cached search).
+ */
 export function corsFor(limits: Limits): MiddlewareHandler {
   if (Array.isArray(limits.corsOrigins) && limits.corsOrigins.length === 0) return async (_c, next) => next();
   const allowed = limits.corsOrigins;
-  return cors({
-    origin: allowed === '*' ? '*' : (origin) => (allowed.includes(origin) ? origin : null),
+  const allowOrigin = (origin: string) => (allowed === '*' ? '*' : allowed.includes(origin) ? origin : null);
+  const preflight = cors({
+    origin: allowed === '*' ? '*' : (origin) => allowOrigin(origin),
     allowMethods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
     allowHeaders: ['Content-Type', 'Accept'],
-    exposeHeaders: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'],
+    exposeHeaders: EXPOSED,
     maxAge: 86_400,
   });
+  const exposed = EXPOSED.join(',');
+  return async (c, next) => {
+    if (c.req.method === 'OPTIONS') return preflight(c, next);
+    const origin = allowOrigin(c.req.header('origin') ?? '');
+    if (origin) {
+      c.header('Access-Control-Allow-Origin', origin);
+      c.header('Access-Control-Expose-Headers', exposed);
+    }
+    // A listed origin is echoed, so caches must key on it (Fetch standard, "CORS protocol and HTTP caches").
+    if (allowed !== '*') c.header('Vary', 'Origin', { append: true });
+    await next();
+  };
 }
+
+/** Methods whose requests carry no body: body and upload-time limits have nothing to do for them. */
+const NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The client a rate limit counts for: the socket's address; with MEDCODES_TRUST_PROXY=n, the
@@ -106,12 +134,15 @@ export function rateLimit(limits: Limits): MiddlewareHandler {
 
 /** Bodies over the limit get 413 payload_too_large, whether they declare a length or are chunked. */
 export function bodySizeLimit(maxBytes: number): MiddlewareHandler {
-  return bodyLimit({
+  const limit = bodyLimit({
     maxSize: maxBytes,
     onError: () => {
       throw new MedCodesError('payload_too_large', `the request body is larger than ${maxBytes} bytes`);
     },
   });
+  // hono/body-limit looks at the request's body, which makes @hono/node-server build a full Request:
+  // skipped for requests that cannot have one.
+  return async (c, next) => (NO_BODY.has(c.req.method) ? next() : limit(c, next));
 }
 
 /** Query strings over the limit get 414 uri_too_long before anything parses them. */
@@ -131,5 +162,8 @@ export function queryLengthLimit(maxBytes: number): MiddlewareHandler {
  */
 export function requestTimeout(ms: number): MiddlewareHandler {
   if (ms <= 0) return async (_c, next) => next();
-  return timeout(ms, () => new HTTPException(503, { message: 'timeout', cause: new MedCodesError('timeout', `the request took longer than ${ms} ms`) }));
+  const limit = timeout(ms, () => new HTTPException(503, { message: 'timeout', cause: new MedCodesError('timeout', `the request took longer than ${ms} ms`) }));
+  // Only uploads can be slow in the application (GET handlers are synchronous); a timer per GET cost
+  // throughput for nothing.
+  return async (c, next) => (NO_BODY.has(c.req.method) ? next() : limit(c, next));
 }
