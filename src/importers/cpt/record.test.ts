@@ -16,7 +16,7 @@ describe('CPT descriptor files', () => {
   it('reads code and descriptor lines after the AMA notice lines', async () => {
     const notice: string[] = [];
     const rows = await all(readCptDescriptors(sourceLines({ file: `${DIR}LONGULT.txt` }), 'LONGULT.txt', false, notice));
-    expect(rows).toHaveLength(11);
+    expect(rows).toHaveLength(14);
     expect(rows[0]).toEqual({ code: '00199', text: 'Anesthesia for a made-up procedure on the glimmer organ', line: 3 });
     expect(notice[0]).toBe('CPT only copyright 2025 American Medical Association. All rights reserved.');
   });
