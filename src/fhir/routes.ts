@@ -31,9 +31,12 @@ const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
 function send(c: Context, status: number, body: unknown, headers: Record<string, string> = {}): Response {
   const pretty = c.req.query('_pretty') === 'true';
-  return new Response(c.req.method === 'HEAD' ? null : JSON.stringify(body, null, pretty ? 2 : undefined), {
-    status,
-    headers: { 'content-type': FHIR_JSON, 'cache-control': 'no-store', ...headers },
+  // Through c.body, not `new Response`: headers the app's middleware set before the route (CORS,
+  // Cross-Origin-Resource-Policy) are kept only on responses the context builds.
+  return c.body(c.req.method === 'HEAD' ? null : JSON.stringify(body, null, pretty ? 2 : undefined), status as 200, {
+    'content-type': FHIR_JSON,
+    'cache-control': 'no-store',
+    ...headers,
   });
 }
 

@@ -191,6 +191,12 @@ describe('CORS', () => {
     expect(get.headers.get('Access-Control-Allow-Origin')).toBe('*');
     expect(get.headers.get('Access-Control-Expose-Headers')).toContain('Retry-After');
     expect((await app.request('/', { headers: { Origin: 'https://app.example' } })).headers.get('Access-Control-Allow-Origin')).toBeNull();
+    // Every kind of machine answer carries it: FHIR resources, Clinical Tables arrays, errors.
+    for (const path of ['/fhir/metadata', '/fhir/CodeSystem/$lookup?system=http://hl7.org/fhir/sid/icd-10-cm&code=E11.9', '/fhir/CodeSystem/$lookup?code=nope', '/api/icd10cm/v3/search?terms=x', '/api/v1/codes/icd10cm/Q99.999', '/api/nowhere']) {
+      const res = await app.request(path, { headers: { Origin: 'https://app.example' } });
+      expect(res.headers.get('Access-Control-Allow-Origin'), path).toBe('*');
+      expect(res.headers.get('Cross-Origin-Resource-Policy'), path).toBe('cross-origin');
+    }
   });
 
   it('allows only the configured origins, and none when configured empty', async () => {
