@@ -26,6 +26,11 @@ export interface CliIo {
 const defaultIo: CliIo = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') };
 
 export function formatLookup(d: CodeDocument): string {
+  if (d.loaded === false) {
+    // An article stored for a code of a set that is not imported (a licensed set): no official data to show.
+    const sections = d.article?.sections ?? [];
+    return [`${d.code}  (${d.systemName} is not loaded: import your licensed release files)`, `  article: ${sections.length} section${sections.length === 1 ? '' : 's'} (${sections.map((x) => x.heading).join(', ')})`].join('\n');
+  }
   const lines = [`${d.code}  ${d.display}`, `  ${d.systemName} ${d.version} · ${d.status === 'deleted' ? 'DELETED' : d.billable ? 'billable' : 'header (not billable)'}`];
   if (d.shortDisplay) lines.push(`  short: ${d.shortDisplay}`);
   if (d.parents.length) lines.push(`  in: ${d.parents.map((p) => p.code).join(' > ')}`);

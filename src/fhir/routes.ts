@@ -33,11 +33,8 @@ function send(c: Context, status: number, body: unknown, headers: Record<string,
   const pretty = c.req.query('_pretty') === 'true';
   // Through c.body, not `new Response`: headers the app's middleware set before the route (CORS,
   // Cross-Origin-Resource-Policy) are kept only on responses the context builds.
-  return c.body(c.req.method === 'HEAD' ? null : JSON.stringify(body, null, pretty ? 2 : undefined), status as 200, {
-    'content-type': FHIR_JSON,
-    'cache-control': 'no-store',
-    ...headers,
-  });
+  const text = c.req.method === 'HEAD' ? null : JSON.stringify(body, null, pretty ? 2 : undefined);
+  return c.body(text as string, status as 200, { 'content-type': FHIR_JSON, 'cache-control': 'no-store', ...headers });
 }
 
 const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir', 'text/json']);
