@@ -160,27 +160,74 @@ export class SearchIndex {
       } else if (h.action === 'deleted') to.set(i, y - 1);
     }
 
-    // Terms of each document: title (and short title) = field 1, synonyms = field 2.
-    const docTerms: Map<string, number>[] = rows.map((r, i) => {
-      const m = new Map<string, number>();
-      for (const t of terms(r.display)) m.set(t, FIELD_TITLE);
-      if (r.shortDisplay) for (const t of terms(r.shortDisplay)) m.set(t, (m.get(t) ?? 0) | FIELD_TITLE);
-      for (const s of syn[i]) for (const t of terms(s)) m.set(t, (m.get(t) ?? 0) | FIELD_SYNONYM);
-      for (const s of incl[i]) for (const t of terms(s)) m.set(t, (m.get(t) ?? 0) | FIELD_INCLUSION);
+    // Terms of each document: title (and short title) = field 1, synonyms = field 2. Collected as
+    // interned term ids in flat arrays (docStart/docTerm/docMask, titleStart/titleTerm) rather than a
+    // Map and a string array per document: with a million concepts (RxNorm, SNOMED CT) those small
+    // objects were most of the build's memory. Ids are renumbered in sorted order below.
+    const intern = new Map<string, number>();
+    const internStr: string[] = [];
+    const idOf = (t: string) => {
+      let id = intern.get(t);
+      if (id === undefined) {
+        id = internStr.length;
+        intern.set(t, id);
+        internStr.push(t);
+      }
+      return id;
+    };
+    const docStart = new Uint32Array(rows.length + 1);
+    const titleStartTmp = new Uint32Array(rows.length + 1);
+    let docTerm = new Uint32Array(1 << 20);
+    let docMask = new Uint8Array(1 << 20);
+    let titleTerm = new Uint32Array(1 << 18);
+    let nd = 0;
+    let nt = 0;
+    const one = new Map<number, number>();
+    const mark = (t: string, field: number) => {
+      const id = idOf(t);
+      one.set(id, (one.get(id) ?? 0) | field);
+    };
+    rows.forEach((r, i) => {
+      one.clear();
+      const title = terms(r.display);
+      for (const t of title) mark(t, FIELD_TITLE);
+      if (r.shortDisplay) for (const t of terms(r.shortDisplay)) mark(t, FIELD_TITLE);
+      for (const x of syn[i]) for (const t of terms(x)) mark(t, FIELD_SYNONYM);
+      for (const x of incl[i]) for (const t of terms(x)) mark(t, FIELD_INCLUSION);
       // Only where the main term names a code one can report (not a PCS table reached by a partial code).
       // Only single-word spellings ("Diabetes, diabetic"): a word inside a longer name ("Dandy-Walker
       // syndrome") does not name the condition on its own.
       if (r.kind !== 'table') {
-        for (const s of mainTerms[i]) {
-          for (const part of s.replace(/\([^)]*\)/g, ' ').split(',')) {
+        for (const x of mainTerms[i]) {
+          for (const part of x.replace(/\([^)]*\)/g, ' ').split(',')) {
             const t = terms(part);
-            if (t.length === 1) m.set(t[0], (m.get(t[0]) ?? 0) | FIELD_MAIN);
+            if (t.length === 1) mark(t[0], FIELD_MAIN);
           }
         }
       }
-      return m;
+      if (nd + one.size > docTerm.length) {
+        const grow = Math.max(docTerm.length * 2, nd + one.size);
+        const a = new Uint32Array(grow);
+        a.set(docTerm);
+        docTerm = a;
+        const b = new Uint8Array(grow);
+        b.set(docMask);
+        docMask = b;
+      }
+      for (const [id, mask] of one) {
+        docTerm[nd] = id;
+        docMask[nd++] = mask;
+      }
+      docStart[i + 1] = nd;
+      if (nt + title.length > titleTerm.length) {
+        const a = new Uint32Array(Math.max(titleTerm.length * 2, nt + title.length));
+        a.set(titleTerm);
+        titleTerm = a;
+      }
+      for (const t of title) titleTerm[nt++] = intern.get(t)!;
+      titleStartTmp[i + 1] = nt;
     });
-    const titleTok = rows.map((r) => terms(r.display));
+    const titleCount = (i: number) => titleStartTmp[i + 1] - titleStartTmp[i];
 
     // Static order.
     const kindRank = (k: ConceptKind) => Math.max(0, KIND_CODES.indexOf(k));
@@ -192,7 +239,7 @@ export class SearchIndex {
       return (
         (rb.status === 'active' ? 1 : 0) - (ra.status === 'active' ? 1 : 0) ||
         kindRank(ra.kind) - kindRank(rb.kind) ||
-        titleTok[a].length - titleTok[b].length ||
+        titleCount(a) - titleCount(b) ||
         sysRank(ra.system) - sysRank(rb.system) ||
         ra.sort - rb.sort
       );
@@ -209,22 +256,19 @@ export class SearchIndex {
     ix.toYear = new Uint16Array(n);
     ix.sort = new Float64Array(n);
 
-    // Dictionary: sorted, so prefixes are ranges.
-    const all = new Set<string>();
-    for (const m of docTerms) for (const t of m.keys()) all.add(t);
-    ix.termStr = [...all].sort();
+    // Dictionary: sorted, so prefixes are ranges. `sortedId` renumbers the interned ids.
+    ix.termStr = [...internStr].sort();
     ix.termStr.forEach((t, i) => ix.termById.set(t, i));
     const T = ix.termStr.length;
+    const sortedId = new Uint32Array(internStr.length);
+    internStr.forEach((t, i) => (sortedId[i] = ix.termById.get(t)!));
     for (let t = 0; t < T; t++) (ix.termsByLength[ix.termStr[t].length] ??= []).push(t);
 
     const counts = new Uint32Array(T + 1);
-    let fwdTotal = 0;
-    let titleTotal = 0;
-    for (const m of docTerms) {
-      fwdTotal += m.size;
-      for (const t of m.keys()) counts[ix.termById.get(t)!]++;
-    }
-    for (const tt of titleTok) titleTotal += tt.length;
+    const fwdTotal = nd;
+    const titleTotal = nt;
+    for (let k = 0; k < nd; k++) counts[(docTerm[k] = sortedId[docTerm[k]])]++;
+    for (let k = 0; k < nt; k++) titleTerm[k] = sortedId[titleTerm[k]];
     ix.postStart = new Uint32Array(T + 1);
     for (let t = 0; t < T; t++) ix.postStart[t + 1] = ix.postStart[t] + counts[t];
     ix.postDoc = new Uint32Array(fwdTotal);
@@ -245,7 +289,7 @@ export class SearchIndex {
       ix.billable[d] = r.billable ? 1 : 0;
       ix.active[d] = r.status === 'active' ? 1 : 0;
       ix.kind[d] = kindRank(r.kind);
-      ix.titleLen[d] = Math.min(titleTok[i].length, 65535);
+      ix.titleLen[d] = Math.min(titleCount(i), 65535);
       ix.fromYear[d] = from.get(i) ?? 0;
       ix.toYear[d] = to.get(i) ?? 0;
       ix.sort[d] = r.sort;
@@ -254,7 +298,9 @@ export class SearchIndex {
       ix.display.push(r.display);
       ix.synonyms.push(syn[i]);
       ix.mainTerms.push(mainTerms[i]);
-      const entries = [...docTerms[i]].map(([t, mask]) => [ix.termById.get(t)!, mask] as const).sort((a, b) => a[0] - b[0]);
+      const entries: [number, number][] = [];
+      for (let k = docStart[i]; k < docStart[i + 1]; k++) entries.push([docTerm[k], docMask[k]]);
+      entries.sort((a, b) => a[0] - b[0]);
       ix.fwdStart[d] = f;
       for (const [t, mask] of entries) {
         ix.fwdTerm[f] = t;
@@ -265,7 +311,7 @@ export class SearchIndex {
         ix.postMask[p] = mask;
       }
       ix.titleStart[d] = tp;
-      for (const t of titleTok[i]) ix.titleTerms[tp++] = ix.termById.get(t)!;
+      for (let k = titleStartTmp[i]; k < titleStartTmp[i + 1]; k++) ix.titleTerms[tp++] = titleTerm[k];
     }
     ix.fwdStart[n] = f;
     ix.titleStart[n] = tp;
