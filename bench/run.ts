@@ -131,15 +131,16 @@ async function serveAndLoad(cmd: string[], env: Record<string, string>, port: nu
   }
 }
 if (!process.argv.includes('--no-http')) {
-  const tsx = 'node_modules/.bin/tsx';
-  const a = await serveAndLoad([tsx, 'src/serve.ts'], { HOST: '127.0.0.1' }, 18181);
-  const u = await serveAndLoad([tsx, 'src/serve.ts'], { HOST: '127.0.0.1', MEDCODES_SEARCH_CACHE: '0' }, 18183);
-  const b = await serveAndLoad([tsx, 'bench/baseline-server.ts'], {}, 18182);
+  // As `npm start` runs it: one node process with tsx's loader.
+  const node = [process.execPath, '--import', 'tsx'];
+  const a = await serveAndLoad([...node, 'src/serve.ts'], { HOST: '127.0.0.1' }, 18181);
+  const u = await serveAndLoad([...node, 'src/serve.ts'], { HOST: '127.0.0.1', MEDCODES_SEARCH_CACHE: '0' }, 18183);
+  const b = await serveAndLoad([...node, 'bench/baseline-server.ts'], {}, 18182);
   row('HTTP req/s (50 connections)', a.requests.average.toFixed(0), b.requests.average.toFixed(0), ratio(a.requests.average, b.requests.average, true));
   row('HTTP req/s, result cache off', u.requests.average.toFixed(0), b.requests.average.toFixed(0), ratio(u.requests.average, b.requests.average, true));
   row('HTTP latency p99', `${a.latency.p99} ms`, `${b.latency.p99} ms`, ratio(a.latency.p99, b.latency.p99));
   row('HTTP errors / non-2xx', `${a.errors} / ${a.non2xx}`, `${b.errors} / ${b.non2xx}`, '');
-  row('server resident memory (under load, with tsx)', mb(a.rss), mb(b.rss), '');
+  row('server resident memory (under load)', mb(a.rss), mb(b.rss), '');
 }
 
 const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), ['', 'MedCodes', 'MiniSearch (baseline)', 'ratio'][i].length));
