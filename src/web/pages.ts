@@ -54,10 +54,22 @@ export function matchedNote(hit: SearchHit): string {
   return `${label}: ${m.term}`;
 }
 
+/**
+ * Claim code sets (ICD-10-CM/PCS, HCPCS, CPT, CDT) say whether a code may be reported: "billable", or
+ * "header" for a category that needs more characters. Terminologies (LOINC, SNOMED CT, RxNorm, NDC,
+ * NUCC) and retired sets have no such notion, so their results carry neither mark.
+ */
+export const CLAIM_SETS: ReadonlySet<SystemId> = new Set(['icd10cm', 'icd10pcs', 'hcpcs', 'cpt', 'cdt']);
+
+function billMark(h: SearchHit): H {
+  if (!CLAIM_SETS.has(h.system) || h.status === 'deleted') return html``;
+  return h.billable ? html` <span class="bill">billable</span>` : html` <span class="muted">(header)</span>`;
+}
+
 export function hitList(hits: SearchHit[], start = 1): H {
   return html`<ol class="results" start="${start}">${hits.map(
     (h) =>
-      html`<li><a href="${codeHref(h.system, h.code)}"><span class="code">${h.code}</span> <span class="badge">${SYSTEMS[h.system].label}</span> ${raw(h.highlight)}</a>${h.billable ? '' : html` <span class="muted">(header)</span>`}${h.status === 'deleted' ? html` <span class="deleted">deleted</span>` : ''}${SYSTEMS[h.system].retired ? html` <span class="retired">retired</span>` : ''}${matchedNote(h) ? html`<br><span class="why muted">${matchedNote(h)}</span>` : ''}</li>`,
+      html`<li><a href="${codeHref(h.system, h.code)}"><span class="code">${h.code}</span> <span class="badge">${SYSTEMS[h.system].label}</span> ${raw(h.highlight)}</a>${billMark(h)}${h.status === 'deleted' ? html` <span class="deleted">deleted</span>` : ''}${SYSTEMS[h.system].retired ? html` <span class="retired">retired</span>` : ''}${matchedNote(h) ? html`<br><span class="why muted">${matchedNote(h)}</span>` : ''}</li>`,
   )}</ol>`;
 }
 

@@ -78,6 +78,8 @@ describe.skipIf(!executablePath)('the website in a browser', () => {
     await page.waitForFunction(() => [...document.querySelectorAll('#suggestions .code')].some((e) => e.textContent!.startsWith('I21')));
     const codes = await page.locator('#suggestions .code').allTextContents();
     expect(codes.slice(0, 5).some((c) => c.startsWith('I21'))).toBe(true);
+    // Billable codes are marked as such.
+    await expect(page.locator('#suggestions li', { hasText: 'I21.4' }).locator('.bill').textContent()).resolves.toBe('billable');
     // Why it matched: "heart attack" is not in the title of I21 codes.
     await expect(page.locator('#suggestions .why').first().textContent()).resolves.toMatch(/matched/);
     await expect(box.getAttribute('aria-expanded')).resolves.toBe('true');

@@ -50,6 +50,15 @@ describe('search page', () => {
     expect((await get('/search?q=fracture&page=abc')).status).toBe(400);
   });
 
+  it('marks billable codes and headers of claim code sets, and neither on other sets', async () => {
+    const html = await (await get('/search?q=E11')).text();
+    expect(html).toMatch(/<span class="code">E11\.9<\/span>.*?<\/a> <span class="bill">billable<\/span>/);
+    expect(html).toMatch(/<span class="code">E11<\/span>.*?<\/a> <span class="muted">\(header\)<\/span>/);
+    const nucc = await (await get('/search?q=family+medicine&system=nucc')).text();
+    expect(nucc).toContain('<span class="badge">NUCC</span>');
+    expect(nucc).not.toContain('class="bill"');
+  });
+
   it('an empty query shows the form, not an error', async () => {
     const res = await get('/search?q=');
     expect(res.status).toBe(200);

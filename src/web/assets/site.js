@@ -6,6 +6,7 @@
   'use strict';
   var DEBOUNCE_MS = 60;
   var LIMIT = 10;
+  var CLAIM_SETS = { icd10cm: 1, icd10pcs: 1, hcpcs: 1, cpt: 1, cdt: 1 };
 
   function decode(text) {
     return text.replace(/&(amp|lt|gt|quot|#39);/g, function (_, e) {
@@ -106,7 +107,11 @@
         a.appendChild(el('span', 'badge', labels[hit.system] || hit.system));
         a.appendChild(document.createTextNode(' '));
         a.appendChild(highlighted(hit.highlight));
-        if (!hit.billable) a.appendChild(el('span', 'muted', ' (header)'));
+        // The same marks as the results page (pages.ts billMark): only claim code sets have them.
+        if (CLAIM_SETS[hit.system] && hit.status !== 'deleted') {
+          a.appendChild(document.createTextNode(' '));
+          a.appendChild(hit.billable ? el('span', 'bill', 'billable') : el('span', 'muted', '(header)'));
+        }
         if (hit.status === 'deleted') a.appendChild(el('span', 'deleted', ' deleted'));
         var why = matchedText(hit);
         if (why) {
