@@ -193,6 +193,20 @@ export async function classify<K extends string>(file: string, layout: ReleaseLa
   return { sources: [], other: 0 };
 }
 
+/**
+ * Every file given to one importer, classified by its release layout: the sources it reads, and the
+ * rest counted in `skips` under `otherLabel` (readmes, licences, tables it does not read).
+ */
+export async function classifyAll<K extends string>(files: string[], layout: ReleaseLayout<K>, skips: Skips, otherLabel = 'other release files (not read)'): Promise<Classified<K>[]> {
+  const sources: Classified<K>[] = [];
+  for (const f of files) {
+    const c = await classify(f, layout);
+    sources.push(...c.sources);
+    if (c.other) skips.add(otherLabel, c.other);
+  }
+  return sources;
+}
+
 /** `claim` of a layout: a file of a known kind, a release zip, or any file of an extracted release folder. */
 export async function claims<K extends string>(file: string, layout: ReleaseLayout<K>): Promise<boolean> {
   const c = await classify(file, layout);

@@ -3,7 +3,7 @@ import type { Importer, ImportContext, ImportSummary } from '../types.js';
 import type { CodeRecord } from '../../model.js';
 import { MedCodesError } from '../../errors.js';
 import { sourceLabel } from '../sources.js';
-import { classify, claims, dirHas, linesWithProgress, sourceLines, Skips, type Classified, type ReleaseLayout } from '../release.js';
+import { classifyAll, claims, dirHas, linesWithProgress, sourceLines, Skips, type ReleaseLayout } from '../release.js';
 import { CPT_CATEGORY_GROUPS, CPT_SECTIONS, cptCategory, cptGroupOf, cptKindOf, readCptDescriptors, readCptExtra, type CptKind } from './record.js';
 
 /**
@@ -63,12 +63,7 @@ export function cptYearInPath(path: string): number | undefined {
 export async function importCpt(files: string[], ctx: ImportContext): Promise<ImportSummary> {
   const { writer, progress } = ctx;
   const skips = new Skips();
-  const sources: Classified<CptKind>[] = [];
-  for (const f of files) {
-    const c = await classify(f, CPT_LAYOUT);
-    sources.push(...c.sources);
-    if (c.other) skips.add('other release files (not read)', c.other);
-  }
+  const sources = await classifyAll(files, CPT_LAYOUT, skips);
   const of = (k: CptKind) => {
     const s = sources.filter((x) => x.kind === k);
     if (s.length > 1) throw new MedCodesError('unknown_format', `several ${basename(s[0].member ?? s[0].file)} given (${s.map(sourceLabel).join(', ')}): import one CPT release at a time`);

@@ -3,7 +3,7 @@ import type { Importer, ImportContext, ImportSummary } from '../types.js';
 import type { CodeRecord } from '../../model.js';
 import { MedCodesError, parseError } from '../../errors.js';
 import { sourceLabel } from '../sources.js';
-import { classify, claims, dirHas, firstLine, headOf, linesWithProgress, sourceLines, Skips, type Classified, type ReleaseLayout } from '../release.js';
+import { classifyAll, claims, dirHas, firstLine, headOf, linesWithProgress, sourceLines, Skips, type ReleaseLayout } from '../release.js';
 import { loincHeaderProblem, readLoincMapTo, readLoincTable, type LoincRecord } from './record.js';
 
 /**
@@ -75,12 +75,7 @@ export const loincImporter: Importer = {
 export async function importLoinc(files: string[], ctx: ImportContext): Promise<ImportSummary> {
   const { writer, progress } = ctx;
   const skips = new Skips();
-  const sources: Classified<Kind>[] = [];
-  for (const f of files) {
-    const c = await classify(f, LOINC_LAYOUT);
-    sources.push(...c.sources);
-    if (c.other) skips.add('other release files (not read)', c.other);
-  }
+  const sources = await classifyAll(files, LOINC_LAYOUT, skips);
   // The table by its official name wins over a sniffed copy (LoincTableCore.csv has the same header).
   const named = sources.filter((s) => s.kind === 'table' && /^Loinc\.csv$/i.test(basename(s.member ?? s.file)));
   const tables = named.length ? named : sources.filter((s) => s.kind === 'table');

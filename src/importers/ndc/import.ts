@@ -5,7 +5,7 @@ import { MedCodesError, parseError } from '../../errors.js';
 import { sourceChunks, sourceLabel, type FileSource } from '../sources.js';
 import { latin1Lines } from '../lines.js';
 import { ndcKey, ndc11Display } from '../../codes.js';
-import { classify, claims, dirHas, firstLine, headOf, linesWithProgress, Skips, type Classified, type ReleaseLayout } from '../release.js';
+import { classifyAll, claims, dirHas, firstLine, headOf, linesWithProgress, Skips, type ReleaseLayout } from '../release.js';
 import { headerProblem, isoDate, PACKAGE_REQUIRED, PRODUCT_REQUIRED, productTitle, readNdcPackages, readNdcProducts } from './record.js';
 import type { Progress } from '../types.js';
 
@@ -71,12 +71,7 @@ export function ndcFormsTerm(code: string): string {
 export async function importNdc(files: string[], ctx: ImportContext): Promise<ImportSummary> {
   const { writer, progress } = ctx;
   const skips = new Skips();
-  const sources: Classified<Kind>[] = [];
-  for (const f of files) {
-    const c = await classify(f, NDC_LAYOUT);
-    sources.push(...c.sources);
-    if (c.other) skips.add('other files (not read)', c.other);
-  }
+  const sources = await classifyAll(files, NDC_LAYOUT, skips, 'other files (not read)');
   // A file that is not what its name says is refused first, naming it.
   for (const s of sources) {
     const problem = s.kind === 'product' ? headerProblem(firstLine(await headOf(s)), PRODUCT_REQUIRED, 'product file') : headerProblem(firstLine(await headOf(s)), PACKAGE_REQUIRED, 'package file');

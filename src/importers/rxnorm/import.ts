@@ -4,7 +4,7 @@ import type { CodeRecord } from '../../model.js';
 import { MedCodesError, parseError } from '../../errors.js';
 import { sourceLabel } from '../sources.js';
 import { ndcKey } from '../../codes.js';
-import { classify, claims, dirHas, linesWithProgress, Skips, type Classified, type ReleaseLayout } from '../release.js';
+import { classifyAll, claims, dirHas, linesWithProgress, Skips, type ReleaseLayout } from '../release.js';
 import { parseConso, parseRel, parseSat, readRrf, rxnormReleaseInPath, RXNORM_CONCEPT_TTYS, RXNORM_RELATIONS, RXNORM_SYNONYM_TTYS, type RxnConso } from './rrf.js';
 import { deriveHcpcsBrandTerms } from './brands.js';
 
@@ -67,12 +67,7 @@ const SKIP_SUPPRESS = new Set(['O', 'Y', 'E']);
 export async function importRxnorm(files: string[], ctx: ImportContext): Promise<ImportSummary> {
   const { writer, progress } = ctx;
   const skips = new Skips();
-  const sources: Classified<Kind>[] = [];
-  for (const f of files) {
-    const c = await classify(f, RXNORM_LAYOUT);
-    sources.push(...c.sources);
-    if (c.other) skips.add('other release files (not read)', c.other);
-  }
+  const sources = await classifyAll(files, RXNORM_LAYOUT, skips);
   const one = (k: Kind) => {
     const s = sources.filter((x) => x.kind === k);
     if (s.length > 1) throw new MedCodesError('unknown_format', `several ${k === 'conso' ? 'RXNCONSO' : k === 'rel' ? 'RXNREL' : 'RXNSAT'}.RRF given (${s.map(sourceLabel).join(', ')}): import one release at a time`);

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { Importer, ImportContext, ImportSummary } from '../types.js';
 import { MedCodesError, parseError } from '../../errors.js';
 import { sourceLabel } from '../sources.js';
-import { classify, claims, dirHas, firstLine, headOf, linesWithProgress, Skips, type Classified, type ReleaseLayout } from '../release.js';
+import { classifyAll, claims, dirHas, firstLine, headOf, linesWithProgress, Skips, type ReleaseLayout } from '../release.js';
 import {
   FSN, GB_ENGLISH, IS_A, PREFERRED, readConcepts, readDescriptions, readLanguage, readRelationships, rf2HeaderProblem, rf2KindOf, rf2ReleaseOf,
   semanticTag, SYNONYM, US_ENGLISH, type Rf2Kind,
@@ -65,12 +65,7 @@ export const bySctid = (a: string, b: string) => a.length - b.length || (a < b ?
 export async function importSnomed(files: string[], ctx: ImportContext): Promise<ImportSummary> {
   const { writer, progress } = ctx;
   const skips = new Skips();
-  const sources: Classified<Rf2Kind>[] = [];
-  for (const f of files) {
-    const c = await classify(f, SNOMED_LAYOUT);
-    sources.push(...c.sources);
-    if (c.other) skips.add('other release files (Full, Delta, refsets: not read)', c.other);
-  }
+  const sources = await classifyAll(files, SNOMED_LAYOUT, skips, 'other release files (Full, Delta, refsets: not read)');
   // A file that is not what its name says is refused first, naming it.
   for (const s of sources) {
     const problem = rf2HeaderProblem(firstLine(await headOf(s)), s.kind);
