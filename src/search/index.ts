@@ -424,8 +424,8 @@ export class SearchIndex {
     const started = performance.now();
     const has = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'search_index'").get();
     if (!has) return undefined;
-    const rows = db.prepare('SELECT name, data FROM search_index').all() as { name: string; data: Buffer }[];
-    const parts = new Map(rows.map((r) => [r.name, r.data]));
+    const parts = new Map<string, Buffer>();
+    for (const r of db.prepare('SELECT name, data FROM search_index').iterate() as Iterable<{ name: string; data: Buffer }>) parts.set(r.name, r.data);
     const json = parts.get('json');
     if (!json) return undefined;
     const ix = new SearchIndex();
@@ -437,10 +437,15 @@ export class SearchIndex {
       const buf = parts.get(name);
       if (!buf) return undefined;
       const C = ctor[name];
-      // Copy into an aligned buffer of its own (a Buffer from SQLite may sit at any offset).
-      const copy = new ArrayBuffer(buf.byteLength);
-      new Uint8Array(copy).set(buf);
-      (ix as any)[name] = new C(copy);
+      // A typed array needs an offset that is a multiple of its element size. A BLOB's Buffer usually
+      // has its own memory at offset 0, and is used as it is (no second copy of a 10 MB array while
+      // the server starts); a small one may sit at any offset in Node's pool, and is copied.
+      if (buf.byteOffset % C.BYTES_PER_ELEMENT === 0) (ix as any)[name] = new C(buf.buffer as ArrayBuffer, buf.byteOffset, buf.byteLength / C.BYTES_PER_ELEMENT);
+      else {
+        const copy = new ArrayBuffer(buf.byteLength);
+        new Uint8Array(copy).set(buf);
+        (ix as any)[name] = new C(copy);
+      }
     }
     ix.termStr.forEach((t, i) => ix.termById.set(t, i));
     ix.termStr.forEach((t, i) => (ix.termsByLength[t.length] ??= []).push(i));
