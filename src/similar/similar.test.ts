@@ -28,4 +28,20 @@ describe('title differences', () => {
     expect(classify('Injection, dexamethasone sodium phosphate, 1 mg', 'Injection, busulfan, 1 mg')).toBeUndefined();
     expect(classify('Acute appendicitis', 'Acute appendicitis')).toBeUndefined();
   });
+
+  it('variants are weighed by how rare the differing words are, not only by how many', () => {
+    // Four of six words shared, but the two that differ name the drug: not a variant once weighed.
+    const rare = new Set(['dexamethasone', 'sodium', 'tedizolid', 'phosphate']);
+    const weights = { of: (w: string) => (rare.has(w) ? 8 : 2), total: 0 };
+    const mine = 'Injection, dexamethasone sodium phosphate, 1 mg';
+    weights.total = mine.split(/\s+/).map((w) => w.toLowerCase().replace(/[^a-z0-9]/g, '')).reduce((s, w) => s + weights.of(w), 0);
+    const d = titleDiff(mine, 'Injection, tedizolid phosphate, 1 mg');
+    expect(classifyDiff(d, 6)?.relation).toBe('variant');
+    expect(classifyDiff(d, 6, weights)).toBeUndefined();
+    // Diabetes type 1 / type 2: the differing word is common, the shared ones carry the title.
+    const t = 'Type 2 diabetes mellitus without complications';
+    const w2 = { of: (w: string) => (['diabetes', 'mellitus', 'complications'].includes(w) ? 8 : 2), total: 0 };
+    w2.total = t.split(/\s+/).map((w) => w.toLowerCase()).reduce((s, w) => s + w2.of(w), 0);
+    expect(classifyDiff(titleDiff(t, 'Type 1 diabetes mellitus without complications'), 6, w2)?.relation).toBe('variant');
+  });
 });

@@ -128,7 +128,13 @@ function differenceWords(d: Diff): string {
  * more. A variant must keep most of the title: "Type 1 / Type 2 diabetes mellitus without
  * complications" is one, "Injection, busulfan, 1 mg / Injection, dexamethasone …, 1 mg" is not.
  */
-export function classifyDiff(d: Diff, myWords: number): { relation: string; reason: string; score: number } | undefined {
+/** Weights of words (their rarity in the code sets) and the sum over one title's words. */
+export interface WordWeights {
+  of(word: string): number;
+  total: number;
+}
+
+export function classifyDiff(d: Diff, myWords: number, weights?: WordWeights): { relation: string; reason: string; score: number } | undefined {
   const { mineWords: a, theirWords: b } = d;
   if (!a.length && !b.length) return undefined;
   const all = [...a, ...b];
@@ -140,7 +146,11 @@ export function classifyDiff(d: Diff, myWords: number): { relation: string; reas
     return { relation: 'level', reason: `Another level of the same service: ${differenceWords(d)}`, score: 0.9 };
   }
   const shared = myWords > 0 ? (myWords - a.length) / myWords : 0;
-  if (a.length <= 3 && b.length <= 3 && shared >= 0.6) {
+  // Counted by rarity as well as by number: "Injection, dexamethasone sodium phosphate, 1 mg" and
+  // "Injection, tedizolid phosphate, 1 mg" share four of six words, but the two that differ are what
+  // the titles are about.
+  const sharedWeight = weights && weights.total > 0 ? 1 - a.reduce((sum, w) => sum + weights.of(w), 0) / weights.total : 1;
+  if (a.length <= 3 && b.length <= 3 && shared >= 0.6 && sharedWeight >= 0.6) {
     return { relation: 'variant', reason: `Same title ${differenceWords(d).replace(/^(“)/, 'except $1')}`, score: 0.6 + 0.3 * shared };
   }
   return undefined;
@@ -237,6 +247,12 @@ export function similarCodes(store: Store, system: SystemId, key: string, limit 
   const parent = self.parentKey ? (st.get.get(system, self.parentKey) as Lite | undefined) : undefined;
   const ix = engineFor(store).ix;
   const selfDoc = docOf(ix, system, key);
+  // A word's weight is its inverse document frequency in the index; a word the index does not know is rare.
+  const weightOf = (w: string) => {
+    const t = ix.termById.get(w);
+    return t === undefined ? Math.log(1 + ix.n) : idf(ix, t);
+  };
+  const weights: WordWeights = { of: weightOf, total: self.display.split(/\s+/).map(norm).filter(Boolean).reduce((sum, w) => sum + weightOf(w), 0) };
   const selfVec = selfDoc !== undefined ? vector(ix, selfDoc) : undefined;
   const wordSim = (row: Lite) => {
     if (selfDoc === undefined || !selfVec) return 0;
@@ -280,7 +296,7 @@ export function similarCodes(store: Store, system: SystemId, key: string, limit 
     }
   } else {
     for (const r of siblings) {
-      const c = classifyDiff(titleDiff(self.display, r.display), selfWords);
+      const c = classifyDiff(titleDiff(self.display, r.display), selfWords, weights);
       if (system === 'icd10cm' && r.key.length === 7 && self.key.length === 7 && r.key.slice(0, 6) === self.key.slice(0, 6)) {
         const d = titleDiff(self.display, r.display);
         const basic = BASIC_ENCOUNTERS.includes(r.key[6]) ? 0.03 : 0;
@@ -288,7 +304,9 @@ export function similarCodes(store: Store, system: SystemId, key: string, limit 
         const meaning = parent && r.display.startsWith(parent.display) ? r.display.slice(parent.display.length).replace(/^[,;\s]+/, '') : d.theirs;
         consider(r, 'encounter', `Same condition, another encounter (7th character ${r.key[6]}): ${meaning || r.display}`, 0.86 + basic);
       } else if (c) consider(r, c.relation, c.reason, c.score);
-      else if (parent) consider(r, 'sibling', `Also in ${PARENT_WORD[parent.kind] ?? 'subcategory'} ${parent.code} (${parent.display})`, 0.5 + 0.3 * wordSim(r));
+      // HCPCS groups are the code's first letter (CMS publishes no sections): being in the same one
+      // says nothing, so HCPCS peers come from their wording instead.
+      else if (parent && system !== 'hcpcs') consider(r, 'sibling', `Also in ${PARENT_WORD[parent.kind] ?? 'subcategory'} ${parent.code} (${parent.display})`, 0.5 + 0.3 * wordSim(r));
     }
   }
 
@@ -302,7 +320,7 @@ export function similarCodes(store: Store, system: SystemId, key: string, limit 
         let n = 0;
         for (let i = 0; i < r.key.length; i++) if (r.key[i] !== self.key[i]) n++;
         if (n !== 1) continue;
-        const c = classifyDiff(titleDiff(self.display, r.display), selfWords);
+        const c = classifyDiff(titleDiff(self.display, r.display), selfWords, weights);
         if (c) consider(r, c.relation, c.reason, c.score);
       }
     }
@@ -316,7 +334,7 @@ export function similarCodes(store: Store, system: SystemId, key: string, limit 
       if (s.key === key) continue;
       const row = st.get.get(system, s.key) as Lite | undefined;
       if (!row) continue;
-      const c = classifyDiff(titleDiff(self.display, row.display), selfWords);
+      const c = classifyDiff(titleDiff(self.display, row.display), selfWords, weights);
       if (c) consider(row, c.relation, c.reason, c.score);
       else consider(row, 'crosswalk', `Both translate to ${SYSTEMS[t.system].label} ${store.title(t.system, t.key)?.code ?? t.key} in the GEMs`, 0.55 + 0.3 * wordSim(row));
     }
@@ -329,7 +347,7 @@ export function similarCodes(store: Store, system: SystemId, key: string, limit 
       const row = st.get.get(system, ix.key[d]) as Lite | undefined;
       // A billable code's peers are codes one can report instead, not headers.
       if (!row || (self.billable && !row.billable)) continue;
-      const c = classifyDiff(titleDiff(self.display, row.display), selfWords);
+      const c = classifyDiff(titleDiff(self.display, row.display), selfWords, weights);
       if (c) consider(row, c.relation, c.reason, c.score - 0.05);
       else consider(row, 'wording', `Close wording (${Math.round(cos * 100)}% similar title and index terms)`, 0.6 * cos);
     }

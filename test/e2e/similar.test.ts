@@ -68,6 +68,17 @@ describe('similar codes', () => {
     }
   });
 
+  it('HCPCS drugs: another form of the same drug before other drugs, never a drug swapped for another as a "variant"', () => {
+    const sim = similarCodes(testApp.store(), 'hcpcs', 'J1100', 10);
+    expect(sim[0].display.toLowerCase()).toContain('dexamethasone');
+    expect(sim.filter((s) => s.relation === 'variant').every((s) => s.display.toLowerCase().includes('dexamethasone'))).toBe(true);
+    // The letter group (all J codes) is no reason to be similar.
+    expect(sim.some((s) => s.relation === 'sibling')).toBe(false);
+    // Walkers: the other walkers by what differs.
+    const walkers = similarCodes(testApp.store(), 'hcpcs', 'E0143', 6);
+    expect(walkers.every((s) => /walker/i.test(s.display))).toBe(true);
+  });
+
   it('served in the code document and on the code page', async () => {
     const res = await testApp.app().request('/api/v1/codes/icd10cm/S72.001A');
     const body = await res.json();
