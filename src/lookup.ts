@@ -185,7 +185,7 @@ export function lookup(store: Store, systemText: string, codeText: string, opts:
   }
   if (release?.notice) doc.notice = release.notice;
   if (opts.extras === false) return { ...doc, similar: [] };
-  const article = assembleArticle(system, key, row.code, officialSections(doc, release?.effective), store.articleSections(system, key), store.articleTitles(system, key));
+  const article = assembleArticle(system, key, row.code, officialSections(doc, release?.effective, release?.version), store.articleSections(system, key), store.articleTitles(system, key));
   if (article) doc.article = article;
   return { ...doc, similar: similarCodes(store, system, key) };
 }

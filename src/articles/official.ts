@@ -140,12 +140,14 @@ function hcpcsBilling(doc: Doc): string | undefined {
 }
 
 /**
- * The official sections of a code, in its kind's section order. `effective` is the release's
- * effective date, used as the sections' date.
+ * The official sections of a code, in its kind's section order. `effective` is the loaded release's
+ * effective date, used as the sections' date, and `releaseVersion` its version.
  */
-export function officialSections(doc: Doc, effective?: string): ArticleSection[] {
+export function officialSections(doc: Doc, effective?: string, releaseVersion?: string): ArticleSection[] {
   const kind = articleKind(doc.system);
-  const author = `${doc.systemName} ${doc.version}`;
+  // The loaded release the text is assembled from (for a deleted code its last release is older, but
+  // its deletion and replacements come from the current one, as does the effective date).
+  const author = `${doc.systemName} ${releaseVersion ?? doc.version}`;
   const date = effective ?? '';
   const texts = new Map<string, string>();
   texts.set('summary', summaryText(doc));
