@@ -335,8 +335,8 @@ export function subsumesOperation(store: Store, p: OpParams, fixed?: Loaded): Pa
   if (a.loaded.info.id !== b.loaded.info.id) throw invalid(`codes of different code systems (${a.loaded.info.uri}, ${b.loaded.info.uri}) cannot subsume each other`, 'codingB');
   let outcome: 'equivalent' | 'subsumes' | 'subsumed-by' | 'not-subsumed';
   if (a.row.key === b.row.key) outcome = 'equivalent';
-  else if (store.ancestors(b.row).some((r) => r.key === a.row.key)) outcome = 'subsumes';
-  else if (store.ancestors(a.row).some((r) => r.key === b.row.key)) outcome = 'subsumed-by';
+  else if (store.isDescendantOf(b.row, a.row.key)) outcome = 'subsumes';
+  else if (store.isDescendantOf(a.row, b.row.key)) outcome = 'subsumed-by';
   else outcome = 'not-subsumed';
   return parameters([{ name: 'outcome', valueCode: outcome }]);
 }

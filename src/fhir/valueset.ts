@@ -205,7 +205,19 @@ function systemPage(store: Store, inc: Include, activeOnly: boolean, offset: num
  * The subtree under a concept, walked by parent links over the codes_parent index. The walk carries
  * the columns it needs: joining back to codes by key lets SQLite pick a scan of the whole system.
  */
-const SUBTREE = (activeOnly: boolean) => `
+const SUBTREE = (activeOnly: boolean, poly = false) =>
+  poly
+    ? // SNOMED CT: a concept sits under each of its parents (the further ones are snomed-isa mappings),
+      // so it can be reached twice: UNION keeps it once.
+      `
+  WITH RECURSIVE sub(key, code, display, billable, status, sort) AS (
+    SELECT key, code, display, billable, status, sort FROM codes WHERE system = :system AND key = :root
+    UNION
+    SELECT c.key, c.code, c.display, c.billable, c.status, c.sort FROM sub JOIN codes c ON c.system = :system
+      AND (c.parent_key = sub.key OR c.key IN (SELECT from_key FROM mappings WHERE to_system = :system AND to_key = sub.key AND from_system = :system AND source = 'snomed-isa'))
+      ${activeOnly ? "AND c.status = 'active'" : ''}
+  )`
+    : `
   WITH RECURSIVE sub(key, code, display, billable, status, sort) AS (
     SELECT key, code, display, billable, status, sort FROM codes WHERE system = :system AND key = :root
     UNION ALL
@@ -217,15 +229,15 @@ function subtreePage(store: Store, inc: Include, activeOnly: boolean, offset: nu
   const where = `WHERE (:self OR key <> :root) ${activeOnly ? "AND status = 'active'" : ''}`;
   const { total, rows } = withTotal(
     store.db,
-    `${SUBTREE(activeOnly)} SELECT key, code, display, billable, status, count(*) OVER () AS total FROM sub ${where} ORDER BY sort LIMIT :count OFFSET :offset`,
+    `${SUBTREE(activeOnly, inc.loaded.info.id === 'snomedct')} SELECT key, code, display, billable, status, count(*) OVER () AS total FROM sub ${where} ORDER BY sort LIMIT :count OFFSET :offset`,
     args,
-    `${SUBTREE(activeOnly)} SELECT count(*) AS n FROM sub ${where}`,
+    `${SUBTREE(activeOnly, inc.loaded.info.id === 'snomedct')} SELECT count(*) AS n FROM sub ${where}`,
   );
   return { total, rows: rows.slice(0, count).map((r) => contains(inc.loaded, r)) };
 }
 
 function subtreeKeys(store: Store, inc: Include, activeOnly: boolean): Set<string> {
-  const rows = store.db.prepare(`${SUBTREE(activeOnly)} SELECT key FROM sub ${activeOnly ? "WHERE status = 'active'" : ''}`).all({ system: inc.loaded.info.id, root: inc.isa!.key }) as { key: string }[];
+  const rows = store.db.prepare(`${SUBTREE(activeOnly, inc.loaded.info.id === 'snomedct')} SELECT key FROM sub ${activeOnly ? "WHERE status = 'active'" : ''}`).all({ system: inc.loaded.info.id, root: inc.isa!.key }) as { key: string }[];
   const keys = new Set(rows.map((r) => r.key));
   if (!inc.isa!.self) keys.delete(inc.isa!.key);
   return keys;
@@ -278,7 +290,7 @@ function subtreeAsRange(store: Store, inc: Include, activeOnly: boolean): string
   ).n;
   // Blocks inside a chapter are range-keyed headers the range filter leaves out: a text filter over a
   // chapter matches its categories and codes (the blocks stay reachable by is-a without a filter).
-  const sub = store.db.prepare(`${SUBTREE(activeOnly)} SELECT count(*) AS n, coalesce(sum(instr(key, '-') > 0 AND key <> :root), 0) AS blocks FROM sub`).get({ system: args.system, root }) as { n: number; blocks: number };
+  const sub = store.db.prepare(`${SUBTREE(activeOnly, args.system === 'snomedct')} SELECT count(*) AS n, coalesce(sum(instr(key, '-') > 0 AND key <> :root), 0) AS blocks FROM sub`).get({ system: args.system, root }) as { n: number; blocks: number };
   const range = inRange === sub.n - sub.blocks ? `${a}-${b}` : null;
   if (cache.size > 1000) cache.clear();
   cache.set(ck, range);
@@ -432,7 +444,7 @@ export function valueSetValidateCode(store: Store, p: OpParams, instance?: Impli
   if (!row) return fail(`Unknown code "${code.trim().slice(0, 40)}" in ${vs.loaded.info.name}`);
   if (row.code.toUpperCase() !== code.trim().toUpperCase()) return fail(`"${code.trim()}" is not how ${vs.loaded.info.name} writes this code: the code is "${row.code}"`);
   if (row.status !== 'active') return fail(`${row.code} is not an active code of ${vs.loaded.info.name}`);
-  if (vs.isa && row.key !== vs.isa.key && !store.ancestors(row).some((a) => a.key === vs.isa!.key)) return fail(`${row.code} is not in the value set ${vs.url} (it is not ${vs.isa.code} or one of its descendants)`);
+  if (vs.isa && row.key !== vs.isa.key && !store.isDescendantOf(row, vs.isa.key)) return fail(`${row.code} is not in the value set ${vs.url} (it is not ${vs.isa.code} or one of its descendants)`);
   if (display !== undefined && ![row.display, row.shortDisplay ?? ''].some((d) => d.toLowerCase().replace(/\s+/g, ' ').trim() === display.toLowerCase().replace(/\s+/g, ' ').trim())) {
     return { resourceType: 'Parameters', parameter: [{ name: 'result', valueBoolean: false }, { name: 'message', valueString: `The display "${display.slice(0, 200)}" is not a valid display for ${row.code}; the display is "${row.display}"` }, { name: 'display', valueString: row.display }] };
   }

@@ -124,6 +124,7 @@ export class Store {
            SELECT from_key FROM mappings WHERE to_system = @system AND to_key = @key AND from_system = @system AND source = 'snomed-isa'))
          AND (status = 'active' OR @deleted) ORDER BY sort`,
       ),
+      isaParents: db.prepare("SELECT to_key AS key FROM mappings WHERE from_system = ? AND from_key = ? AND to_system = ? AND source = 'snomed-isa'"),
       roots: db.prepare(`SELECT ${CODE_COLUMNS} FROM codes WHERE system = ? AND parent_key IS NULL AND status = 'active' ORDER BY sort`),
       notes: db.prepare('SELECT kind, text, char, version FROM notes WHERE system = ? AND key = ? ORDER BY rowid'),
       terms: db.prepare('SELECT path, source, version FROM index_terms WHERE system = ? AND key = ? ORDER BY rowid'),
@@ -198,10 +199,35 @@ export class Store {
   }
 
   /** Ancestors from the root (chapter) down to the direct parent. */
+  /**
+   * Whether `ancestorKey` is above `row` in its system's is-a hierarchy, through any parent: the
+   * parent_key chain, and for SNOMED CT the further is-a parents kept as `snomed-isa` mappings.
+   */
+  isDescendantOf(row: CodeRow, ancestorKey: string): boolean {
+    const seen = new Set<string>();
+    const queue = [row.key];
+    while (queue.length) {
+      const key = queue.shift()!;
+      const cur = key === row.key ? row : this.get(row.system, key);
+      const parents = cur?.parentKey ? [cur.parentKey] : [];
+      if (row.system === 'snomedct') for (const m of this.stmts.isaParents.all(row.system, key, row.system) as { key: string }[]) parents.push(m.key);
+      for (const p of parents) {
+        if (p === ancestorKey) return true;
+        if (!seen.has(p)) {
+          seen.add(p);
+          queue.push(p);
+        }
+      }
+    }
+    return false;
+  }
+
+  /** The chain of parents from the top down (the first parent at each step: the breadcrumb). */
   ancestors(row: CodeRow): CodeRow[] {
     const out: CodeRow[] = [];
     let cur = row;
-    for (let guard = 0; cur.parentKey && guard < 20; guard++) {
+    // SNOMED CT hierarchies run some 30 levels deep; the guard only stops a cycle in a broken file.
+    for (let guard = 0; cur.parentKey && guard < 100; guard++) {
       const p = this.get(cur.system, cur.parentKey);
       if (!p) break;
       out.unshift(p);

@@ -184,6 +184,22 @@ describe('SNOMED CT', () => {
   it('finds concepts by synonyms', () => {
     expect(search(store, { q: 'inflamed glimmer' }).results[0]).toMatchObject({ system: 'snomedct', code: '9100004000' });
   });
+  it('FHIR follows every is-a parent: $subsumes, is-a value sets and their validation', async () => {
+    const get = async (path: string) => (await app.request(path)).json();
+    const sct = 'http://snomed.info/sct';
+    const outcome = async (a: string, b: string) => (await get(`/fhir/CodeSystem/$subsumes?system=${sct}&codeA=${a}&codeB=${b}`)).parameter[0].valueCode;
+    // 9100004000's second parent is 9100003004 (kept as a snomed-isa mapping).
+    expect(await outcome('9100003004', '9100004000')).toBe('subsumes');
+    expect(await outcome('9100003004', '9100005004')).toBe('subsumes');
+    expect(await outcome('9100004000', '9100003004')).toBe('subsumed-by');
+    expect(await outcome('9100002009', '9100003004')).toBe('not-subsumed');
+    const vs = encodeURIComponent(`${sct}?fhir_vs=isa/9100003004`);
+    const expansion = await get(`/fhir/ValueSet/$expand?url=${vs}`);
+    expect(expansion.expansion.contains.map((c: { code: string }) => c.code).sort()).toEqual(['9100003004', '9100004000', '9100005004', '9100006003']);
+    expect(expansion.expansion.total).toBe(4);
+    const v = await get(`/fhir/ValueSet/$validate-code?url=${vs}&system=${sct}&code=9100006003`);
+    expect(v.parameter[0]).toEqual({ name: 'result', valueBoolean: true });
+  });
   it('lists a concept under each of its parents', () => {
     expect(lookup(store, 'snomedct', '9100003004').children.map((c) => c.code)).toContain('9100004000');
     expect(lookup(store, 'snomedct', '9100002009').children.map((c) => c.code)).toContain('9100004000');
