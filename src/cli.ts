@@ -1,3 +1,4 @@
+import { codeKey } from './codes.js';
 import { Command, CommanderError } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { formatValidation, parseCodeCsv, validateCodes } from './validate.js';
@@ -239,6 +240,27 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         io.out(`${r.generated} generated, ${r.skipped} skipped (already done), ${r.failed.length} failed · ${r.requests} requests`);
         io.out(`tokens: ${r.promptTokens.toLocaleString('en-US')} prompt + ${r.completionTokens.toLocaleString('en-US')} completion = ${(r.promptTokens + r.completionTokens).toLocaleString('en-US')} (${config.model})`);
         if (r.failed.length) throw new MedCodesError('check_failed', `${r.failed.length} codes failed; run again to retry them`);
+      });
+    });
+
+  articles
+    .command('review <code>')
+    .description('mark the generated (or curated) article of a code reviewed by a person, or back to draft; the page then names the reviewer')
+    .requiredOption('-s, --system <id>', 'code system')
+    .requiredOption('--by <name>', 'who reviewed it')
+    .option('--source <source>', 'generated or curated', 'generated')
+    .option('--sections <ids>', 'only these sections (comma-separated ids, e.g. summary,causes)')
+    .option('--draft', 'mark it draft again')
+    .action((code: string, o: { system: string; by: string; source: string; sections?: string; draft?: boolean }) => {
+      if (o.source !== 'curated' && o.source !== 'generated') throw new MedCodesError('invalid_parameter', `--source must be curated or generated; got "${o.source}"`);
+      const by = o.by.trim();
+      if (!by || by.length > 200) throw new MedCodesError('invalid_parameter', '--by must name the reviewer (at most 200 characters)');
+      const system = parseSystem(o.system);
+      return withStores((_store, target) => {
+        const key = codeKey(system, code);
+        const n = target.review({ system, key, source: o.source as 'generated', reviewer: by, date: new Date().toISOString().slice(0, 10), status: o.draft ? 'draft' : 'reviewed', ...(o.sections ? { sections: o.sections.split(',').map((x) => x.trim()).filter(Boolean) } : {}) });
+        if (!n) throw new MedCodesError('not_found', `${SYSTEMS[system].name} ${code} has no ${o.source} article${o.sections ? ` with sections ${o.sections}` : ''}`);
+        io.out(`${SYSTEMS[system].label} ${code}: ${n} ${o.source} section${n === 1 ? '' : 's'} marked ${o.draft ? 'draft' : `reviewed by ${by}`}`);
       });
     });
 

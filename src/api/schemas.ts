@@ -86,6 +86,8 @@ const ArticleSchema = z
         author: z.string(),
         date: z.string(),
         review: z.string(),
+        reviewer: z.string().optional().openapi({ description: 'Who marked the section reviewed (curated and generated sections).' }),
+        reviewedAt: z.string().optional().openapi({ description: 'When it was marked reviewed (YYYY-MM-DD).' }),
         provenance: z.string().openapi({ description: 'Where the text comes from, in one line.' }),
       }),
     ),

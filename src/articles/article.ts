@@ -18,7 +18,7 @@ export function assembleArticle(system: SystemId, key: string, code: string | un
   };
   for (const s of official) add(s);
   for (const r of stored) {
-    const base = { source: r.source, author: r.author, date: r.date, review: r.review };
+    const base = { source: r.source, author: r.author, date: r.date, review: r.review, ...(r.reviewer ? { reviewer: r.reviewer } : {}), ...(r.reviewed_at ? { reviewedAt: r.reviewed_at } : {}) };
     add({ id: r.section, heading: r.heading, text: r.text, ...base, provenance: provenanceLine(base) });
   }
   const rank = (s: ArticleSection) => (s.source === 'curated' ? (s.review === 'reviewed' ? 0 : 1) : s.source === 'official' ? 2 : 3);

@@ -56,12 +56,35 @@ describe('the articles file', () => {
     w.close();
   });
 
+  it('upgrades a version 1 file (no reviewer columns) when opened for writing, keeping its articles; a reader takes it as it is', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'medcodes-as-')), 'v1.db');
+    // A version 1 file, as the first release of the articles layer wrote it.
+    const db = new Database(path);
+    db.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO meta VALUES ('schema_version', '1');
+      CREATE TABLE sections (system TEXT NOT NULL, key TEXT NOT NULL, code TEXT NOT NULL, source TEXT NOT NULL, kind TEXT NOT NULL, section TEXT NOT NULL,
+        seq INTEGER NOT NULL, heading TEXT NOT NULL, text TEXT NOT NULL, author TEXT NOT NULL, date TEXT NOT NULL, review TEXT NOT NULL, PRIMARY KEY (system, key, source, section));
+      INSERT INTO sections VALUES ('cpt', '64491', '64491', 'curated', 'procedure', 'summary', 0, 'Summary', 'One.', 'A. Curator', '2026-01-02', 'draft');
+      CREATE TABLE titles (system TEXT NOT NULL, key TEXT NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL, PRIMARY KEY (system, key, source));
+      CREATE TABLE generations (system TEXT NOT NULL, key TEXT NOT NULL, model TEXT NOT NULL, date TEXT NOT NULL, prompt_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL, attempts INTEGER NOT NULL, PRIMARY KEY (system, key, model));`);
+    db.close();
+    const r1 = ArticleStore.openReadOnly(path)!;
+    expect(r1.sections('cpt', '64491').map((x) => x.text)).toEqual(['One.']);
+    r1.close();
+    const w = ArticleStore.open(path);
+    expect(w.review({ system: 'cpt', key: '64491', source: 'curated', reviewer: 'B. Reviewer', date: '2026-03-04', status: 'reviewed' })).toBe(1);
+    expect(w.sections('cpt', '64491')[0]).toMatchObject({ text: 'One.', review: 'reviewed', reviewer: 'B. Reviewer', reviewed_at: '2026-03-04' });
+    expect(w.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('2');
+    w.close();
+  });
+
   it('refuses a file of another schema version rather than read it wrongly', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'medcodes-as-')), 'a.db');
     ArticleStore.open(path).close();
     const db = new Database(path);
     db.prepare("UPDATE meta SET value = '99' WHERE key = 'schema_version'").run();
     db.close();
-    expect(() => ArticleStore.open(path)).toThrow(/articles schema version 99 is not 1/);
+    expect(() => ArticleStore.open(path)).toThrow(/articles schema version 99 is not 2/);
   });
 });

@@ -17,7 +17,8 @@ import type { ArticleKind, ArticleSource, ReviewStatus } from './sections.js';
  * from the code document when it is read (official.ts).
  */
 
-export const ARTICLES_SCHEMA_VERSION = 1;
+/** 2: sections record who reviewed them and when (version 1 files are upgraded when opened for writing). */
+export const ARTICLES_SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -36,6 +37,8 @@ CREATE TABLE IF NOT EXISTS sections (
   author  TEXT NOT NULL,             -- curator, or model id
   date    TEXT NOT NULL,             -- YYYY-MM-DD
   review  TEXT NOT NULL CHECK (review IN ('draft', 'reviewed')),
+  reviewer    TEXT,                  -- who marked it reviewed (articles review), when someone did
+  reviewed_at TEXT,                  -- YYYY-MM-DD
   PRIMARY KEY (system, key, source, section)
 );
 CREATE TABLE IF NOT EXISTS titles (
@@ -71,6 +74,9 @@ export interface StoredSection {
   author: string;
   date: string;
   review: ReviewStatus;
+  /** Who marked the section reviewed, and when (`articles review`); absent for imported review states. */
+  reviewer?: string | null;
+  reviewed_at?: string | null;
 }
 
 export interface StoredArticle {
@@ -109,9 +115,17 @@ export class ArticleStore {
       this.db.exec(SCHEMA);
       const v = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
       if (!v) this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(ARTICLES_SCHEMA_VERSION));
+      else if (v.value === '1') {
+        // Version 1 lacked the reviewer columns: add them, keeping every article.
+        this.db.transaction(() => {
+          this.db.exec('ALTER TABLE sections ADD COLUMN reviewer TEXT; ALTER TABLE sections ADD COLUMN reviewed_at TEXT');
+          this.db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(ARTICLES_SCHEMA_VERSION));
+        })();
+      }
     }
     const v = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
-    if (Number(v?.value) !== ARTICLES_SCHEMA_VERSION) {
+    // A reader also takes a version 1 file (its sections have no reviewer yet).
+    if (Number(v?.value) !== ARTICLES_SCHEMA_VERSION && !(!writable && v?.value === '1')) {
       this.db.close();
       throw new MedCodesError('check_failed', `${path}: articles schema version ${v?.value ?? 'none'} is not ${ARTICLES_SCHEMA_VERSION}`);
     }
@@ -173,6 +187,18 @@ export class ArticleStore {
       );
       if (a.title) insTitle.run(a.system, a.key, a.source, a.title);
     })();
+  }
+
+  /**
+   * Mark the sections of one source of one code reviewed by `reviewer` on `date` (or back to draft).
+   * Returns how many sections changed; 0 when the code has no article from that source.
+   */
+  review(r: { system: SystemId; key: string; source: 'curated' | 'generated'; reviewer: string; date: string; status: ReviewStatus; sections?: string[] }): number {
+    const only = r.sections?.length ? ` AND section IN (${r.sections.map(() => '?').join(', ')})` : '';
+    const reviewed = r.status === 'reviewed';
+    return this.db
+      .prepare(`UPDATE sections SET review = ?, reviewer = ?, reviewed_at = ? WHERE system = ? AND key = ? AND source = ?${only}`)
+      .run(r.status, reviewed ? r.reviewer : null, reviewed ? r.date : null, r.system, r.key, r.source, ...(r.sections ?? [])).changes;
   }
 
   recordGeneration(g: { system: SystemId; key: string; model: string; date: string; promptTokens: number; completionTokens: number; attempts: number }): void {

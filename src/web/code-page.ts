@@ -490,7 +490,16 @@ const SOURCE_LABEL: Record<ArticleSection['source'], string> = {
 function provenance(s: ArticleSection): H {
   const date = s.date ? html`, ${/^\d{4}-\d{2}-\d{2}$/.test(s.date) ? isoDate(s.date) : s.date}` : '';
   const who = s.source === 'official' ? html`${s.author}` : s.source === 'generated' ? html`model ${s.author}` : html`by ${s.author}`;
-  const review = s.source === 'official' ? '' : s.review === 'reviewed' ? ', reviewed' : s.source === 'generated' ? ', not reviewed by a person' : ', draft';
+  const review =
+    s.source === 'official'
+      ? ''
+      : s.review === 'reviewed'
+        ? s.reviewer
+          ? html`, reviewed by ${s.reviewer}${s.reviewedAt ? html` on ${isoDate(s.reviewedAt)}` : ''}`
+          : ', reviewed'
+        : s.source === 'generated'
+          ? ', not reviewed by a person'
+          : ', draft';
   return html`<p class="provenance">${SOURCE_LABEL[s.source]}: ${who}${date}${review}</p>`;
 }
 
