@@ -398,7 +398,10 @@ function notesSection(doc: CodeDocument): H {
   }
   // What each kind of note asks of the coder (the official article's Coding notes, which the page does not repeat).
   const meaning = (kind: string) => /\((.*)\)$/.exec(NOTE_MEANING[kind] ?? '')?.[1];
-  return html`<h2>Coding notes</h2>${[...groups].map(
+  // Coding notes are the classifications' instructions to coders; other sets' notes (a LOINC term's
+  // definition, a third-party notice) are notes about the concept.
+  const heading = ['icd10cm', 'icd10pcs', 'icd9cm', 'icd9pcs', 'hcpcs', 'cpt', 'cdt'].includes(doc.system) ? 'Coding notes' : 'Notes';
+  return html`<h2>${heading}</h2>${[...groups].map(
     ([kind, ns]) => html`<h3>${NOTE_LABELS[kind] ?? kind}</h3>${meaning(kind) ? html`<p class="muted">${meaning(kind)![0].toUpperCase()}${meaning(kind)!.slice(1)}.</p>` : ''}<ul>${ns.map(
       (n) => html`<li>${n.char ? html`<span class="code">${n.char}</span> ` : ''}${n.text} <span class="muted">(${n.from ? `from ${n.from}, ` : ''}${n.version})</span></li>`,
     )}</ul>`,
