@@ -40,7 +40,6 @@ export interface Loaded {
 
 /** Releases per open database (they change only when a new database is swapped in). */
 const releaseCache = new WeakMap<object, Map<SystemId, ReleaseOut>>();
-const countCache = new WeakMap<object, Record<string, { active: number; total: number }>>();
 
 export function releases(store: Store): Map<SystemId, ReleaseOut> {
   let m = releaseCache.get(store.db);
@@ -53,12 +52,8 @@ export function releases(store: Store): Map<SystemId, ReleaseOut> {
 
 /** Number of concepts of the current release of a system (deleted codes are history, not counted). */
 export function conceptCount(store: Store, system: SystemId): number {
-  let c = countCache.get(store.db);
-  if (!c) {
-    c = store.counts();
-    countCache.set(store.db, c);
-  }
-  return c[system]?.active ?? 0;
+  // Store.counts() is counted once per opened database.
+  return store.counts()[system]?.active ?? 0;
 }
 
 /** Loaded systems in registry order. */

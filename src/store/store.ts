@@ -110,6 +110,7 @@ export class Store {
     this.mtime = st.mtimeMs;
     this.db = db;
     this.stmts = this.prepare();
+    this.countsCache = undefined;
   }
 
   private prepare() {
@@ -278,9 +279,19 @@ export class Store {
     }));
   }
 
-  /** Concept counts per system: total, billable, headers, deleted, by kind. */
+  /**
+   * Concept counts per system: total, billable, headers, deleted, by kind. A full scan of the codes
+   * table (~100 ms), so counted once per opened database: the file never changes while open (an
+   * import swaps in a new file, and reopening starts afresh). Callers must not modify the result.
+   */
   counts(): Record<string, { total: number; active: number; billable: number; headers: number; deleted: number; byKind: Record<string, number> }> {
-    const out: ReturnType<Store['counts']> = {};
+    return (this.countsCache ??= this.countAll());
+  }
+
+  private countsCache: ReturnType<Store['countAll']> | undefined;
+
+  private countAll(): Record<string, { total: number; active: number; billable: number; headers: number; deleted: number; byKind: Record<string, number> }> {
+    const out: ReturnType<Store['countAll']> = {};
     for (const r of this.stmts.countBy.all() as any[]) {
       const s = (out[r.system] ??= { total: 0, active: 0, billable: 0, headers: 0, deleted: 0, byKind: {} });
       s.total += r.n;
