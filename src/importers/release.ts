@@ -1,44 +1,16 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
-import type { TextInput } from './lines.js';
+import { utf8Lines } from './lines.js';
 import { listZip, zipMemberChunks } from './zip.js';
 import { sourceChunks, type FileSource } from './sources.js';
 import type { Progress } from './types.js';
 
 /**
  * Helpers shared by the importers of the large licensed releases (LOINC, SNOMED CT, RxNorm, NDC, CPT).
- * They are generic (they would sit well in lines.ts / sources.ts, which other engineers own): UTF-8
- * line splitting, the first bytes of a file or zip member for sniffing, and "is this file part of an
- * extracted release folder" for claiming every file of a release a user points `import` at.
+ * The first bytes of a file or zip member for sniffing, its lines as UTF-8, and "is this file part of
+ * an extracted release folder" for claiming every file of a release a user points `import` at.
  */
-
-/**
- * Split a stream into lines (LF or CRLF), numbered from 1, decoding UTF-8. LOINC, SNOMED CT RF2 and
- * RxNorm RRF are UTF-8 (RF2 spec 3.2.1.2: "UTF-8 encoding"; RxNorm Technical Documentation:
- * "Unicode UTF-8"); a multi-byte character split across chunks is kept whole by StringDecoder. A
- * leading byte order mark is dropped. Memory: one chunk plus one partial line.
- */
-export async function* utf8Lines(input: TextInput): AsyncGenerator<{ text: string; line: number }> {
-  const dec = new StringDecoder('utf8');
-  let rest = '';
-  let line = 0;
-  for await (const chunk of input as AsyncIterable<string | Uint8Array>) {
-    let text = rest + (typeof chunk === 'string' ? chunk : dec.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
-    if (line === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    let start = 0;
-    let nl: number;
-    while ((nl = text.indexOf('\n', start)) >= 0) {
-      const l = text.slice(start, nl);
-      yield { text: l.endsWith('\r') ? l.slice(0, -1) : l, line: ++line };
-      start = nl + 1;
-    }
-    rest = text.slice(start);
-  }
-  rest += dec.end();
-  if (rest.length) yield { text: rest.endsWith('\r') ? rest.slice(0, -1) : rest, line: ++line };
-}
 
 /** The first `bytes` bytes of a file or zip member, as UTF-8 text, for sniffing a header. */
 export async function headOf(s: FileSource, bytes = 4096): Promise<string> {

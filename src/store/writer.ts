@@ -70,6 +70,15 @@ export class StoreWriter {
     return this.db.prepare('DELETE FROM mappings WHERE source = ?').run(source).changes;
   }
 
+  /** Write many codes, ticking a progress phase (an importer's `progress.phase(...)`) once per code. */
+  putCodes(records: readonly CodeRecord[], phase?: { tick(n?: number): void; done(): void }): void {
+    for (const c of records) {
+      this.putCode(c);
+      phase?.tick();
+    }
+    phase?.done();
+  }
+
   putCode(c: CodeRecord): void {
     try {
       this.stmts.code.run({

@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { expectParseError } from '../../../test/helpers.js';
-import { sourceLines, utf8Lines, classify } from '../release.js';
+import { sourceLines, classify } from '../release.js';
+import { utf8Lines } from '../lines.js';
 import { cptCategory, cptGroupOf, cptKindOf, readCptDescriptors, readCptExtra } from './record.js';
 import { CPT_LAYOUT, cptNotice, cptYearInPath } from './import.js';
 

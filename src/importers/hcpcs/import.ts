@@ -275,12 +275,7 @@ export async function importHcpcs(files: string[], ctx: ImportContext): Promise<
     });
   }
 
-  const pWrite = progress.phase('HCPCS: writing codes', concepts.length);
-  for (const c of concepts) {
-    writer.putCode(c);
-    pWrite.tick();
-  }
-  pWrite.done();
+  writer.putCodes(concepts, progress.phase('HCPCS: writing codes', concepts.length));
   for (const h of history) writer.putHistory(h);
 
   const imported = { ...counts, groups: groups.size, historyEvents: history.length };

@@ -250,12 +250,7 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
     });
   }
 
-  const pWrite = progress.phase('ICD-10-CM: writing codes', records.length);
-  for (const r of records) {
-    writer.putCode(r);
-    pWrite.tick();
-  }
-  pWrite.done();
+  writer.putCodes(records, progress.phase('ICD-10-CM: writing codes', records.length));
   for (const n of notes) writer.putNote(n);
   for (const h of history.events) writer.putHistory(h);
 

@@ -257,12 +257,7 @@ export async function importIcd10pcs(files: string[], ctx: ImportContext): Promi
     });
   }
 
-  const pWrite = progress.phase('ICD-10-PCS: writing codes', records.length);
-  for (const r of records) {
-    writer.putCode(r);
-    pWrite.tick();
-  }
-  pWrite.done();
+  writer.putCodes(records, progress.phase('ICD-10-PCS: writing codes', records.length));
   for (const h of history.events) writer.putHistory(h);
 
   // 4. Index: terms on the codes and tables they name, see / use references.

@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { expectParseError } from '../../../test/helpers.js';
-import { utf8Lines, sourceLines } from '../release.js';
+import { sourceLines } from '../release.js';
+import { utf8Lines } from '../lines.js';
 import { csvRecords } from './csv.js';
 import { loincCheckDigit, loincHeaderProblem, readLoincMapTo, readLoincTable, type LoincRecord } from './record.js';
 import { loincClassKey, loincVersionInPath, LOINC_LAYOUT } from './import.js';

@@ -199,12 +199,7 @@ export async function importNucc(files: string[], ctx: ImportContext): Promise<I
   }
 
   const all = [...groupings.values(), ...codeless.values(), ...records];
-  const pWrite = progress.phase('NUCC: writing codes', all.length);
-  for (const c of all) {
-    writer.putCode(c);
-    pWrite.tick();
-  }
-  pWrite.done();
+  writer.putCodes(all, progress.phase('NUCC: writing codes', all.length));
   for (const h of history) writer.putHistory(h);
 
   const imported = {

@@ -2,7 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { expectParseError } from '../../../test/helpers.js';
 import { parseConso, parseRel, parseSat, readRrf, rxnormReleaseInPath, rrfFields } from './rrf.js';
-import { sourceLines, utf8Lines, classify, releaseRootOf } from '../release.js';
+import { sourceLines, classify, releaseRootOf } from '../release.js';
+import { utf8Lines } from '../lines.js';
 import { RXNORM_LAYOUT } from './import.js';
 import { descriptionParts } from './brands.js';
 

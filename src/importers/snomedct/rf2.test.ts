@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { expectParseError } from '../../../test/helpers.js';
-import { sourceLines, utf8Lines, classify } from '../release.js';
+import { sourceLines, classify } from '../release.js';
+import { utf8Lines } from '../lines.js';
 import { readConcepts, readDescriptions, readLanguage, readRelationships, rf2HeaderProblem, rf2KindOf, rf2ReleaseOf, semanticTag } from './rf2.js';
 import { bySctid, SNOMED_LAYOUT } from './import.js';
 
