@@ -23,8 +23,9 @@ const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').
 
 function parts(store: Store): { system: string; part: number; lastmod: string }[] {
   const out: { system: string; part: number; lastmod: string }[] = [];
+  const counts = store.counts();
   for (const r of store.releases()) {
-    const { n } = store.db.prepare('SELECT count(*) AS n FROM codes WHERE system = ?').get(r.system) as { n: number };
+    const n = counts[r.system]?.total ?? 0;
     const lastmod = r.importedAt.slice(0, 10);
     for (let p = 1; p <= Math.max(1, Math.ceil(n / URLS_PER_SITEMAP)); p++) out.push({ system: r.system, part: p, lastmod });
   }
