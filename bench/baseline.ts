@@ -23,7 +23,8 @@ export function loadBaselineDocs(db: Database.Database): BaselineDoc[] {
     if (a) a.push(text);
     else syn.set(k, [text]);
   };
-  for (const n of db.prepare("SELECT system, key, text FROM notes WHERE kind = 'inclusionTerm'").iterate() as Iterable<any>) add(n.system, n.key, n.text);
+  for (const n of db.prepare("SELECT system, key, text FROM notes WHERE kind = 'inclusionTerm'").iterate() as Iterable<any>)
+    add(n.system, n.key, n.text);
   for (const t of db.prepare('SELECT system, key, path FROM index_terms').iterate() as Iterable<any>) add(t.system, t.key, t.path);
   return (db.prepare('SELECT id, system, code, key, display, short_display AS short FROM codes').all() as any[]).map((r) => ({
     id: r.id,
@@ -45,7 +46,12 @@ export function buildBaseline(docs: BaselineDoc[]): MiniSearch<BaselineDoc> {
   return ms;
 }
 
-export function baselineSearch(ms: MiniSearch<BaselineDoc>, q: string, system?: string, limit = 10): { system: string; code: string; display: string }[] {
+export function baselineSearch(
+  ms: MiniSearch<BaselineDoc>,
+  q: string,
+  system?: string,
+  limit = 10,
+): { system: string; code: string; display: string }[] {
   const filter = system ? (r: any) => r.system === system : undefined;
   return ms.search(q, filter ? { filter } : {}).slice(0, limit) as any;
 }

@@ -35,7 +35,9 @@ if (which) {
   console.log(JSON.stringify({ docs, ms, before, peak }));
 } else {
   const run = (w: string) => {
-    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), w, dbPath], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), w, dbPath], {
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(r.stderr);
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as { docs: number; ms: number; before: number; peak: number };
   };

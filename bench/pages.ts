@@ -28,7 +28,9 @@ function timingOf(lat: number[]): Timing {
 /** Every n-th active code of the claim code sets, in classification order: a fixed, spread-out sample. */
 function sampleCodes(store: Store): { system: string; code: string; key: string }[] {
   const rows = store.db
-    .prepare("SELECT system, code, key FROM codes WHERE status = 'active' AND system IN ('icd10cm', 'icd10pcs', 'hcpcs', 'icd9cm', 'nucc') ORDER BY system, sort")
+    .prepare(
+      "SELECT system, code, key FROM codes WHERE status = 'active' AND system IN ('icd10cm', 'icd10pcs', 'hcpcs', 'icd9cm', 'nucc') ORDER BY system, sort",
+    )
     .all() as { system: string; code: string; key: string }[];
   const step = Math.max(1, Math.floor(rows.length / SAMPLE));
   return rows.filter((_, i) => i % step === 0).slice(0, SAMPLE);
@@ -55,7 +57,11 @@ export async function pageRows(dbPath: string): Promise<string[][]> {
     sizes.push((await res.arrayBuffer()).byteLength);
   });
   const api = await time(async (c) => (await app.request(`/api/v1/codes/${c.system}/${encodeURIComponent(c.code)}`)).text());
-  const fhir = await time(async (c) => (await app.request(`/fhir/CodeSystem/$lookup?system=${encodeURIComponent(systemUri(c.system))}&code=${encodeURIComponent(c.code)}`)).text());
+  const fhir = await time(async (c) =>
+    (
+      await app.request(`/fhir/CodeSystem/$lookup?system=${encodeURIComponent(systemUri(c.system))}&code=${encodeURIComponent(c.code)}`)
+    ).text(),
+  );
   const base = await time((c) => JSON.stringify(lookup(store, c.system, c.code)));
   const similar = await time((c) => similarCodes(store, c.system as SystemId, c.key));
   sizes.sort((a, b) => a - b);
@@ -63,7 +69,12 @@ export async function pageRows(dbPath: string): Promise<string[][]> {
   const ratio = (ours: number, b: number) => `${(b / ours).toFixed(2)}×`;
   store.close();
   return [
-    [`code page p50 / p99 (${codes.length} codes)`, `${ms(page.p50)} / ${ms(page.p99)}`, `${ms(base.p50)} / ${ms(base.p99)}`, ratio(page.p50, base.p50)],
+    [
+      `code page p50 / p99 (${codes.length} codes)`,
+      `${ms(page.p50)} / ${ms(page.p99)}`,
+      `${ms(base.p50)} / ${ms(base.p99)}`,
+      ratio(page.p50, base.p50),
+    ],
     ['code JSON (REST) p50 / p99', `${ms(api.p50)} / ${ms(api.p99)}`, `${ms(base.p50)} / ${ms(base.p99)}`, ratio(api.p50, base.p50)],
     ['FHIR $lookup p50 / p99', `${ms(fhir.p50)} / ${ms(fhir.p99)}`, `${ms(base.p50)} / ${ms(base.p99)}`, ratio(fhir.p50, base.p50)],
     ['similar codes p50 / p99 (part of each of the above)', `${ms(similar.p50)} / ${ms(similar.p99)}`, '-', ''],

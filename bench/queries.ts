@@ -7,7 +7,7 @@ import type { RelevanceQuery } from '../src/search/relevance.js';
  */
 export function benchQueries(rel: RelevanceQuery[], count = 1000): string[] {
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const out: string[] = [];
   for (const q of rel) out.push(q.query);
   for (const q of rel) {

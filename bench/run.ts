@@ -83,9 +83,16 @@ row('latency max', `${ours.max.toFixed(1)} ms`, `${base.max.toFixed(1)} ms`, '')
 const loaded = new Set((db.prepare('SELECT system FROM releases').all() as { system: string }[]).map((r) => r.system));
 const relLoaded = rel.filter((q) => q.system === 'any' || loaded.has(q.system));
 const sys = (s: string) => (s === 'any' ? undefined : resolveSystem(s));
-const eo = evaluate(relLoaded, (q) => engine.search({ q: q.query, limit: 10, ...(sys(q.system) ? { systems: [sys(q.system)!] } : {}) }).results.map((r) => r.code));
+const eo = evaluate(relLoaded, (q) =>
+  engine.search({ q: q.query, limit: 10, ...(sys(q.system) ? { systems: [sys(q.system)!] } : {}) }).results.map((r) => r.code),
+);
 const eb = evaluate(relLoaded, (q) => baselineSearch(ms, q.query, sys(q.system), 10).map((r) => r.code));
-row(`recall@10 (${relLoaded.length} queries)`, eo.overall.recall10.toFixed(3), eb.overall.recall10.toFixed(3), ratio(eo.overall.recall10, eb.overall.recall10, true));
+row(
+  `recall@10 (${relLoaded.length} queries)`,
+  eo.overall.recall10.toFixed(3),
+  eb.overall.recall10.toFixed(3),
+  ratio(eo.overall.recall10, eb.overall.recall10, true),
+);
 row('recall@1', eo.overall.recall1.toFixed(3), eb.overall.recall1.toFixed(3), ratio(eo.overall.recall1, eb.overall.recall1, true));
 row('MRR', eo.overall.mrr.toFixed(3), eb.overall.mrr.toFixed(3), ratio(eo.overall.mrr, eb.overall.mrr, true));
 
@@ -109,7 +116,10 @@ function rssOf(pid: number): number {
 async function serveAndLoad(cmd: string[], env: Record<string, string>, port: number): Promise<autocannon.Result & { rss: number }> {
   // The benchmark is one client sending thousands of requests: the per-client rate limit stays on (its
   // cost is part of every request) but high enough never to refuse.
-  const child: ChildProcess = spawn(cmd[0], cmd.slice(1), { env: { ...process.env, ...env, PORT: String(port), MEDCODES_DB: dbPath, MEDCODES_RATE_LIMIT: '1000000000' }, stdio: 'ignore' });
+  const child: ChildProcess = spawn(cmd[0], cmd.slice(1), {
+    env: { ...process.env, ...env, PORT: String(port), MEDCODES_DB: dbPath, MEDCODES_RATE_LIMIT: '1000000000' },
+    stdio: 'ignore',
+  });
   try {
     for (let i = 0; i < 600; i++) {
       try {
@@ -136,8 +146,18 @@ if (!process.argv.includes('--no-http')) {
   const a = await serveAndLoad([...node, 'src/serve.ts'], { HOST: '127.0.0.1' }, 18181);
   const u = await serveAndLoad([...node, 'src/serve.ts'], { HOST: '127.0.0.1', MEDCODES_SEARCH_CACHE: '0' }, 18183);
   const b = await serveAndLoad([...node, 'bench/baseline-server.ts'], {}, 18182);
-  row('HTTP req/s (50 connections)', a.requests.average.toFixed(0), b.requests.average.toFixed(0), ratio(a.requests.average, b.requests.average, true));
-  row('HTTP req/s, result cache off', u.requests.average.toFixed(0), b.requests.average.toFixed(0), ratio(u.requests.average, b.requests.average, true));
+  row(
+    'HTTP req/s (50 connections)',
+    a.requests.average.toFixed(0),
+    b.requests.average.toFixed(0),
+    ratio(a.requests.average, b.requests.average, true),
+  );
+  row(
+    'HTTP req/s, result cache off',
+    u.requests.average.toFixed(0),
+    b.requests.average.toFixed(0),
+    ratio(u.requests.average, b.requests.average, true),
+  );
   row('HTTP latency p99', `${a.latency.p99} ms`, `${b.latency.p99} ms`, ratio(a.latency.p99, b.latency.p99));
   row('HTTP errors / non-2xx', `${a.errors} / ${a.non2xx}`, `${b.errors} / ${b.non2xx}`, '');
   row('server resident memory (under load)', mb(a.rss), mb(b.rss), '');
@@ -149,7 +169,9 @@ console.log(`\nMedCodes search benchmark, ${new Date().toISOString().slice(0, 10
 console.log(fmt(['', 'MedCodes', 'MiniSearch (baseline)', 'ratio']));
 console.log(fmt(w.map((n) => '-'.repeat(n))));
 for (const r of rows) console.log(fmt(r));
-const pw = [0, 1, 2, 3].map((i) => Math.max(...pageTable.map((r) => r[i].length), ['', 'MedCodes', 'core document as JSON (baseline)', 'ratio'][i].length));
+const pw = [0, 1, 2, 3].map((i) =>
+  Math.max(...pageTable.map((r) => r[i].length), ['', 'MedCodes', 'core document as JSON (baseline)', 'ratio'][i].length),
+);
 const pfmt = (r: string[]) => `| ${r.map((c, i) => c.padEnd(pw[i])).join(' | ')} |`;
 console.log(`\nPages and API answers, in process\n`);
 console.log(pfmt(['', 'MedCodes', 'core document as JSON (baseline)', 'ratio']));

@@ -13,6 +13,11 @@ const store = new Store(defaultDbPath());
 const engine = engineFor(store);
 const loaded = new Set(store.releases().map((r) => r.system));
 const queries = loadQueries().filter((q) => q.system === 'any' || loaded.has(resolveSystem(q.system)!));
-const result = evaluate(queries, (q) => engine.search({ q: q.query, limit: 10, ...(q.system !== 'any' ? { systems: [resolveSystem(q.system)!] } : {}) }).results.map((r) => r.code));
+const result = evaluate(queries, (q) =>
+  engine
+    .search({ q: q.query, limit: 10, ...(q.system !== 'any' ? { systems: [resolveSystem(q.system)!] } : {}) })
+    .results.map((r) => r.code),
+);
 console.log(formatEvaluation(`MedCodes search, ${queries.length} queries (systems loaded: ${[...loaded].join(', ')})`, result));
-if (process.argv.includes('--misses')) for (const m of result.misses) console.log(`miss  ${m.kind.padEnd(12)} ${m.system.padEnd(9)} ${m.query}  -> ${m.got.join(' ')}`);
+if (process.argv.includes('--misses'))
+  for (const m of result.misses) console.log(`miss  ${m.kind.padEnd(12)} ${m.system.padEnd(9)} ${m.query}  -> ${m.got.join(' ')}`);

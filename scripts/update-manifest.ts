@@ -9,7 +9,9 @@ import { DATA_DIR, MANIFEST_PATH, loadManifest, sha256File } from '../src/manife
 
 const manifest = loadManifest();
 const walk = (d: string): string[] => readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : [join(d, n)]));
-const files = walk(DATA_DIR).map((f) => relative(DATA_DIR, f)).filter((f) => f !== 'manifest.json' && f !== 'SOURCES.md');
+const files = walk(DATA_DIR)
+  .map((f) => relative(DATA_DIR, f))
+  .filter((f) => f !== 'manifest.json' && f !== 'SOURCES.md');
 for (const rel of files) {
   const e = manifest.files.find((f) => f.path === rel);
   if (!e) {

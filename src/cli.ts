@@ -30,17 +30,32 @@ export function formatLookup(d: CodeDocument): string {
   if (d.loaded === false) {
     // An article stored for a code of a set that is not imported (a licensed set): no official data to show.
     const sections = d.article?.sections ?? [];
-    return [`${d.code}  (${d.systemName} is not loaded: import your licensed release files)`, `  article: ${sections.length} section${sections.length === 1 ? '' : 's'} (${sections.map((x) => x.heading).join(', ')})`].join('\n');
+    return [
+      `${d.code}  (${d.systemName} is not loaded: import your licensed release files)`,
+      `  article: ${sections.length} section${sections.length === 1 ? '' : 's'} (${sections.map((x) => x.heading).join(', ')})`,
+    ].join('\n');
   }
-  const lines = [`${d.code}  ${d.display}`, `  ${d.systemName} ${d.version} · ${d.status === 'deleted' ? 'DELETED' : d.billable ? 'billable' : 'header (not billable)'}`];
+  const lines = [
+    `${d.code}  ${d.display}`,
+    `  ${d.systemName} ${d.version} · ${d.status === 'deleted' ? 'DELETED' : d.billable ? 'billable' : 'header (not billable)'}`,
+  ];
   if (d.shortDisplay) lines.push(`  short: ${d.shortDisplay}`);
   if (d.parents.length) lines.push(`  in: ${d.parents.map((p) => p.code).join(' > ')}`);
-  if (d.children.length) lines.push(`  children: ${d.children.length} (${d.children.slice(0, 5).map((c) => c.code).join(', ')}${d.children.length > 5 ? ', …' : ''})`);
+  if (d.children.length)
+    lines.push(
+      `  children: ${d.children.length} (${d.children
+        .slice(0, 5)
+        .map((c) => c.code)
+        .join(', ')}${d.children.length > 5 ? ', …' : ''})`,
+    );
   for (const n of d.notes) lines.push(`  ${n.kind}${n.char ? ` ${n.char}` : ''}: ${n.text}${n.from ? ` [from ${n.from}]` : ''}`);
   for (const n of d.inheritedNotes) lines.push(`  ${n.kind} [from ${n.from}]: ${n.text}`);
   for (const t of d.indexTerms.slice(0, 10)) lines.push(`  index: ${t.path}`);
   if (d.indexTerms.length > 10) lines.push(`  index: … ${d.indexTerms.length - 10} more`);
-  for (const h of d.history) lines.push(`  ${h.version} ${h.action}${h.previousDisplay ? ` (was: ${h.previousDisplay})` : ''}${h.replacedBy?.length ? ` → ${h.replacedBy.map((r) => r.code).join(', ')}` : ''}`);
+  for (const h of d.history)
+    lines.push(
+      `  ${h.version} ${h.action}${h.previousDisplay ? ` (was: ${h.previousDisplay})` : ''}${h.replacedBy?.length ? ` → ${h.replacedBy.map((r) => r.code).join(', ')}` : ''}`,
+    );
   return lines.join('\n');
 }
 
@@ -130,7 +145,11 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       const codes = parseCodeCsv(readFileSync(file, 'utf8'));
       const store = open();
       try {
-        const result = validateCodes(store, { codes, ...(o.system ? { system: parseSystem(o.system) } : {}), ...(o.date ? { date: o.date } : {}) });
+        const result = validateCodes(store, {
+          codes,
+          ...(o.system ? { system: parseSystem(o.system) } : {}),
+          ...(o.date ? { date: o.date } : {}),
+        });
         io.out(o.json ? JSON.stringify(result, null, 2) : formatValidation(result));
       } finally {
         store.close();
@@ -147,27 +166,35 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     .option('--range <range>', 'a code range or chapter, e.g. E08-E13')
     .option('--year <fy>', 'codes valid in this fiscal year')
     .option('--json', 'print JSON')
-    .action((words: string[], o: { system?: string; limit: string; json?: boolean; billable?: boolean; status?: string; range?: string; year?: string }) => {
-      const limit = Number(o.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new MedCodesError('invalid_parameter', `--limit must be a whole number from 1 to 100; got "${o.limit}"`);
-      if (o.status && !['active', 'deleted', 'all'].includes(o.status)) throw new MedCodesError('invalid_parameter', `--status must be active, deleted or all; got "${o.status}"`);
-      if (o.year && !/^\d{4}$/.test(o.year)) throw new MedCodesError('invalid_parameter', `--year must be a fiscal year like 2026; got "${o.year}"`);
-      const store = open();
-      try {
-        const r = search(store, {
-          q: words.join(' '),
-          systems: o.system?.split(',').map(parseSystem),
-          limit,
-          ...(o.billable ? { billable: true } : {}),
-          ...(o.status ? { status: o.status as 'active' } : {}),
-          ...(o.range ? { range: o.range } : {}),
-          ...(o.year ? { year: Number(o.year) } : {}),
-        });
-        io.out(o.json ? JSON.stringify(r, null, 2) : formatSearch(r));
-      } finally {
-        store.close();
-      }
-    });
+    .action(
+      (
+        words: string[],
+        o: { system?: string; limit: string; json?: boolean; billable?: boolean; status?: string; range?: string; year?: string },
+      ) => {
+        const limit = Number(o.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+          throw new MedCodesError('invalid_parameter', `--limit must be a whole number from 1 to 100; got "${o.limit}"`);
+        if (o.status && !['active', 'deleted', 'all'].includes(o.status))
+          throw new MedCodesError('invalid_parameter', `--status must be active, deleted or all; got "${o.status}"`);
+        if (o.year && !/^\d{4}$/.test(o.year))
+          throw new MedCodesError('invalid_parameter', `--year must be a fiscal year like 2026; got "${o.year}"`);
+        const store = open();
+        try {
+          const r = search(store, {
+            q: words.join(' '),
+            systems: o.system?.split(',').map(parseSystem),
+            limit,
+            ...(o.billable ? { billable: true } : {}),
+            ...(o.status ? { status: o.status as 'active' } : {}),
+            ...(o.range ? { range: o.range } : {}),
+            ...(o.year ? { year: Number(o.year) } : {}),
+          });
+          io.out(o.json ? JSON.stringify(r, null, 2) : formatSearch(r));
+        } finally {
+          store.close();
+        }
+      },
+    );
 
   program
     .command('stats')
@@ -181,7 +208,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         else
           for (const r of s.systems) {
             const c = r.concepts;
-            io.out(`${r.system.padEnd(9)} ${r.version.padEnd(8)} ${String(c?.active ?? 0).padStart(7)} active (${c?.billable ?? 0} billable, ${c?.headers ?? 0} headers), ${c?.deleted ?? 0} deleted  imported ${r.importedAt}`);
+            io.out(
+              `${r.system.padEnd(9)} ${r.version.padEnd(8)} ${String(c?.active ?? 0).padStart(7)} active (${c?.billable ?? 0} billable, ${c?.headers ?? 0} headers), ${c?.deleted ?? 0} deleted  imported ${r.importedAt}`,
+            );
           }
       } finally {
         store.close();
@@ -190,7 +219,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
 
   // Articles: curated and generated plain-language sections, kept in a file of their own beside the
   // database (src/articles/store.ts), so that no import can lose them.
-  const articles = program.command('articles').description('plain-language articles: import curated ones, generate with a language model, list, export');
+  const articles = program
+    .command('articles')
+    .description('plain-language articles: import curated ones, generate with a language model, list, export');
   articles.option('--articles-db <path>', 'articles file (default: $MEDCODES_ARTICLES_DB or the database path with .articles.db)');
   const articlesPath = () => articles.opts().articlesDb ?? articlesPathFor(program.opts().db ?? defaultDbPath());
   const withStores = async <T>(fn: (store: Store, target: ArticleStore) => T | Promise<T>): Promise<T> => {
@@ -212,14 +243,18 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       withStores((store, target) => {
         const r = importArticleFile(store, target, file);
         const notLoaded = Object.entries(r.notLoaded).map(([s, n]) => `${n} for ${SYSTEMS[s as SystemId].name}, which is not loaded`);
-        io.out(`${file}: ${r.articles} article${r.articles === 1 ? '' : 's'}, ${r.sections} sections imported${notLoaded.length ? ` (${notLoaded.join(', ')})` : ''}`);
+        io.out(
+          `${file}: ${r.articles} article${r.articles === 1 ? '' : 's'}, ${r.sections} sections imported${notLoaded.length ? ` (${notLoaded.join(', ')})` : ''}`,
+        );
         io.out(`articles: ${target.path}`);
       }),
     );
 
   articles
     .command('generate')
-    .description('write articles with a language model (MEDCODES_LLM_BASE_URL, MEDCODES_LLM_MODEL, MEDCODES_LLM_API_KEY); resumes where it stopped')
+    .description(
+      'write articles with a language model (MEDCODES_LLM_BASE_URL, MEDCODES_LLM_MODEL, MEDCODES_LLM_API_KEY); resumes where it stopped',
+    )
     .option('-s, --system <ids>', 'code system(s), comma-separated (default: every loaded one)')
     .option('--codes <codes...>', 'these codes (comma- or space-separated) instead of the first billable codes')
     .option('-n, --limit <n>', 'at most this many codes', '100')
@@ -227,40 +262,79 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     .option('--force', 'write again codes that already have an article by this model')
     .action(async (o: { system?: string; codes?: string[]; limit: string; concurrency: string; force?: boolean }) => {
       const limit = Number(o.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new MedCodesError('invalid_parameter', `--limit must be a whole number of at least 1; got "${o.limit}"`);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new MedCodesError('invalid_parameter', `--limit must be a whole number of at least 1; got "${o.limit}"`);
       const concurrency = Number(o.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new MedCodesError('invalid_parameter', `--concurrency must be a whole number from 1 to 64; got "${o.concurrency}"`);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+        throw new MedCodesError('invalid_parameter', `--concurrency must be a whole number from 1 to 64; got "${o.concurrency}"`);
       const config = llmConfigFromEnv();
       await withStores(async (store, target) => {
         const systems = o.system ? o.system.split(',').map(parseSystem) : store.releases().map((r) => r.system);
-        const codes = o.codes?.flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
+        const codes = o.codes
+          ?.flatMap((c) => c.split(','))
+          .map((c) => c.trim())
+          .filter(Boolean);
         const targets = selectTargets(store, { systems, ...(codes?.length ? { codes } : {}), limit });
-        const r = await generateArticles({ store, articles: target, config, targets, concurrency, force: !!o.force, progress: io.progress ?? terminalProgress() });
+        const r = await generateArticles({
+          store,
+          articles: target,
+          config,
+          targets,
+          concurrency,
+          force: !!o.force,
+          progress: io.progress ?? terminalProgress(),
+        });
         for (const f of r.failed) io.err(`  ${SYSTEMS[f.system].label} ${f.code}: ${f.problem}`);
         io.out(`${r.generated} generated, ${r.skipped} skipped (already done), ${r.failed.length} failed · ${r.requests} requests`);
-        io.out(`tokens: ${r.promptTokens.toLocaleString('en-US')} prompt + ${r.completionTokens.toLocaleString('en-US')} completion = ${(r.promptTokens + r.completionTokens).toLocaleString('en-US')} (${config.model})`);
+        io.out(
+          `tokens: ${r.promptTokens.toLocaleString('en-US')} prompt + ${r.completionTokens.toLocaleString('en-US')} completion = ${(r.promptTokens + r.completionTokens).toLocaleString('en-US')} (${config.model})`,
+        );
         if (r.failed.length) throw new MedCodesError('check_failed', `${r.failed.length} codes failed; run again to retry them`);
       });
     });
 
   articles
     .command('review <code>')
-    .description('mark the generated (or curated) article of a code reviewed by a person, or back to draft; the page then names the reviewer')
+    .description(
+      'mark the generated (or curated) article of a code reviewed by a person, or back to draft; the page then names the reviewer',
+    )
     .requiredOption('-s, --system <id>', 'code system')
     .requiredOption('--by <name>', 'who reviewed it')
     .option('--source <source>', 'generated or curated', 'generated')
     .option('--sections <ids>', 'only these sections (comma-separated ids, e.g. summary,causes)')
     .option('--draft', 'mark it draft again')
     .action((code: string, o: { system: string; by: string; source: string; sections?: string; draft?: boolean }) => {
-      if (o.source !== 'curated' && o.source !== 'generated') throw new MedCodesError('invalid_parameter', `--source must be curated or generated; got "${o.source}"`);
+      if (o.source !== 'curated' && o.source !== 'generated')
+        throw new MedCodesError('invalid_parameter', `--source must be curated or generated; got "${o.source}"`);
       const by = o.by.trim();
       if (!by || by.length > 200) throw new MedCodesError('invalid_parameter', '--by must name the reviewer (at most 200 characters)');
       const system = parseSystem(o.system);
       return withStores((_store, target) => {
         const key = codeKey(system, code);
-        const n = target.review({ system, key, source: o.source as 'generated', reviewer: by, date: new Date().toISOString().slice(0, 10), status: o.draft ? 'draft' : 'reviewed', ...(o.sections ? { sections: o.sections.split(',').map((x) => x.trim()).filter(Boolean) } : {}) });
-        if (!n) throw new MedCodesError('not_found', `${SYSTEMS[system].name} ${code} has no ${o.source} article${o.sections ? ` with sections ${o.sections}` : ''}`);
-        io.out(`${SYSTEMS[system].label} ${code}: ${n} ${o.source} section${n === 1 ? '' : 's'} marked ${o.draft ? 'draft' : `reviewed by ${by}`}`);
+        const n = target.review({
+          system,
+          key,
+          source: o.source as 'generated',
+          reviewer: by,
+          date: new Date().toISOString().slice(0, 10),
+          status: o.draft ? 'draft' : 'reviewed',
+          ...(o.sections
+            ? {
+                sections: o.sections
+                  .split(',')
+                  .map((x) => x.trim())
+                  .filter(Boolean),
+              }
+            : {}),
+        });
+        if (!n)
+          throw new MedCodesError(
+            'not_found',
+            `${SYSTEMS[system].name} ${code} has no ${o.source} article${o.sections ? ` with sections ${o.sections}` : ''}`,
+          );
+        io.out(
+          `${SYSTEMS[system].label} ${code}: ${n} ${o.source} section${n === 1 ? '' : 's'} marked ${o.draft ? 'draft' : `reviewed by ${by}`}`,
+        );
       });
     });
 
@@ -270,15 +344,22 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     .option('-s, --system <id>', 'one code system')
     .option('--source <source>', 'curated or generated')
     .action((o: { system?: string; source?: string }) => {
-      if (o.source && o.source !== 'curated' && o.source !== 'generated') throw new MedCodesError('invalid_parameter', `--source must be curated or generated; got "${o.source}"`);
+      if (o.source && o.source !== 'curated' && o.source !== 'generated')
+        throw new MedCodesError('invalid_parameter', `--source must be curated or generated; got "${o.source}"`);
       return withStores((_store, target) => {
         let n = 0;
-        for (const a of target.all({ ...(o.system ? { system: parseSystem(o.system) } : {}), ...(o.source ? { source: o.source as 'curated' } : {}) })) {
+        for (const a of target.all({
+          ...(o.system ? { system: parseSystem(o.system) } : {}),
+          ...(o.source ? { source: o.source as 'curated' } : {}),
+        })) {
           n++;
-          io.out(`${SYSTEMS[a.system].label.padEnd(9)} ${a.code.padEnd(10)} ${a.source.padEnd(9)} ${a.review.padEnd(8)} ${a.date}  ${a.author}  (${a.sections.length} sections)`);
+          io.out(
+            `${SYSTEMS[a.system].label.padEnd(9)} ${a.code.padEnd(10)} ${a.source.padEnd(9)} ${a.review.padEnd(8)} ${a.date}  ${a.author}  (${a.sections.length} sections)`,
+          );
         }
         io.out(`${n} article${n === 1 ? '' : 's'}`);
-        for (const u of target.usage()) io.out(`generated by ${u.model}: ${u.codes} codes, ${(u.promptTokens + u.completionTokens).toLocaleString('en-US')} tokens`);
+        for (const u of target.usage())
+          io.out(`generated by ${u.model}: ${u.codes} codes, ${(u.promptTokens + u.completionTokens).toLocaleString('en-US')} tokens`);
       });
     });
 
@@ -288,10 +369,21 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     .option('-s, --system <id>', 'one code system')
     .option('--source <source>', 'curated or generated', 'curated')
     .action((o: { system?: string; source: string }) => {
-      if (o.source !== 'curated' && o.source !== 'generated') throw new MedCodesError('invalid_parameter', `--source must be curated or generated; got "${o.source}"`);
+      if (o.source !== 'curated' && o.source !== 'generated')
+        throw new MedCodesError('invalid_parameter', `--source must be curated or generated; got "${o.source}"`);
       return withStores((_store, target) => {
         for (const a of target.all({ ...(o.system ? { system: parseSystem(o.system) } : {}), source: o.source as 'curated' })) {
-          io.out(JSON.stringify({ system: a.system, code: a.code, ...(a.title ? { title: a.title } : {}), author: a.author, date: a.date, review: a.review, sections: a.sections.map((s) => ({ section: s.section, text: s.text })) }));
+          io.out(
+            JSON.stringify({
+              system: a.system,
+              code: a.code,
+              ...(a.title ? { title: a.title } : {}),
+              author: a.author,
+              date: a.date,
+              review: a.review,
+              sections: a.sections.map((s) => ({ section: s.section, text: s.text })),
+            }),
+          );
         }
       });
     });

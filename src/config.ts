@@ -57,7 +57,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
 function intVar(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
   const v = env[name];
   if (v === undefined || v.trim() === '') return def;
-  if (!/^\d{1,12}$/.test(v.trim())) throw new MedCodesError('invalid_config', `${name} must be a whole number from ${min} to ${max}; got "${v.slice(0, 40)}"`);
+  if (!/^\d{1,12}$/.test(v.trim()))
+    throw new MedCodesError('invalid_config', `${name} must be a whole number from ${min} to ${max}; got "${v.slice(0, 40)}"`);
   const n = Number(v.trim());
   if (n < min || n > max) throw new MedCodesError('invalid_config', `${name} must be from ${min} to ${max}; got ${n}`);
   return n;
@@ -67,10 +68,14 @@ function corsVar(env: NodeJS.ProcessEnv): '*' | string[] {
   const v = env.MEDCODES_CORS_ORIGINS;
   if (v === undefined) return DEFAULT_LIMITS.corsOrigins;
   if (v.trim() === '*') return '*';
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const o of list) {
     // An origin is scheme://host[:port] (RFC 6454), no path: what browsers send in Origin.
-    if (!/^https?:\/\/[^/\s]+$/.test(o)) throw new MedCodesError('invalid_config', `MEDCODES_CORS_ORIGINS: "${o.slice(0, 60)}" is not an origin like https://example.org`);
+    if (!/^https?:\/\/[^/\s]+$/.test(o))
+      throw new MedCodesError('invalid_config', `MEDCODES_CORS_ORIGINS: "${o.slice(0, 60)}" is not an origin like https://example.org`);
   }
   return list;
 }

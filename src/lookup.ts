@@ -31,7 +31,15 @@ export interface CodeDocument {
   inheritedNotes: NoteOut[];
   indexTerms: { path: string; source: string; version: string }[];
   history: HistoryOut[];
-  mappings: { direction: 'to' | 'from'; system: SystemId; code: string; display?: string; flags: Record<string, unknown> | null; source: string; version: string }[];
+  mappings: {
+    direction: 'to' | 'from';
+    system: SystemId;
+    code: string;
+    display?: string;
+    flags: Record<string, unknown> | null;
+    source: string;
+    version: string;
+  }[];
   properties?: Record<string, unknown>;
   notice?: string;
   /**
@@ -109,7 +117,15 @@ export function codeMappings(store: Store, system: SystemId, key: string): CodeD
   return store.mappings(system, key).map((m) => {
     const target = m.key ? titleOf(m.system, m.key) : undefined;
     // No-map rows have no target code (GEMs "NoDx"): an empty code with flags.noMap.
-    return { direction: m.direction, system: m.system, code: target?.code ?? (m.key ? displayCode(m.system, m.key) : ''), ...(target ? { display: target.display } : {}), flags: m.flags, source: m.source, version: m.version };
+    return {
+      direction: m.direction,
+      system: m.system,
+      code: target?.code ?? (m.key ? displayCode(m.system, m.key) : ''),
+      ...(target ? { display: target.display } : {}),
+      flags: m.flags,
+      source: m.source,
+      version: m.version,
+    };
   });
 }
 
@@ -130,7 +146,10 @@ export function lookup(store: Store, systemText: string, codeText: string, opts:
     if (doc) return doc;
     const system = resolveSystem(systemText);
     if (e instanceof MedCodesError && e.code === 'not_found' && system && !store.releases().some((r) => r.system === system)) {
-      throw new MedCodesError('not_found', `${SYSTEMS[system].name} is not loaded${SYSTEMS[system].bundled ? '' : ' (import your licensed release files)'} and there is no article for "${codeText.trim().slice(0, 40)}"`);
+      throw new MedCodesError(
+        'not_found',
+        `${SYSTEMS[system].name} is not loaded${SYSTEMS[system].bundled ? '' : ' (import your licensed release files)'} and there is no article for "${codeText.trim().slice(0, 40)}"`,
+      );
     }
     throw e;
   }
@@ -185,7 +204,14 @@ export function lookup(store: Store, systemText: string, codeText: string, opts:
   }
   if (release?.notice) doc.notice = release.notice;
   if (opts.extras === false) return { ...doc, similar: [] };
-  const article = assembleArticle(system, key, row.code, officialSections(doc, release?.effective, release?.version), store.articleSections(system, key), store.articleTitles(system, key));
+  const article = assembleArticle(
+    system,
+    key,
+    row.code,
+    officialSections(doc, release?.effective, release?.version),
+    store.articleSections(system, key),
+    store.articleTitles(system, key),
+  );
   if (article) doc.article = article;
   return { ...doc, similar: similarCodes(store, system, key) };
 }

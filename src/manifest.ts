@@ -60,7 +60,11 @@ export function manifestEntryFor(file: string, manifest: Manifest, dataDir = DAT
 export async function verifyFile(file: string, entry: ManifestEntry): Promise<void> {
   const size = statSync(file).size;
   if (size !== entry.bytes) {
-    throw new MedCodesError('checksum_mismatch', `${file}: ${size} bytes, the manifest says ${entry.bytes}: the bundled file is damaged or replaced`, { file });
+    throw new MedCodesError(
+      'checksum_mismatch',
+      `${file}: ${size} bytes, the manifest says ${entry.bytes}: the bundled file is damaged or replaced`,
+      { file },
+    );
   }
   const sum = await sha256File(file);
   if (sum !== entry.sha256) {

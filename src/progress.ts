@@ -14,12 +14,19 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
         return {
           tick() {},
           done() {
-            stream.write(`  ${label}: ${total > 0 ? total.toLocaleString('en-US') : 'done'} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+            stream.write(
+              `  ${label}: ${total > 0 ? total.toLocaleString('en-US') : 'done'} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+            );
           },
         };
       }
       const bar = new cliProgress.SingleBar(
-        { format: `  ${label.padEnd(34)} [{bar}] {percentage}% | {value}/{total} | {duration}s`, stream, hideCursor: true, clearOnComplete: false },
+        {
+          format: `  ${label.padEnd(34)} [{bar}] {percentage}% | {value}/{total} | {duration}s`,
+          stream,
+          hideCursor: true,
+          clearOnComplete: false,
+        },
         cliProgress.Presets.shades_classic,
       );
       bar.start(total, 0);

@@ -21,7 +21,9 @@ export async function serve(opts: { db: string; port: number }): Promise<void> {
   } catch (e) {
     if (!(e instanceof MedCodesError) || e.code !== 'no_database') throw e;
     const progress = terminalProgress();
-    progress.log(existsSync(opts.db) ? `Rebuilding ${opts.db} (${e.message})` : `First start: building ${opts.db} from the bundled official files`);
+    progress.log(
+      existsSync(opts.db) ? `Rebuilding ${opts.db} (${e.message})` : `First start: building ${opts.db} from the bundled official files`,
+    );
     const started = Date.now();
     for (const s of await runImport({ db: opts.db, progress })) progress.log(summaryLine(s));
     progress.log(`Imported in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -44,7 +46,8 @@ export async function serve(opts: { db: string; port: number }): Promise<void> {
     // Against slow and idle connections (slowloris): the headers, and the whole request, must
     // arrive in time; idle keep-alive sockets are closed. Node requires headersTimeout <= requestTimeout.
     server.requestTimeout = limits.serverRequestTimeoutMs;
-    server.headersTimeout = limits.serverRequestTimeoutMs > 0 ? Math.min(limits.headersTimeoutMs, limits.serverRequestTimeoutMs) : limits.headersTimeoutMs;
+    server.headersTimeout =
+      limits.serverRequestTimeoutMs > 0 ? Math.min(limits.headersTimeoutMs, limits.serverRequestTimeoutMs) : limits.headersTimeoutMs;
     server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   });
 }

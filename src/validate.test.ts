@@ -13,7 +13,13 @@ const v = (code: string, opts: Parameters<typeof validateCode>[2] = {}) => valid
 
 describe('validateCode on the bundled releases', () => {
   it('E11.9 is valid', () => {
-    expect(v('E11.9')).toEqual({ input: 'E11.9', system: 'icd10cm', code: 'E11.9', status: 'valid', display: 'Type 2 diabetes mellitus without complications' });
+    expect(v('E11.9')).toEqual({
+      input: 'E11.9',
+      system: 'icd10cm',
+      code: 'E11.9',
+      status: 'valid',
+      display: 'Type 2 diabetes mellitus without complications',
+    });
     expect(v(' e119 ')).toMatchObject({ code: 'E11.9', status: 'valid' });
   });
 
@@ -57,7 +63,11 @@ describe('validateCode on the bundled releases', () => {
   });
 
   it('0DTJ4ZZ is a valid ICD-10-PCS code', () => {
-    expect(v('0DTJ4ZZ')).toMatchObject({ system: 'icd10pcs', status: 'valid', display: 'Resection of Appendix, Percutaneous Endoscopic Approach' });
+    expect(v('0DTJ4ZZ')).toMatchObject({
+      system: 'icd10pcs',
+      status: 'valid',
+      display: 'Resection of Appendix, Percutaneous Endoscopic Approach',
+    });
     expect(v('0DT', { system: 'icd10pcs' })).toMatchObject({ status: 'header', childCount: expect.any(Number) });
   });
 
@@ -88,7 +98,10 @@ describe('validateCode on the bundled releases', () => {
 
 describe('validateCodes', () => {
   it('counts statuses and takes per-code systems', () => {
-    const r = validateCodes(store, { codes: ['E11.9', 'E11', 'xyz!', { system: 'hcpcs', code: 'A4466' }, { system: 'nope', code: 'X' }], date: '2025-10-01' });
+    const r = validateCodes(store, {
+      codes: ['E11.9', 'E11', 'xyz!', { system: 'hcpcs', code: 'A4466' }, { system: 'nope', code: 'X' }],
+      date: '2025-10-01',
+    });
     expect(r.summary).toEqual({ valid: 1, header: 1, deleted: 1, not_valid_on_date: 0, unknown: 0, invalid: 2 });
     expect(r.count).toBe(5);
     expect(r.date).toBe('2025-10-01');

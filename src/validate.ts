@@ -168,7 +168,10 @@ export function validPeriods(system: SystemId, history: HistoryOut[], row: CodeR
     // No dated history: fall back to the record's own dates (HCPCS add and termination dates).
     const p = row.properties ?? {};
     const from = typeof p.addedDate === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(p.addedDate) ? p.addedDate : undefined;
-    const to = row.status === 'deleted' && typeof p.terminationDate === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(p.terminationDate) ? p.terminationDate : undefined;
+    const to =
+      row.status === 'deleted' && typeof p.terminationDate === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(p.terminationDate)
+        ? p.terminationDate
+        : undefined;
     periods.push({ ...(from ? { from } : {}), ...(to ? { to } : {}) });
   }
   if (system === 'icd9cm' || system === 'icd9pcs') {
@@ -239,16 +242,32 @@ function judge(store: Store, row: CodeRow, input: string, date: string | undefin
     const last = periods.at(-1);
     if (row.status === 'deleted' && last?.to && date > last.to) return { ...base, status: 'deleted', ...deletedFields() };
     const when = periods.map((p) => `${p.from ?? '…'} to ${p.to ?? 'now'}`).join(', ');
-    return { ...base, status: 'not_valid_on_date', validPeriods: periods, message: `${row.code} is not in effect on ${date} (in effect ${when})` };
+    return {
+      ...base,
+      status: 'not_valid_on_date',
+      validPeriods: periods,
+      message: `${row.code} is not in effect on ${date} (in effect ${when})`,
+    };
   }
   if (row.status === 'deleted') return { ...base, status: 'deleted', ...deletedFields() };
   return complete(row.billable) ? { ...base, status: 'valid' } : { ...base, status: 'header', ...headerFields() };
 }
 
 /** Validate one code. `system` (id or URI) restricts the answer to that system. */
-export function validateCode(store: Store, input: string, opts: { system?: SystemId; date?: string; loaded?: Set<SystemId> } = {}): ValidateResult {
+export function validateCode(
+  store: Store,
+  input: string,
+  opts: { system?: SystemId; date?: string; loaded?: Set<SystemId> } = {},
+): ValidateResult {
   const text = typeof input === 'string' ? input.trim() : '';
-  const invalid = (message: string, system: SystemId | null = opts.system ?? null): ValidateResult => ({ input, system, code: text, status: 'invalid', display: null, message });
+  const invalid = (message: string, system: SystemId | null = opts.system ?? null): ValidateResult => ({
+    input,
+    system,
+    code: text,
+    status: 'invalid',
+    display: null,
+    message,
+  });
   if (!text) return invalid('empty code');
   if (text.length > MAX_CODE_LENGTH) return invalid(`longer than ${MAX_CODE_LENGTH} characters`);
   const loaded = opts.loaded ?? new Set(store.releases().map((r) => r.system));
@@ -315,7 +334,14 @@ export function validateCodes(store: Store, req: ValidateRequest): ValidateRespo
     if (itemSystemText !== undefined) {
       itemSystem = resolveSystem(itemSystemText);
       if (!itemSystem) {
-        const r: ValidateResult = { input: code, system: null, code: code.trim(), status: 'invalid', display: null, message: `unknown code system "${itemSystemText.slice(0, 40)}"` };
+        const r: ValidateResult = {
+          input: code,
+          system: null,
+          code: code.trim(),
+          status: 'invalid',
+          display: null,
+          message: `unknown code system "${itemSystemText.slice(0, 40)}"`,
+        };
         summary.invalid++;
         return r;
       }
@@ -329,7 +355,8 @@ export function validateCodes(store: Store, req: ValidateRequest): ValidateRespo
 
 function systemOrThrow(text: string): SystemId {
   const s = resolveSystem(text);
-  if (!s) throw new MedCodesError('unknown_system', `unknown code system "${text.slice(0, 40)}"; known: ${Object.keys(SYSTEMS).join(', ')}`);
+  if (!s)
+    throw new MedCodesError('unknown_system', `unknown code system "${text.slice(0, 40)}"; known: ${Object.keys(SYSTEMS).join(', ')}`);
   return s;
 }
 
@@ -350,7 +377,10 @@ export function parseCodeCsv(text: string): ValidateItem[] {
       if (lower.length === 2 && lower[0] === 'system' && lower[1] === 'code') return void (columns = 2);
     }
     if (fields.length > 2 || (columns === 1 && fields.length !== 1) || (columns === 2 && fields.length !== 2)) {
-      throw new MedCodesError('bad_request', `CSV line ${i + 1}: expected ${columns === 2 ? '2 fields (system,code)' : columns === 1 ? '1 field (code)' : '1 field (code) or 2 (system,code)'}, got ${fields.length}`);
+      throw new MedCodesError(
+        'bad_request',
+        `CSV line ${i + 1}: expected ${columns === 2 ? '2 fields (system,code)' : columns === 1 ? '1 field (code)' : '1 field (code) or 2 (system,code)'}, got ${fields.length}`,
+      );
     }
     if (fields.length === 2) items.push({ system: fields[0].trim(), code: fields[1] });
     else items.push({ code: fields[0] });
@@ -397,8 +427,10 @@ export function formatValidation(r: ValidateResponse): string {
   const lines = r.results.map((x) => {
     const label = x.system ? SYSTEMS[x.system].label : '-';
     let detail = x.display ?? '';
-    if (x.status === 'header') detail += `  (needs more characters: ${x.children!.map((c) => c.code).join(', ')}${x.childCount! > x.children!.length ? ', …' : ''})`;
-    if (x.status === 'deleted') detail += `  (deleted ${x.deletedIn?.effective ?? x.deletedIn?.version ?? ''}${x.replacedBy?.length ? `; use ${x.replacedBy.map((c) => c.code).join(', ')}` : ''})`;
+    if (x.status === 'header')
+      detail += `  (needs more characters: ${x.children!.map((c) => c.code).join(', ')}${x.childCount! > x.children!.length ? ', …' : ''})`;
+    if (x.status === 'deleted')
+      detail += `  (deleted ${x.deletedIn?.effective ?? x.deletedIn?.version ?? ''}${x.replacedBy?.length ? `; use ${x.replacedBy.map((c) => c.code).join(', ')}` : ''})`;
     if (x.status === 'not_valid_on_date' || x.status === 'invalid') detail += `${detail ? '  ' : ''}(${x.message})`;
     if (x.status === 'unknown') detail = x.closest ? `closest: ${x.closest.code} ${x.closest.display ?? ''}` : 'no such code';
     return `${x.code.padEnd(w)}  ${label.padEnd(9)} ${x.status.padEnd(17)} ${detail}`.trimEnd();

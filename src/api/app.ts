@@ -15,7 +15,16 @@ import { fhirRoutes } from '../fhir/routes.js';
 import { toOutcome } from '../fhir/outcome.js';
 import { v1Routes } from './v1-routes.js';
 import { OPENAPI_INFO, catalogHook } from './openapi.js';
-import { INTERNAL_REQUEST, bodySizeLimit, corsFor, queryLengthLimit, rateLimit, requestTimeout, resourcePolicy, securityHeaders } from './limits.js';
+import {
+  INTERNAL_REQUEST,
+  bodySizeLimit,
+  corsFor,
+  queryLengthLimit,
+  rateLimit,
+  requestTimeout,
+  resourcePolicy,
+  securityHeaders,
+} from './limits.js';
 
 export interface AppDeps {
   /** The store to serve; a getter so that a swapped-in database is picked up. */
@@ -25,8 +34,17 @@ export interface AppDeps {
 }
 
 /** HTTP statuses that reach the error handler as framework exceptions, as catalog codes. */
-const STATUS_CODES: Record<number, ErrorCode> = { 400: 'bad_request', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 414: 'uri_too_long', 415: 'bad_request', 429: 'rate_limited', 503: 'timeout', 504: 'timeout' };
-
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'bad_request',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  414: 'uri_too_long',
+  415: 'bad_request',
+  429: 'rate_limited',
+  503: 'timeout',
+  504: 'timeout',
+};
 
 /**
  * The one place where errors become HTTP responses: `{error: {code, message}}` with the catalog
@@ -36,7 +54,8 @@ export function errorResponse(c: Context, e: unknown): Response {
   let err: MedCodesError;
   if (e instanceof MedCodesError) err = e;
   else if (e instanceof HTTPException && e.cause instanceof MedCodesError) err = e.cause;
-  else if (e instanceof HTTPException && STATUS_CODES[e.status]) err = new MedCodesError(STATUS_CODES[e.status], e.message || 'the request was refused');
+  else if (e instanceof HTTPException && STATUS_CODES[e.status])
+    err = new MedCodesError(STATUS_CODES[e.status], e.message || 'the request was refused');
   else {
     console.error(e);
     // Never a stack trace in a response.
@@ -62,7 +81,8 @@ export function systemsParam(value: string | undefined): SystemId[] | undefined 
 
 /** Paths of the machine interfaces: CORS, rate limits, body limits and time limits apply to them. */
 const MACHINE_PATHS = ['/api/*', '/fhir/*', '/openapi.json'];
-const isMachinePath = (p: string) => p === '/api' || p.startsWith('/api/') || p === '/fhir' || p.startsWith('/fhir/') || p === '/openapi.json';
+const isMachinePath = (p: string) =>
+  p === '/api' || p.startsWith('/api/') || p === '/fhir' || p.startsWith('/fhir/') || p === '/openapi.json';
 
 /** Build the HTTP application. It never listens: serve.ts does, tests call `app.request()`. */
 export function createApp(deps: AppDeps): OpenAPIHono {
@@ -76,7 +96,12 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.use('*', resourcePolicy(isMachinePath));
   app.use('*', queryLengthLimit(limits.maxQueryBytes));
   // One limiter for all machine paths, so a client's count is shared between /api and /fhir.
-  const machine: MiddlewareHandler[] = [corsFor(limits), rateLimit(limits), requestTimeout(limits.requestTimeoutMs), bodySizeLimit(limits.maxBodyBytes)];
+  const machine: MiddlewareHandler[] = [
+    corsFor(limits),
+    rateLimit(limits),
+    requestTimeout(limits.requestTimeoutMs),
+    bodySizeLimit(limits.maxBodyBytes),
+  ];
   for (const p of MACHINE_PATHS) for (const m of machine) app.use(p, m);
 
   app.get('/health', (c) => c.json({ status: 'ok' }));

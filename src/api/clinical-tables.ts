@@ -148,7 +148,8 @@ function intParam(c: Context, name: string, def: number, max: number, emptyMeans
   const v = c.req.query(name);
   if (v === undefined) return def;
   if (v === '') return emptyMeans;
-  if (!/^\d{1,9}$/.test(v)) throw new MedCodesError('invalid_parameter', `${name} must be a whole number from 0 to ${max}; got "${v.slice(0, 20)}"`);
+  if (!/^\d{1,9}$/.test(v))
+    throw new MedCodesError('invalid_parameter', `${name} must be a whole number from 0 to ${max}; got "${v.slice(0, 20)}"`);
   const n = Number(v);
   if (n > max) throw new MedCodesError('invalid_parameter', `${name} must be at most ${max}; got ${n}`);
   return n;
@@ -156,17 +157,29 @@ function intParam(c: Context, name: string, def: number, max: number, emptyMeans
 
 function fieldList(table: string, def: TableDef, name: string, value: string | undefined, fallback: string[]): string[] {
   if (value === undefined || value.trim() === '') return fallback;
-  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const f of list) {
     if (!(f in def.fields)) {
-      throw new MedCodesError('invalid_parameter', `${name}: table ${table} has no field "${f.slice(0, 40)}"; fields are ${Object.keys(def.fields).join(', ')}`);
+      throw new MedCodesError(
+        'invalid_parameter',
+        `${name}: table ${table} has no field "${f.slice(0, 40)}"; fields are ${Object.keys(def.fields).join(', ')}`,
+      );
     }
   }
   return list;
 }
 
 /** Lower-cased words of a value, split where NLM's tokenizer splits (anything but letters and digits). */
-const words = (v: Value): string[] => (v === null ? [] : String(v).toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean));
+const words = (v: Value): string[] =>
+  v === null
+    ? []
+    : String(v)
+        .toLowerCase()
+        .split(/[^\p{L}\p{N}]+/u)
+        .filter(Boolean);
 
 type Predicate = (r: CodeRow) => boolean;
 
@@ -196,7 +209,11 @@ export function qPredicate(table: string, def: TableDef, q: string): Predicate {
     }
     if (field) {
       const get = def.fields[field];
-      if (!get) throw new MedCodesError('invalid_parameter', `q: table ${table} has no field "${field.slice(0, 40)}"; fields are ${Object.keys(def.fields).join(', ')}`);
+      if (!get)
+        throw new MedCodesError(
+          'invalid_parameter',
+          `q: table ${table} has no field "${field.slice(0, 40)}"; fields are ${Object.keys(def.fields).join(', ')}`,
+        );
       const pattern = new RegExp(`^${raw.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
       clauses.push((r) => {
         const v = get(r);
@@ -214,7 +231,14 @@ export function qPredicate(table: string, def: TableDef, q: string): Predicate {
 }
 
 /** Hits of the engine for the table, filtered, in rank order: the window [offset, offset + size). */
-function collect(store: Store, def: TableDef, terms: string, offset: number, size: number, extra: Predicate[]): { total: number; rows: CodeRow[] } {
+function collect(
+  store: Store,
+  def: TableDef,
+  terms: string,
+  offset: number,
+  size: number,
+  extra: Predicate[],
+): { total: number; rows: CodeRow[] } {
   const engine = engineFor(store);
   const kinds = new Set(def.kinds);
   const accept = (r: CodeRow) => kinds.has(r.kind) && extra.every((p) => p(r));
@@ -225,7 +249,14 @@ function collect(store: Store, def: TableDef, terms: string, offset: number, siz
   let exhausted = false;
   // One engine page at least, so that maxList=0 still answers the total.
   for (let from = 0; from <= MAX_OFFSET; from += MAX_LIMIT) {
-    const page = engine.search({ q: terms, systems: [def.system], status: def.status, ...(def.billable ? { billable: true } : {}), limit: MAX_LIMIT, offset: from });
+    const page = engine.search({
+      q: terms,
+      systems: [def.system],
+      status: def.status,
+      ...(def.billable ? { billable: true } : {}),
+      limit: MAX_LIMIT,
+      offset: from,
+    });
     engineTotal = page.total;
     for (const hit of page.results) {
       const row = store.get(def.system, codeKey(def.system, hit.code));
@@ -259,14 +290,24 @@ export const clinicalTablesRoute = createRoute({
   tags: ['Clinical Tables'],
   summary: 'NLM Clinical Tables compatible search',
   description:
-    'The API of NLM Clinical Tables (https://clinicaltables.nlm.nih.gov/, v3), so an application built on its autocompleter can point at MedCodes unchanged. Answers `[total, codes, extraDataHash | null, displayStrings]`. Ranking is MedCodes\' engine restricted to the table\'s system. `q` takes AND-ed `field:value` clauses (quotes, `*` wildcards), not Elasticsearch syntax; errors are the catalog JSON.',
+    "The API of NLM Clinical Tables (https://clinicaltables.nlm.nih.gov/, v3), so an application built on its autocompleter can point at MedCodes unchanged. Answers `[total, codes, extraDataHash | null, displayStrings]`. Ranking is MedCodes' engine restricted to the table's system. `q` takes AND-ed `field:value` clauses (quotes, `*` wildcards), not Elasticsearch syntax; errors are the catalog JSON.",
   request: {
-    params: z.object({ table: z.enum(Object.keys(CLINICAL_TABLES) as [string, ...string[]]).openapi({ param: { name: 'table', in: 'path' }, example: 'icd10cm' }) }),
+    params: z.object({
+      table: z
+        .enum(Object.keys(CLINICAL_TABLES) as [string, ...string[]])
+        .openapi({ param: { name: 'table', in: 'path' }, example: 'icd10cm' }),
+    }),
     query: z.object({
       terms: z.string().openapi({ description: 'The search string (required).', example: 'tuberc' }),
-      maxList: z.string().optional().openapi({ description: 'Results to return without pagination (default 7; empty means 500; at most 500).' }),
+      maxList: z
+        .string()
+        .optional()
+        .openapi({ description: 'Results to return without pagination (default 7; empty means 500; at most 500).' }),
       count: z.string().optional().openapi({ description: 'Page size (default 7, at most 500).' }),
-      offset: z.string().optional().openapi({ description: `0-based offset; offset + count at most ${MAX_WINDOW}.` }),
+      offset: z
+        .string()
+        .optional()
+        .openapi({ description: `0-based offset; offset + count at most ${MAX_WINDOW}.` }),
       q: z.string().optional().openapi({ description: 'Extra AND-ed clauses field:value.' }),
       df: z.string().optional().openapi({ description: 'Display fields, comma-separated.' }),
       sf: z.string().optional().openapi({ description: 'Fields the terms must match (each word starts a word of one of them).' }),
@@ -279,7 +320,9 @@ export const clinicalTablesRoute = createRoute({
       description: '[total, codes, extraDataHash | null, displayStrings]',
       content: {
         'application/json': {
-          schema: z.tuple([z.number().int(), z.array(z.string()), z.record(z.string(), z.array(Value)).nullable(), z.array(z.array(z.string()))]).openapi('ClinicalTablesResult'),
+          schema: z
+            .tuple([z.number().int(), z.array(z.string()), z.record(z.string(), z.array(Value)).nullable(), z.array(z.array(z.string()))])
+            .openapi('ClinicalTablesResult'),
         },
       },
     },
@@ -295,7 +338,11 @@ export function clinicalTablesRoutes(deps: AppDeps): OpenAPIHono {
   app.get('/api/:table/v3/search', (c) => {
     const table = c.req.param('table');
     const def = Object.hasOwn(CLINICAL_TABLES, table) ? CLINICAL_TABLES[table] : undefined;
-    if (!def) throw new MedCodesError('not_found', `no Clinical Tables table "${table.slice(0, 40)}"; tables are ${Object.keys(CLINICAL_TABLES).join(', ')}`);
+    if (!def)
+      throw new MedCodesError(
+        'not_found',
+        `no Clinical Tables table "${table.slice(0, 40)}"; tables are ${Object.keys(CLINICAL_TABLES).join(', ')}`,
+      );
 
     const terms = c.req.query('terms');
     if (terms === undefined) throw new MedCodesError('bad_request', 'the terms parameter is required');
@@ -303,21 +350,27 @@ export function clinicalTablesRoutes(deps: AppDeps): OpenAPIHono {
     // maxList (no pagination) wins over count when both are given, as its name suggests on NLM.
     const size = c.req.query('maxList') !== undefined ? intParam(c, 'maxList', 7, MAX_PAGE, MAX_PAGE) : intParam(c, 'count', 7, MAX_PAGE);
     const offset = intParam(c, 'offset', 0, MAX_WINDOW);
-    if (offset + size > MAX_WINDOW) throw new MedCodesError('invalid_parameter', `offset + count may not exceed ${MAX_WINDOW}; got ${offset + size}`);
+    if (offset + size > MAX_WINDOW)
+      throw new MedCodesError('invalid_parameter', `offset + count may not exceed ${MAX_WINDOW}; got ${offset + size}`);
 
     const df = fieldList(table, def, 'df', c.req.query('df'), def.defaults.df);
     const cfList = fieldList(table, def, 'cf', c.req.query('cf'), [def.defaults.cf]);
     if (cfList.length !== 1) throw new MedCodesError('invalid_parameter', 'cf takes one field');
     const cf = cfList[0];
     const efSpec = c.req.query('ef');
-    const ef = (efSpec ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
-      const [field, alias] = s.split(':');
-      fieldList(table, def, 'ef', field, []);
-      return { field, alias: alias?.trim() || field };
-    });
+    const ef = (efSpec ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => {
+        const [field, alias] = s.split(':');
+        fieldList(table, def, 'ef', field, []);
+        return { field, alias: alias?.trim() || field };
+      });
     const filters: Predicate[] = [];
     const sfText = c.req.query('sf');
-    if (sfText !== undefined && sfText.trim() !== '') filters.push(sfPredicate(def, fieldList(table, def, 'sf', sfText, def.defaults.sf), terms));
+    if (sfText !== undefined && sfText.trim() !== '')
+      filters.push(sfPredicate(def, fieldList(table, def, 'sf', sfText, def.defaults.sf), terms));
     const q = c.req.query('q');
     if (q !== undefined && q.trim() !== '') filters.push(qPredicate(table, def, q));
 

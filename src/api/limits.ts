@@ -99,7 +99,10 @@ const NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function clientKey(c: Context, trustProxy: number): string {
   if (trustProxy > 0) {
-    const chain = (c.req.header('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const chain = (c.req.header('x-forwarded-for') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (chain.length) return chain[Math.max(0, chain.length - trustProxy)];
   }
   try {
@@ -127,7 +130,10 @@ export function rateLimit(limits: Limits): MiddlewareHandler {
     handler: (c) => {
       const reset = (c.get as (key: string) => { resetTime?: Date } | undefined)('rateLimit')?.resetTime;
       const wait = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : Math.ceil(limits.rateWindowMs / 1000);
-      throw new MedCodesError('rate_limited', `more than ${limits.rateLimit} requests in ${limits.rateWindowMs / 1000} s from this client; retry in ${wait} s`);
+      throw new MedCodesError(
+        'rate_limited',
+        `more than ${limits.rateLimit} requests in ${limits.rateWindowMs / 1000} s from this client; retry in ${wait} s`,
+      );
     },
   });
 }
@@ -150,7 +156,8 @@ export function queryLengthLimit(maxBytes: number): MiddlewareHandler {
   return async (c, next) => {
     const url = c.req.url;
     const q = url.indexOf('?');
-    if (q >= 0 && url.length - q - 1 > maxBytes) throw new MedCodesError('uri_too_long', `the query string is longer than ${maxBytes} bytes`);
+    if (q >= 0 && url.length - q - 1 > maxBytes)
+      throw new MedCodesError('uri_too_long', `the query string is longer than ${maxBytes} bytes`);
     await next();
   };
 }
@@ -162,7 +169,10 @@ export function queryLengthLimit(maxBytes: number): MiddlewareHandler {
  */
 export function requestTimeout(ms: number): MiddlewareHandler {
   if (ms <= 0) return async (_c, next) => next();
-  const limit = timeout(ms, () => new HTTPException(503, { message: 'timeout', cause: new MedCodesError('timeout', `the request took longer than ${ms} ms`) }));
+  const limit = timeout(
+    ms,
+    () => new HTTPException(503, { message: 'timeout', cause: new MedCodesError('timeout', `the request took longer than ${ms} ms`) }),
+  );
   // Only uploads can be slow in the application (GET handlers are synchronous); a timer per GET cost
   // throughput for nothing.
   return async (c, next) => (NO_BODY.has(c.req.method) ? next() : limit(c, next));

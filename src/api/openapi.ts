@@ -21,7 +21,8 @@ export function catalogError(target: string, error: ZodError, input?: Record<str
   const missing = input !== undefined && issue.code === 'invalid_type' && given === undefined && issue.path.length === 1;
   if (missing) return new MedCodesError('bad_request', `the ${name} ${TARGET_NAME[target] ?? 'parameter'} is required`);
   // A JSON body whose array is over its maximum is too large, as the 413 for a too-long body.
-  if (target === 'json' && issue.code === 'too_big' && issue.origin === 'array') return new MedCodesError('payload_too_large', `${name}: ${issue.message}`);
+  if (target === 'json' && issue.code === 'too_big' && issue.origin === 'array')
+    return new MedCodesError('payload_too_large', `${name}: ${issue.message}`);
   return new MedCodesError(target === 'json' ? 'bad_request' : 'invalid_parameter', `${name}: ${issue.message}${got}`);
 }
 
@@ -40,7 +41,9 @@ export function apiRouter(): OpenAPIHono {
 export const ErrorSchema = z
   .object({
     error: z.object({
-      code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]).openapi({ description: 'A stable code from the error catalog (docs/API.md).' }),
+      code: z
+        .enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]])
+        .openapi({ description: 'A stable code from the error catalog (docs/API.md).' }),
       message: z.string().openapi({ description: 'What is wrong, naming the parameter or value.' }),
     }),
   })

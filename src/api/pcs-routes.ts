@@ -39,12 +39,18 @@ const TABLE_RE = /^[0-9A-HJ-NP-Z]{3}$/;
 export function loadTable(store: Store, text: string) {
   const key = text.trim().toUpperCase();
   if (!TABLE_RE.test(key)) {
-    throw new MedCodesError('invalid_parameter', `"${text.slice(0, 20)}" is not an ICD-10-PCS table: 3 characters of 0-9 and A-Z without I and O, e.g. 0DT`);
+    throw new MedCodesError(
+      'invalid_parameter',
+      `"${text.slice(0, 20)}" is not an ICD-10-PCS table: 3 characters of 0-9 and A-Z without I and O, e.g. 0DT`,
+    );
   }
   const row = store.get('icd10pcs', key);
   if (!row || row.kind !== 'table') throw new MedCodesError('not_found', `ICD-10-PCS has no table "${key}"`);
   if (!isPcsTableStructure(row.properties)) {
-    const why = row.status === 'deleted' ? `was deleted in ${String(row.properties?.deletedIn ?? 'a later release')}` : 'has no rows loaded (import the ICD-10-PCS Tables XML)';
+    const why =
+      row.status === 'deleted'
+        ? `was deleted in ${String(row.properties?.deletedIn ?? 'a later release')}`
+        : 'has no rows loaded (import the ICD-10-PCS Tables XML)';
     throw new MedCodesError('not_found', `ICD-10-PCS table ${key} ${why}`);
   }
   return { row, table: row.properties };
@@ -100,11 +106,22 @@ const tableRoute = createRoute({
   description:
     'Without `chars`: the table (characters 1-3 with labels and definitions, its rows with the values of characters 4-7). With `chars`: the builder: the characters chosen after the first three, decoded; the valid values of the next position; and, once seven characters are chosen, the code with its title. Only combinations some row of the table allows are offered.',
   request: {
-    params: z.object({ table: z.string().min(1).max(20).openapi({ param: { name: 'table', in: 'path' }, description: 'The first three characters, e.g. 0DT.', example: '0DT' }) }),
-    query: z.object({ chars: z.string().max(10).optional().openapi({ description: 'Characters 4 to 7 chosen so far (0 to 4 characters).', example: 'J4' }) }),
+    params: z.object({
+      table: z
+        .string()
+        .min(1)
+        .max(20)
+        .openapi({ param: { name: 'table', in: 'path' }, description: 'The first three characters, e.g. 0DT.', example: '0DT' }),
+    }),
+    query: z.object({
+      chars: z.string().max(10).optional().openapi({ description: 'Characters 4 to 7 chosen so far (0 to 4 characters).', example: 'J4' }),
+    }),
   },
   responses: {
-    200: { description: 'The table, or the builder state.', content: { 'application/json': { schema: z.union([PcsTableSchema, PcsBuilderSchema]) } } },
+    200: {
+      description: 'The table, or the builder state.',
+      content: { 'application/json': { schema: z.union([PcsTableSchema, PcsBuilderSchema]) } },
+    },
     ...errors(400, 404),
   },
 });

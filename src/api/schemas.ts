@@ -14,7 +14,9 @@ import { VALIDATE_STATUSES, MAX_VALIDATE_CODES } from '../validate.js';
  * `.nullable()` of a $ref as allOf [$ref, {type: [.., null]}], which rejects null.
  */
 
-export const SystemIdSchema = z.enum(SYSTEM_IDS as [SystemId, ...SystemId[]]).openapi('SystemId', { description: 'Short id of a code system.' });
+export const SystemIdSchema = z
+  .enum(SYSTEM_IDS as [SystemId, ...SystemId[]])
+  .openapi('SystemId', { description: 'Short id of a code system.' });
 const Kind = z.enum(['chapter', 'block', 'category', 'code', 'modifier', 'table', 'group']).openapi('ConceptKind');
 const Status = z.enum(['active', 'deleted']).openapi('CodeStatus');
 
@@ -24,7 +26,10 @@ export const CodeRefSchema = z
 
 const NoteSchema = z
   .object({
-    kind: z.string().openapi({ description: 'Tabular note kind: inclusionTerm, includes, excludes1, excludes2, codeFirst, useAdditionalCode, codeAlso, notes, sevenChrNote, sevenChrDef.' }),
+    kind: z.string().openapi({
+      description:
+        'Tabular note kind: inclusionTerm, includes, excludes1, excludes2, codeFirst, useAdditionalCode, codeAlso, notes, sevenChrNote, sevenChrDef.',
+    }),
     text: z.string(),
     char: z.string().optional().openapi({ description: 'sevenChrDef: the seventh character this text defines.' }),
     version: z.string(),
@@ -48,11 +53,16 @@ const HistorySchema = z
 
 export const MappingSchema = z
   .object({
-    direction: z.enum(['to', 'from']).openapi({ description: '`to`: this code maps to the other one; `from`: the other code maps to this one.' }),
+    direction: z
+      .enum(['to', 'from'])
+      .openapi({ description: '`to`: this code maps to the other one; `from`: the other code maps to this one.' }),
     system: SystemIdSchema,
     code: z.string().openapi({ description: 'The other code; empty for a no-map row (flags.noMap).' }),
     display: z.string().optional(),
-    flags: z.record(z.string(), z.unknown()).nullable().openapi({ description: 'Flags of the source (GEMs: approximate, noMap, combination, scenario, choiceList).' }),
+    flags: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .openapi({ description: 'Flags of the source (GEMs: approximate, noMap, combination, scenario, choiceList).' }),
     source: z.string(),
     version: z.string(),
   })
@@ -93,7 +103,9 @@ const ArticleSchema = z
     ),
     generated: z.boolean().openapi({ description: 'True when any section is generated text.' }),
   })
-  .openapi('Article', { description: 'The plain-language article: sections from the official data, curated and generated ones, each with its provenance.' });
+  .openapi('Article', {
+    description: 'The plain-language article: sections from the official data, curated and generated ones, each with its provenance.',
+  });
 
 export const CodeDocumentSchema = z
   .looseObject({
@@ -105,7 +117,9 @@ export const CodeDocumentSchema = z
     shortDisplay: z.string().optional(),
     kind: Kind,
     billable: z.boolean(),
-    status: z.string().openapi({ description: '`active` or `deleted`; `unknown` for an article-only document of a code set that is not loaded.' }),
+    status: z
+      .string()
+      .openapi({ description: '`active` or `deleted`; `unknown` for an article-only document of a code set that is not loaded.' }),
     version: z.string(),
     parents: z.array(CodeRefSchema),
     children: z.array(CodeRefSchema),
@@ -118,19 +132,30 @@ export const CodeDocumentSchema = z
     notice: z.string().optional(),
     article: ArticleSchema.optional(),
     similar: z.array(SimilarCodeSchema).optional(),
-    loaded: z.literal(false).optional().openapi({ description: 'False when the code set is not loaded and the document holds only a stored article (`display` is then empty).' }),
+    loaded: z.literal(false).optional().openapi({
+      description: 'False when the code set is not loaded and the document holds only a stored article (`display` is then empty).',
+    }),
   })
   .openapi('CodeDocument', { description: 'Everything known about one code. More fields may be added (e.g. `article`, `similar`).' });
 
 export const ChildrenSchema = z
-  .object({ system: SystemIdSchema, code: z.string(), display: z.string(), kind: Kind, parents: z.array(CodeRefSchema), children: z.array(CodeRefSchema) })
+  .object({
+    system: SystemIdSchema,
+    code: z.string(),
+    display: z.string(),
+    kind: Kind,
+    parents: z.array(CodeRefSchema),
+    children: z.array(CodeRefSchema),
+  })
   .openapi('Children');
 
 export const CrosswalksSchema = z
   .object({ system: SystemIdSchema, code: z.string(), display: z.string(), mappings: z.array(MappingSchema) })
   .openapi('Crosswalks');
 
-export const SimilarSchema = z.object({ system: SystemIdSchema, code: z.string(), display: z.string(), similar: z.array(SimilarCodeSchema) }).openapi('Similar');
+export const SimilarSchema = z
+  .object({ system: SystemIdSchema, code: z.string(), display: z.string(), similar: z.array(SimilarCodeSchema) })
+  .openapi('Similar');
 
 const HitSchema = z
   .object({
@@ -156,7 +181,14 @@ export const SearchResultSchema = z
   })
   .openapi('SearchResult');
 
-const CountsSchema = z.object({ total: z.number().int(), active: z.number().int(), billable: z.number().int(), headers: z.number().int(), deleted: z.number().int(), byKind: z.record(z.string(), z.number().int()) });
+const CountsSchema = z.object({
+  total: z.number().int(),
+  active: z.number().int(),
+  billable: z.number().int(),
+  headers: z.number().int(),
+  deleted: z.number().int(),
+  byKind: z.record(z.string(), z.number().int()),
+});
 
 export const ReleaseSchema = z
   .object({
@@ -181,14 +213,26 @@ export const SystemSchema = z
     name: z.string(),
     label: z.string(),
     publisher: z.string(),
-    bundled: z.boolean().openapi({ description: 'Whether MedCodes ships the content; the others are imported by the user from their licensed files.' }),
+    bundled: z
+      .boolean()
+      .openapi({ description: 'Whether MedCodes ships the content; the others are imported by the user from their licensed files.' }),
     retired: z.boolean(),
     domain: z.string(),
     loaded: z.boolean(),
     release: z.union([ReleaseSchema, z.null()]),
     versions: z
-      .array(z.object({ version: z.string(), added: z.number().int(), revised: z.number().int(), deleted: z.number().int(), reactivated: z.number().int() }))
-      .openapi({ description: 'Each release in the loaded history, oldest first, with how many codes it added, revised, deleted and reactivated.' }),
+      .array(
+        z.object({
+          version: z.string(),
+          added: z.number().int(),
+          revised: z.number().int(),
+          deleted: z.number().int(),
+          reactivated: z.number().int(),
+        }),
+      )
+      .openapi({
+        description: 'Each release in the loaded history, oldest first, with how many codes it added, revised, deleted and reactivated.',
+      }),
   })
   .openapi('System');
 
@@ -200,8 +244,14 @@ export const ValidateBodySchema = z
     codes: z
       .array(z.union([z.string(), ValidateItemSchema]))
       .max(MAX_VALIDATE_CODES)
-      .openapi({ description: `Codes as strings, or {system, code}. At most ${MAX_VALIDATE_CODES}.`, example: ['E11.9', { system: 'hcpcs', code: 'A4466' }] }),
-    system: z.string().optional().openapi({ description: 'Default system (id or URI) for codes that name none; otherwise found from the code shape.' }),
+      .openapi({
+        description: `Codes as strings, or {system, code}. At most ${MAX_VALIDATE_CODES}.`,
+        example: ['E11.9', { system: 'hcpcs', code: 'A4466' }],
+      }),
+    system: z
+      .string()
+      .optional()
+      .openapi({ description: 'Default system (id or URI) for codes that name none; otherwise found from the code shape.' }),
     date: z.string().optional().openapi({ description: 'Date of service, YYYY-MM-DD.', example: '2025-06-01' }),
   })
   .openapi('ValidateRequest');
@@ -230,7 +280,9 @@ export const ValidateResponseSchema = z
     date: z.string().optional(),
     system: SystemIdSchema.optional(),
     count: z.number().int(),
-    summary: z.object(Object.fromEntries(VALIDATE_STATUSES.map((s) => [s, z.number().int()])) as Record<(typeof VALIDATE_STATUSES)[number], z.ZodNumber>),
+    summary: z.object(
+      Object.fromEntries(VALIDATE_STATUSES.map((s) => [s, z.number().int()])) as Record<(typeof VALIDATE_STATUSES)[number], z.ZodNumber>,
+    ),
     results: z.array(ValidateResultSchema),
   })
   .openapi('ValidateResponse');
@@ -245,7 +297,18 @@ export const PcsTableSchema = z
     status: z.string(),
     parents: z.array(CodeRefSchema),
     axes: z.array(z.looseObject({ pos: z.number().int(), axis: z.string(), char: z.string(), label: z.string() })),
-    rows: z.array(z.looseObject({ codes: z.number().int(), axes: z.array(z.looseObject({ pos: z.number().int(), axis: z.string(), values: z.array(z.looseObject({ char: z.string(), label: z.string() })) })) })),
+    rows: z.array(
+      z.looseObject({
+        codes: z.number().int(),
+        axes: z.array(
+          z.looseObject({
+            pos: z.number().int(),
+            axis: z.string(),
+            values: z.array(z.looseObject({ char: z.string(), label: z.string() })),
+          }),
+        ),
+      }),
+    ),
     validCodes: z.number().int(),
   })
   .openapi('PcsTable', { description: 'An ICD-10-PCS table: characters 1-3 and its rows with the values of characters 4-7.' });
@@ -260,7 +323,11 @@ export const PcsBuilderSchema = z
     rows: z.array(z.number().int()),
     complete: z.boolean(),
     valid: z.boolean(),
-    next: z.object({ pos: z.number().int(), axis: z.string(), choices: z.array(z.looseObject({ char: z.string(), label: z.string() })) }).optional(),
+    next: z
+      .object({ pos: z.number().int(), axis: z.string(), choices: z.array(z.looseObject({ char: z.string(), label: z.string() })) })
+      .optional(),
     code: z.looseObject({ code: z.string() }).optional(),
   })
-  .openapi('PcsBuilder', { description: 'The code builder: the characters chosen, the valid values of the next one, and the code once complete.' });
+  .openapi('PcsBuilder', {
+    description: 'The code builder: the characters chosen, the valid values of the next one, and the code once complete.',
+  });

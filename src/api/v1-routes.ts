@@ -10,7 +10,15 @@ import { search, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_LENGTH } from '../search/searc
 import { SYSTEMS, resolveSystem } from '../systems.js';
 import { stats } from '../stats.js';
 import { apiRouter, errors } from './openapi.js';
-import { ChildrenSchema, CodeDocumentSchema, CrosswalksSchema, SearchResultSchema, SimilarSchema, SystemSchema, SystemsSchema } from './schemas.js';
+import {
+  ChildrenSchema,
+  CodeDocumentSchema,
+  CrosswalksSchema,
+  SearchResultSchema,
+  SimilarSchema,
+  SystemSchema,
+  SystemsSchema,
+} from './schemas.js';
 import { similarCodes } from '../similar/similar.js';
 
 /** Most similar codes one request may ask for. */
@@ -27,7 +35,11 @@ const MAX_SIMILAR = 50;
  * read); empty means the default, as when it is left out.
  */
 export const intQuery = (min: number, max: number, def: number | undefined, description: string) => {
-  const n = z.number({ error: `expected a whole number from ${min} to ${max}` }).int().min(min).max(max);
+  const n = z
+    .number({ error: `expected a whole number from ${min} to ${max}` })
+    .int()
+    .min(min)
+    .max(max);
   const read = (v: unknown) => (v === '' ? undefined : typeof v === 'string' && /^-?\d{1,15}$/.test(v) ? Number(v) : v);
   return z.preprocess(read, def === undefined ? n.optional() : n.default(def)).openapi({ description });
 };
@@ -36,24 +48,37 @@ export const SystemParam = z
   .string()
   .min(1)
   .max(200)
-  .openapi({ param: { name: 'system', in: 'path' }, description: 'A system id (`icd10cm`, `icd10pcs`, `hcpcs`, `icd9cm`, `icd9pcs`, `nucc`, ...) or its FHIR URI.', example: 'icd10cm' });
+  .openapi({
+    param: { name: 'system', in: 'path' },
+    description: 'A system id (`icd10cm`, `icd10pcs`, `hcpcs`, `icd9cm`, `icd9pcs`, `nucc`, ...) or its FHIR URI.',
+    example: 'icd10cm',
+  });
 export const CodeParam = z
   .string()
   .min(1)
   .max(40)
-  .openapi({ param: { name: 'code', in: 'path' }, description: 'The code in any shape: with or without its dot, any case (`E11.9`, `e119`).', example: 'E11.9' });
+  .openapi({
+    param: { name: 'code', in: 'path' },
+    description: 'The code in any shape: with or without its dot, any case (`E11.9`, `e119`).',
+    example: 'E11.9',
+  });
 export const CodePathParams = z.object({ system: SystemParam, code: CodeParam });
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 
 /** Releases in the loaded history with their counts per action, per open database. */
-const versionCache = new WeakMap<object, Map<string, { version: string; added: number; revised: number; deleted: number; reactivated: number }[]>>();
+const versionCache = new WeakMap<
+  object,
+  Map<string, { version: string; added: number; revised: number; deleted: number; reactivated: number }[]>
+>();
 function versions(store: Store, system: string) {
   let bySystem = versionCache.get(store.db);
   if (!bySystem) {
     bySystem = new Map();
     // One pass over the history table (read-only): the releases each system's history covers.
-    const rows = store.db.prepare('SELECT system, version, action, count(*) AS n FROM history GROUP BY system, version, action ORDER BY system, version').all() as { system: string; version: string; action: string; n: number }[];
+    const rows = store.db
+      .prepare('SELECT system, version, action, count(*) AS n FROM history GROUP BY system, version, action ORDER BY system, version')
+      .all() as { system: string; version: string; action: string; n: number }[];
     for (const r of rows) {
       let list = bySystem.get(r.system);
       if (!list) bySystem.set(r.system, (list = []));
@@ -87,13 +112,18 @@ export function v1Routes(deps: AppDeps): OpenAPIHono {
       path: '/api/v1/systems/{system}',
       tags: ['Codes'],
       summary: 'One code system and its releases',
-      description: 'What MedCodes knows about a system (URI, publisher, licence), whether it is loaded, its loaded release, and every release in its history with how many codes each added, revised, deleted and reactivated.',
+      description:
+        'What MedCodes knows about a system (URI, publisher, licence), whether it is loaded, its loaded release, and every release in its history with how many codes each added, revised, deleted and reactivated.',
       request: { params: z.object({ system: SystemParam }) },
       responses: { 200: json(SystemSchema, 'The system.'), ...errors(400, 404) },
     }),
     (c) => {
       const id = resolveSystem(c.req.valid('param').system);
-      if (!id) throw new MedCodesError('unknown_system', `unknown code system "${c.req.valid('param').system.slice(0, 40)}"; known: ${Object.keys(SYSTEMS).join(', ')}`);
+      if (!id)
+        throw new MedCodesError(
+          'unknown_system',
+          `unknown code system "${c.req.valid('param').system.slice(0, 40)}"; known: ${Object.keys(SYSTEMS).join(', ')}`,
+        );
       const store = deps.store();
       const info = SYSTEMS[id];
       const release = stats(store).systems.find((r) => r.system === id) ?? null;
@@ -122,7 +152,8 @@ export function v1Routes(deps: AppDeps): OpenAPIHono {
       path: '/api/v1/codes/{system}/{code}',
       tags: ['Codes'],
       summary: 'Look up a code',
-      description: 'The full document of a code: title, hierarchy, notes (own and inherited), index terms, history by release, crosswalks, and system-specific properties.',
+      description:
+        'The full document of a code: title, hierarchy, notes (own and inherited), index terms, history by release, crosswalks, and system-specific properties.',
       request: { params: CodePathParams },
       responses: { 200: json(CodeDocumentSchema, 'The code.'), ...errors(400, 404) },
     }),
@@ -138,7 +169,8 @@ export function v1Routes(deps: AppDeps): OpenAPIHono {
       path: '/api/v1/codes/{system}/{code}/children',
       tags: ['Codes'],
       summary: 'Children of a code',
-      description: 'The codes directly below a code in classification order, with its ancestors. A deleted code lists its deleted children; an active one only active children.',
+      description:
+        'The codes directly below a code in classification order, with its ancestors. A deleted code lists its deleted children; an active one only active children.',
       request: { params: CodePathParams },
       responses: { 200: json(ChildrenSchema, 'The children.'), ...errors(400, 404) },
     }),
@@ -166,12 +198,17 @@ export function v1Routes(deps: AppDeps): OpenAPIHono {
       path: '/api/v1/codes/{system}/{code}/crosswalks',
       tags: ['Codes'],
       summary: 'Crosswalks of a code',
-      description: 'Mappings in both directions (GEMs between ICD-9-CM and ICD-10-CM/PCS, conversion tables): `to` rows map this code to another, `from` rows map another code to this one.',
+      description:
+        'Mappings in both directions (GEMs between ICD-9-CM and ICD-10-CM/PCS, conversion tables): `to` rows map this code to another, `from` rows map another code to this one.',
       request: {
         params: CodePathParams,
         query: z.object({
           direction: z.enum(['to', 'from']).optional().openapi({ description: 'Only mappings in this direction.' }),
-          target: z.string().max(200).optional().openapi({ description: 'Only mappings with codes of this system (id or URI).', example: 'icd9cm' }),
+          target: z
+            .string()
+            .max(200)
+            .optional()
+            .openapi({ description: 'Only mappings with codes of this system (id or URI).', example: 'icd9cm' }),
         }),
       },
       responses: { 200: json(CrosswalksSchema, 'The mappings.'), ...errors(400, 404) },
@@ -184,7 +221,9 @@ export function v1Routes(deps: AppDeps): OpenAPIHono {
       const store = deps.store();
       const row = findCode(store, system, code);
       const doc = { system: row.system, code: row.code, display: row.display };
-      const mappings = codeMappings(store, row.system, row.key).filter((m) => (!direction || m.direction === direction) && (!targets || targets.includes(m.system)));
+      const mappings = codeMappings(store, row.system, row.key).filter(
+        (m) => (!direction || m.direction === direction) && (!targets || targets.includes(m.system)),
+      );
       return c.json({ system: doc.system, code: doc.code, display: doc.display, mappings } as z.infer<typeof CrosswalksSchema>, 200);
     },
   );
@@ -219,11 +258,20 @@ export function v1Routes(deps: AppDeps): OpenAPIHono {
         'Words in any order, lay terms, typos, and codes in any shape (`E11.9`, `e119`, a prefix `E11.`, a range `E08-E13`). Results are ranked, highlighted, faceted by system and paginated. When nothing matches: `didYouMean` and the `closest` codes.',
       request: {
         query: z.object({
-          q: z.string().openapi({ description: `The query (at most ${MAX_QUERY_LENGTH} characters after cleaning).`, example: 'type 2 diabetes' }),
-          system: z.string().max(500).optional().openapi({ description: 'Only these systems: ids or URIs, comma-separated.', example: 'icd10cm' }),
+          q: z
+            .string()
+            .openapi({ description: `The query (at most ${MAX_QUERY_LENGTH} characters after cleaning).`, example: 'type 2 diabetes' }),
+          system: z
+            .string()
+            .max(500)
+            .optional()
+            .openapi({ description: 'Only these systems: ids or URIs, comma-separated.', example: 'icd10cm' }),
           limit: intQuery(1, MAX_LIMIT, 20, 'Results per page.'),
           offset: intQuery(0, MAX_OFFSET, 0, 'Results to skip.'),
-          status: z.enum(['active', 'deleted', 'all']).optional().openapi({ description: 'Active codes (default: active first, deleted last), deleted ones, or all.' }),
+          status: z
+            .enum(['active', 'deleted', 'all'])
+            .optional()
+            .openapi({ description: 'Active codes (default: active first, deleted last), deleted ones, or all.' }),
           billable: z.enum(['true', 'false']).optional().openapi({ description: 'Only billable codes (true) or only headers (false).' }),
           range: z.string().max(100).optional().openapi({ description: 'A code range (`E08-E13`) or a chapter or block key.' }),
           chapter: z.string().max(100).optional().openapi({ description: 'Same as range.' }),

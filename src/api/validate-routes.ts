@@ -45,7 +45,8 @@ function jsonRequest(text: string): ValidateRequest {
     throw new MedCodesError('bad_request', `the request body is not valid JSON: ${(e as Error).message.slice(0, 120)}`);
   }
   const parsed = ValidateBodySchema.safeParse(body);
-  if (!parsed.success) throw catalogError('json', parsed.error, body && typeof body === 'object' ? (body as Record<string, unknown>) : undefined);
+  if (!parsed.success)
+    throw catalogError('json', parsed.error, body && typeof body === 'object' ? (body as Record<string, unknown>) : undefined);
   return parsed.data as ValidateRequest;
 }
 
@@ -75,7 +76,10 @@ export const validateRoute = createRoute({
     },
   },
   responses: {
-    200: { description: 'The result of each code, in order, and a summary.', content: { 'application/json': { schema: ValidateResponseSchema } } },
+    200: {
+      description: 'The result of each code, in order, and a summary.',
+      content: { 'application/json': { schema: ValidateResponseSchema } },
+    },
     ...errors(400, 404, 405, 413),
   },
 });
@@ -96,7 +100,10 @@ export function validateRoutes(deps: AppDeps): OpenAPIHono {
         const { system, date } = query.data;
         req = { codes: parseCodeCsv(text), ...(system ? { system } : {}), ...(date ? { date } : {}) };
       } else {
-        throw new MedCodesError('bad_request', `send the codes as application/json or text/csv; got "${type.slice(0, 60) || 'no content type'}"`);
+        throw new MedCodesError(
+          'bad_request',
+          `send the codes as application/json or text/csv; got "${type.slice(0, 60) || 'no content type'}"`,
+        );
       }
       if (!req.codes.length) throw new MedCodesError('bad_request', 'no codes to validate');
       return c.json(validateCodes(deps.store(), req));

@@ -9,7 +9,14 @@ import { articleKind, provenanceLine, sectionsOf, type Article, type ArticleSect
  * release, so a generated text never hides what the release states), then generated. Sections follow
  * the order of the code's kind (sections.ts), which for procedures is the reference page's order.
  */
-export function assembleArticle(system: SystemId, key: string, code: string | undefined, official: ArticleSection[], stored: StoredSection[], titles: Partial<Record<'curated' | 'generated', string>> = {}): Article | undefined {
+export function assembleArticle(
+  system: SystemId,
+  key: string,
+  code: string | undefined,
+  official: ArticleSection[],
+  stored: StoredSection[],
+  titles: Partial<Record<'curated' | 'generated', string>> = {},
+): Article | undefined {
   const kind = articleKind(system);
   const bySection = new Map<string, ArticleSection[]>();
   const add = (s: ArticleSection) => {
@@ -18,7 +25,14 @@ export function assembleArticle(system: SystemId, key: string, code: string | un
   };
   for (const s of official) add(s);
   for (const r of stored) {
-    const base = { source: r.source, author: r.author, date: r.date, review: r.review, ...(r.reviewer ? { reviewer: r.reviewer } : {}), ...(r.reviewed_at ? { reviewedAt: r.reviewed_at } : {}) };
+    const base = {
+      source: r.source,
+      author: r.author,
+      date: r.date,
+      review: r.review,
+      ...(r.reviewer ? { reviewer: r.reviewer } : {}),
+      ...(r.reviewed_at ? { reviewedAt: r.reviewed_at } : {}),
+    };
     add({ id: r.section, heading: r.heading, text: r.text, ...base, provenance: provenanceLine(base) });
   }
   const rank = (s: ArticleSection) => (s.source === 'curated' ? (s.review === 'reviewed' ? 0 : 1) : s.source === 'official' ? 2 : 3);

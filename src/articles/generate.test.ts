@@ -30,8 +30,19 @@ describe('answers of the language model', () => {
 
 describe('configuration and HTTP details', () => {
   it('reads the endpoint from the environment and refuses what is missing or not a URL', () => {
-    expect(llmConfigFromEnv({ MEDCODES_LLM_BASE_URL: 'http://127.0.0.1:8081/v1/', MEDCODES_LLM_MODEL: 'llama3' })).toEqual({ baseUrl: 'http://127.0.0.1:8081/v1', model: 'llama3', timeoutMs: 120000 });
-    expect(llmConfigFromEnv({ MEDCODES_LLM_BASE_URL: 'https://api.example/v1', MEDCODES_LLM_MODEL: 'm', MEDCODES_LLM_API_KEY: 'k', MEDCODES_LLM_TIMEOUT_MS: '5000' })).toMatchObject({ apiKey: 'k', timeoutMs: 5000 });
+    expect(llmConfigFromEnv({ MEDCODES_LLM_BASE_URL: 'http://127.0.0.1:8081/v1/', MEDCODES_LLM_MODEL: 'llama3' })).toEqual({
+      baseUrl: 'http://127.0.0.1:8081/v1',
+      model: 'llama3',
+      timeoutMs: 120000,
+    });
+    expect(
+      llmConfigFromEnv({
+        MEDCODES_LLM_BASE_URL: 'https://api.example/v1',
+        MEDCODES_LLM_MODEL: 'm',
+        MEDCODES_LLM_API_KEY: 'k',
+        MEDCODES_LLM_TIMEOUT_MS: '5000',
+      }),
+    ).toMatchObject({ apiKey: 'k', timeoutMs: 5000 });
     expect(() => llmConfigFromEnv({})).toThrow(MedCodesError);
     expect(() => llmConfigFromEnv({ MEDCODES_LLM_BASE_URL: 'not a url', MEDCODES_LLM_MODEL: 'm' })).toThrow(/not a URL/);
     expect(() => llmConfigFromEnv({ MEDCODES_LLM_BASE_URL: 'file:///etc/passwd', MEDCODES_LLM_MODEL: 'm' })).toThrow(/http or https/);

@@ -37,16 +37,26 @@ export interface LlmConfig {
 export function llmConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LlmConfig {
   const baseUrl = env.MEDCODES_LLM_BASE_URL?.trim();
   const model = env.MEDCODES_LLM_MODEL?.trim();
-  if (!baseUrl || !model) throw new MedCodesError('invalid_parameter', 'set MEDCODES_LLM_BASE_URL (an OpenAI-compatible API, e.g. http://127.0.0.1:8080/v1) and MEDCODES_LLM_MODEL to generate articles');
+  if (!baseUrl || !model)
+    throw new MedCodesError(
+      'invalid_parameter',
+      'set MEDCODES_LLM_BASE_URL (an OpenAI-compatible API, e.g. http://127.0.0.1:8080/v1) and MEDCODES_LLM_MODEL to generate articles',
+    );
   let url: URL;
   try {
     url = new URL(baseUrl);
   } catch {
     throw new MedCodesError('invalid_parameter', `MEDCODES_LLM_BASE_URL is not a URL: "${baseUrl.slice(0, 100)}"`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new MedCodesError('invalid_parameter', 'MEDCODES_LLM_BASE_URL must be http or https');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new MedCodesError('invalid_parameter', 'MEDCODES_LLM_BASE_URL must be http or https');
   const timeoutMs = Number(env.MEDCODES_LLM_TIMEOUT_MS || 120_000);
-  return { baseUrl: baseUrl.replace(/\/+$/, ''), model, ...(env.MEDCODES_LLM_API_KEY ? { apiKey: env.MEDCODES_LLM_API_KEY } : {}), timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 120_000 };
+  return {
+    baseUrl: baseUrl.replace(/\/+$/, ''),
+    model,
+    ...(env.MEDCODES_LLM_API_KEY ? { apiKey: env.MEDCODES_LLM_API_KEY } : {}),
+    timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 120_000,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -59,14 +69,31 @@ export function groundingText(doc: CodeDocument): string {
   const lines: string[] = [`Code set: ${doc.systemName} (${doc.version})`, `Code: ${doc.code}`, `Official title: ${doc.display}`];
   if (doc.shortDisplay) lines.push(`Short title: ${doc.shortDisplay}`);
   for (const s of officialSections(doc)) lines.push(`${s.heading} (official): ${s.text}`);
-  if (doc.indexTerms.length) lines.push(`Index entries: ${doc.indexTerms.slice(0, MAX_LIST).map((t) => t.path).join('; ')}`);
-  if (doc.children.length) lines.push(`More specific codes: ${doc.children.slice(0, MAX_LIST).map((c) => `${c.code} ${c.display}`).join('; ')}`);
+  if (doc.indexTerms.length)
+    lines.push(
+      `Index entries: ${doc.indexTerms
+        .slice(0, MAX_LIST)
+        .map((t) => t.path)
+        .join('; ')}`,
+    );
+  if (doc.children.length)
+    lines.push(
+      `More specific codes: ${doc.children
+        .slice(0, MAX_LIST)
+        .map((c) => `${c.code} ${c.display}`)
+        .join('; ')}`,
+    );
   return lines.join('\n');
 }
 
 export function buildMessages(doc: CodeDocument, kind: ArticleKind): { role: 'system' | 'user'; content: string }[] {
   const defs = sectionsOf(kind);
-  const shape = defs.map((d) => `  "${d.id}": "${d.heading}: ${d.guide}${d.list === 'steps' ? ' Numbered steps, one per line ("1. ...").' : d.list ? ' One item per line, each starting with "- ".' : ''}"`).join(',\n');
+  const shape = defs
+    .map(
+      (d) =>
+        `  "${d.id}": "${d.heading}: ${d.guide}${d.list === 'steps' ? ' Numbered steps, one per line ("1. ...").' : d.list ? ' One item per line, each starting with "- ".' : ''}"`,
+    )
+    .join(',\n');
   return [
     {
       role: 'system',
@@ -93,7 +120,10 @@ export function answerSchema(kind: ArticleKind) {
 }
 
 /** Parse a model's answer: JSON (a ```json fence is tolerated), then the schema. Returns the problem in words when invalid. */
-export function parseAnswer(content: string, kind: ArticleKind): { ok: true; value: z.infer<ReturnType<typeof answerSchema>> } | { ok: false; problem: string } {
+export function parseAnswer(
+  content: string,
+  kind: ArticleKind,
+): { ok: true; value: z.infer<ReturnType<typeof answerSchema>> } | { ok: false; problem: string } {
   const fenced = /```(?:json)?\s*([\s\S]*?)```/.exec(content);
   let json: unknown;
   try {
@@ -176,7 +206,8 @@ async function complete(config: LlmConfig, messages: { role: string; content: st
     throw new RetryableError(`request failed: ${(e as Error).message}`);
   }
   const body = await res.text();
-  if (res.status === 429 || res.status >= 500) throw new RetryableError(`the server answered ${res.status}`, retryAfterMs(res.headers.get('retry-after')));
+  if (res.status === 429 || res.status >= 500)
+    throw new RetryableError(`the server answered ${res.status}`, retryAfterMs(res.headers.get('retry-after')));
   if (!res.ok) throw new FatalHttpError(`the language model server answered ${res.status}: ${body.slice(0, 300)}`);
   let json: any;
   try {
@@ -198,7 +229,15 @@ export async function generateArticles(o: GenerateOptions): Promise<GenerateSumm
   const backoff = o.backoffMs ?? 1000;
   const maxRetryAfter = o.maxRetryAfterMs ?? 120_000;
   const date = o.date ?? new Date().toISOString().slice(0, 10);
-  const summary: GenerateSummary = { model: config.model, generated: 0, skipped: 0, failed: [], requests: 0, promptTokens: 0, completionTokens: 0 };
+  const summary: GenerateSummary = {
+    model: config.model,
+    generated: 0,
+    skipped: 0,
+    failed: [],
+    requests: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+  };
   const todo = o.force ? o.targets : o.targets.filter((t) => !articles.hasGenerated(t.system, t.key, config.model));
   summary.skipped = o.targets.length - todo.length;
   if (summary.skipped) progress.log(`  ${summary.skipped} codes already have an article by ${config.model} (--force to write them again)`);
@@ -236,14 +275,28 @@ export async function generateArticles(o: GenerateOptions): Promise<GenerateSumm
               review: 'draft',
               sections: defs.map((d) => ({ section: d.id, heading: d.heading, text: parsed.value.sections[d.id] })),
             });
-            articles.recordGeneration({ system: t.system, key: t.key, model: config.model, date, promptTokens: prompt, completionTokens: completion, attempts: attempt });
+            articles.recordGeneration({
+              system: t.system,
+              key: t.key,
+              model: config.model,
+              date,
+              promptTokens: prompt,
+              completionTokens: completion,
+              attempts: attempt,
+            });
           })();
           summary.generated++;
           return;
         }
         // Tell the model what was wrong and ask again.
         lastProblem = `invalid answer: ${parsed.problem}`;
-        messages.push({ role: 'assistant', content: c.content.slice(0, 4000) }, { role: 'user', content: `That answer is not valid: ${parsed.problem}. Answer again with only the JSON object, with exactly the keys asked for.` });
+        messages.push(
+          { role: 'assistant', content: c.content.slice(0, 4000) },
+          {
+            role: 'user',
+            content: `That answer is not valid: ${parsed.problem}. Answer again with only the JSON object, with exactly the keys asked for.`,
+          },
+        );
       } catch (e) {
         if (e instanceof FatalHttpError) {
           fatal = e;
@@ -252,7 +305,8 @@ export async function generateArticles(o: GenerateOptions): Promise<GenerateSumm
         if (!(e instanceof RetryableError)) throw e;
         lastProblem = e.message;
         if (attempt < maxAttempts) {
-          const wait = e.waitMs !== undefined ? Math.min(e.waitMs, maxRetryAfter) : backoff * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+          const wait =
+            e.waitMs !== undefined ? Math.min(e.waitMs, maxRetryAfter) : backoff * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
           await sleep(wait);
         }
       }
@@ -274,12 +328,19 @@ export async function generateArticles(o: GenerateOptions): Promise<GenerateSumm
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
   bar.done();
-  if (fatal) throw new MedCodesError('invalid_parameter', `${fatal.message} (${summary.generated} articles were stored before it; run again to resume)`);
+  if (fatal)
+    throw new MedCodesError(
+      'invalid_parameter',
+      `${fatal.message} (${summary.generated} articles were stored before it; run again to resume)`,
+    );
   return summary;
 }
 
 /** Codes to generate for: the given ones, or the active billable codes of the systems in classification order. */
-export function selectTargets(store: Store, o: { systems: SystemId[]; codes?: string[]; limit: number }): { system: SystemId; key: string }[] {
+export function selectTargets(
+  store: Store,
+  o: { systems: SystemId[]; codes?: string[]; limit: number },
+): { system: SystemId; key: string }[] {
   if (o.codes?.length) {
     return o.codes.map((c) => {
       for (const s of o.systems) {
@@ -289,12 +350,17 @@ export function selectTargets(store: Store, o: { systems: SystemId[]; codes?: st
           if (!(e instanceof MedCodesError) || e.code !== 'not_found') throw e;
         }
       }
-      throw new MedCodesError('not_found', `no loaded code system${o.systems.length === 1 ? ` (${o.systems[0]})` : ''} has the code "${c}"`);
+      throw new MedCodesError(
+        'not_found',
+        `no loaded code system${o.systems.length === 1 ? ` (${o.systems[0]})` : ''} has the code "${c}"`,
+      );
     });
   }
   const out: { system: SystemId; key: string }[] = [];
   for (const s of o.systems) {
-    const rows = store.db.prepare("SELECT key FROM codes WHERE system = ? AND status = 'active' AND billable = 1 ORDER BY sort LIMIT ?").all(s, o.limit - out.length) as { key: string }[];
+    const rows = store.db
+      .prepare("SELECT key FROM codes WHERE system = ? AND status = 'active' AND billable = 1 ORDER BY sort LIMIT ?")
+      .all(s, o.limit - out.length) as { key: string }[];
     for (const r of rows) out.push({ system: s, key: r.key });
     if (out.length >= o.limit) break;
   }

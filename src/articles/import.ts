@@ -22,7 +22,11 @@ export interface ArticleImportSummary {
  * licensed CPT codes without the licensed file), its code shape checked. Every section must be one of
  * its kind's (sections.ts), once.
  */
-export function resolveArticles(store: Store, parsed: ParsedArticle[], file: string): { articles: StoredArticle[]; notLoaded: Partial<Record<SystemId, number>> } {
+export function resolveArticles(
+  store: Store,
+  parsed: ParsedArticle[],
+  file: string,
+): { articles: StoredArticle[]; notLoaded: Partial<Record<SystemId, number>> } {
   const loaded = new Set(store.releases().map((r) => r.system));
   const notLoaded: Partial<Record<SystemId, number>> = {};
   const seen = new Set<string>();
@@ -47,7 +51,13 @@ export function resolveArticles(store: Store, parsed: ParsedArticle[], file: str
     const ids = new Set<string>();
     const sections = a.sections.map((s) => {
       const def = findSection(kind, s.section);
-      if (!def) throw parseError(`"${s.section}" is not a section of a ${kind} article; sections: ${sectionsOf(kind).map((d) => d.heading).join(', ')}`, { file, line });
+      if (!def)
+        throw parseError(
+          `"${s.section}" is not a section of a ${kind} article; sections: ${sectionsOf(kind)
+            .map((d) => d.heading)
+            .join(', ')}`,
+          { file, line },
+        );
       if (ids.has(def.id)) throw parseError(`section "${def.heading}" appears twice in the article for ${code}`, { file, line });
       ids.add(def.id);
       return { section: def.id, heading: def.heading, text: s.text };
@@ -55,7 +65,18 @@ export function resolveArticles(store: Store, parsed: ParsedArticle[], file: str
     // Stored in the kind's order, whatever the order of the file.
     const order = sectionsOf(kind).map((d) => d.id);
     sections.sort((x, y) => order.indexOf(x.section) - order.indexOf(y.section));
-    return { system, key, code, source: 'curated' as const, kind, ...(a.title ? { title: a.title } : {}), author: a.author, date: a.date, review: a.review, sections };
+    return {
+      system,
+      key,
+      code,
+      source: 'curated' as const,
+      kind,
+      ...(a.title ? { title: a.title } : {}),
+      author: a.author,
+      date: a.date,
+      review: a.review,
+      sections,
+    };
   });
   return { articles, notLoaded };
 }

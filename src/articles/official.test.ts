@@ -59,7 +59,10 @@ describe('official sections', () => {
     expect(s[0].text).toBe(
       'X00.1 is a header (not billable) ICD-10-CM code: “Made-up condition of the left toe”. It is classified in block X00-X01 (Made-up block), category X00 (Made-up category). The classification lists under it: Toe thing. Its seventh character A means “initial encounter”. It is not valid on a claim: one of its 1 more specific codes is reported instead.',
     );
-    expect(s[1]).toMatchObject({ id: 'codingNotes', text: '- Excludes1 (never coded together with this code): other toe thing (X01.-) (from X00)' });
+    expect(s[1]).toMatchObject({
+      id: 'codingNotes',
+      text: '- Excludes1 (never coded together with this code): other toe thing (X01.-) (from X00)',
+    });
   });
 
   it('ICD-10-PCS: the characters with their definitions as steps', () => {

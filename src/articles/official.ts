@@ -41,7 +41,12 @@ function what(doc: Doc): string {
       // Code sets that are not claim code sets: their concepts are terms, concepts or packages, not "billable".
       if (doc.system === 'loinc') return `a ${name} term`;
       if (doc.system === 'snomedct' || doc.system === 'rxnorm') return `a ${name} concept`;
-      if (doc.system === 'ndc') return doc.kind === 'code' ? 'a National Drug Code (package)' : doc.kind === 'category' ? 'a National Drug Code product' : 'an NDC labeler';
+      if (doc.system === 'ndc')
+        return doc.kind === 'code'
+          ? 'a National Drug Code (package)'
+          : doc.kind === 'category'
+            ? 'a National Drug Code product'
+            : 'an NDC labeler';
       return doc.billable ? `a billable ${name} code` : `a header (not billable) ${name} code`;
   }
 }
@@ -51,7 +56,10 @@ const KIND_WORD: Record<string, string> = { chapter: 'chapter', block: 'block', 
 function placeSentence(doc: Doc): string | undefined {
   if (!doc.parents.length) return undefined;
   const path = doc.parents.map((p) => {
-    const word = doc.system === 'icd10pcs' ? ({ chapter: 'section', block: 'body system', table: 'table' } as Record<string, string>)[p.kind] : (KIND_WORD[p.kind] ?? (p.kind === 'code' ? 'subcategory' : undefined));
+    const word =
+      doc.system === 'icd10pcs'
+        ? ({ chapter: 'section', block: 'body system', table: 'table' } as Record<string, string>)[p.kind]
+        : (KIND_WORD[p.kind] ?? (p.kind === 'code' ? 'subcategory' : undefined));
     return `${word ?? 'under'} ${p.code} (${p.display})`;
   });
   // SNOMED CT and RxNorm are hierarchies of concepts (is-a), not classifications with levels.
@@ -71,7 +79,12 @@ function summaryText(doc: Doc): string {
   if (inclusion.length) parts.push(`The classification lists under it: ${inclusion.join('; ')}.`);
   const seventh = doc.notes.find((n) => n.kind === 'sevenChrDef' && n.selected);
   if (seventh) parts.push(`Its seventh character ${seventh.char} means ${quote(seventh.text)}.`);
-  if (doc.status === 'active' && !doc.billable && doc.children.length && !['chapter', 'block', 'table', 'group', 'modifier'].includes(doc.kind)) {
+  if (
+    doc.status === 'active' &&
+    !doc.billable &&
+    doc.children.length &&
+    !['chapter', 'block', 'table', 'group', 'modifier'].includes(doc.kind)
+  ) {
     parts.push(`It is not valid on a claim: one of its ${doc.children.length} more specific codes is reported instead.`);
   }
   if (doc.kind === 'table' && isPcsTableStructure(doc.properties)) {
@@ -81,13 +94,19 @@ function summaryText(doc: Doc): string {
   }
   if (doc.system === 'nucc') {
     const p = doc.properties ?? {};
-    const bits = [str(p.grouping) && `grouping ${quote(str(p.grouping)!)}`, str(p.classification) && `classification ${quote(str(p.classification)!)}`, str(p.specialization) && `specialization ${quote(str(p.specialization)!)}`].filter(Boolean);
+    const bits = [
+      str(p.grouping) && `grouping ${quote(str(p.grouping)!)}`,
+      str(p.classification) && `classification ${quote(str(p.classification)!)}`,
+      str(p.specialization) && `specialization ${quote(str(p.specialization)!)}`,
+    ].filter(Boolean);
     if (bits.length) parts.push(`In the taxonomy it is ${bits.join(', ')}.`);
   }
   if (SYSTEMS[doc.system].retired) parts.push(`${doc.systemName} is retired: it was replaced by ICD-10-CM and ICD-10-PCS on 2015-10-01.`);
   const deleted = [...doc.history].reverse().find((h) => h.action === 'deleted');
   if (doc.status === 'deleted' && deleted) {
-    parts.push(`It was deleted in ${deleted.version}${deleted.replacedBy?.length ? `; the conversion table replaces it by ${deleted.replacedBy.map((r) => r.code).join(', ')}` : ''}.`);
+    parts.push(
+      `It was deleted in ${deleted.version}${deleted.replacedBy?.length ? `; the conversion table replaces it by ${deleted.replacedBy.map((r) => r.code).join(', ')}` : ''}.`,
+    );
   }
   return parts.join(' ');
 }
@@ -95,7 +114,10 @@ function summaryText(doc: Doc): string {
 /** The seven characters as steps: each axis with its value and the value's official definition. */
 function pcsDescription(axes: PcsDefinedAxis[]): string {
   return axes
-    .map((a, i) => `${i + 1}. ${a.axis} (character ${a.pos}, ${a.char}): ${a.label}${a.definition ? ` — ${sentence(a.definition)}` : ''}${a.explanation ? ` ${sentence(a.explanation)}` : ''}`)
+    .map(
+      (a, i) =>
+        `${i + 1}. ${a.axis} (character ${a.pos}, ${a.char}): ${a.label}${a.definition ? ` — ${sentence(a.definition)}` : ''}${a.explanation ? ` ${sentence(a.explanation)}` : ''}`,
+    )
     .join('\n');
 }
 
@@ -125,8 +147,10 @@ function codingNotes(doc: Doc): string | undefined {
 /** HCPCS: the record's decoded coded fields, as facts a biller reads. */
 function hcpcsBilling(doc: Doc): string | undefined {
   const p = doc.properties ?? {};
-  const meaning = (v: unknown): string | undefined => (typeof v === 'object' && v !== null ? str((v as { meaning?: unknown }).meaning) : undefined);
-  const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(meaning).filter((x): x is string => !!x) : meaning(v) ? [meaning(v)!] : []);
+  const meaning = (v: unknown): string | undefined =>
+    typeof v === 'object' && v !== null ? str((v as { meaning?: unknown }).meaning) : undefined;
+  const list = (v: unknown): string[] =>
+    Array.isArray(v) ? v.map(meaning).filter((x): x is string => !!x) : meaning(v) ? [meaning(v)!] : [];
   const lines: string[] = [];
   const add = (label: string, values: string[]) => values.length && lines.push(`- ${label}: ${values.join('; ')}`);
   add('Pricing', list(p.pricingIndicators));
@@ -166,7 +190,13 @@ export function officialSections(doc: Doc, effective?: string, releaseVersion?: 
   }
   if (doc.system === 'nucc' && str(doc.properties?.definition)) {
     // NUCC's definition, unchanged but for its line breaks (the page shows it with them).
-    texts.set('scope', String(doc.properties!.definition).replace(/<br\s*\/?>/gi, '\n').replace(/<[^>]+>/g, '').trim());
+    texts.set(
+      'scope',
+      String(doc.properties!.definition)
+        .replace(/<br\s*\/?>/gi, '\n')
+        .replace(/<[^>]+>/g, '')
+        .trim(),
+    );
   }
   return sectionsOf(kind)
     .filter((s) => texts.has(s.id))

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { parseError } from '../errors.js';
 import { ArticleInput } from './sections.js';
 
@@ -81,7 +81,8 @@ export function parseMarkdown(text: string, file = 'articles.md'): ParsedArticle
       const m = /^([A-Za-z]+)\s*:\s*(.*)$/.exec(l);
       if (!m) throw parseError(`front matter: expected "key: value", got "${l.slice(0, 60)}"`, { file, line: i + 1 });
       const key = m[1].toLowerCase();
-      if (!FRONT_KEYS.has(key)) throw parseError(`front matter: unknown key "${m[1]}" (known: ${[...FRONT_KEYS].join(', ')})`, { file, line: i + 1 });
+      if (!FRONT_KEYS.has(key))
+        throw parseError(`front matter: unknown key "${m[1]}" (known: ${[...FRONT_KEYS].join(', ')})`, { file, line: i + 1 });
       front[key] = m[2].replace(/^(["'])(.*)\1$/, '$2');
     }
     if (i >= lines.length) throw parseError('front matter is not closed by "---"', { file, line: start });
@@ -90,7 +91,10 @@ export function parseMarkdown(text: string, file = 'articles.md'): ParsedArticle
     let cur: { section: string; body: string[]; line: number } | undefined;
     const flush = () => {
       if (!cur) return;
-      const body = cur.body.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+      const body = cur.body
+        .join('\n')
+        .replace(/\n{3,}/g, '\n\n')
+        .trim();
       if (!body) throw parseError(`section "${cur.section}" is empty`, { file, line: cur.line });
       sections.push({ section: cur.section, text: body });
     };

@@ -25,7 +25,12 @@ export interface SectionDef {
   list?: 'bullets' | 'steps';
 }
 
-const S = (id: string, heading: string, guide: string, list?: SectionDef['list']): SectionDef => ({ id, heading, guide, ...(list ? { list } : {}) });
+const S = (id: string, heading: string, guide: string, list?: SectionDef['list']): SectionDef => ({
+  id,
+  heading,
+  guide,
+  ...(list ? { list } : {}),
+});
 
 const SUMMARY = S('summary', 'Summary', 'Two or three sentences: what the code describes, in plain language.');
 
@@ -127,7 +132,11 @@ export function sectionsOf(kind: ArticleKind): SectionDef[] {
 
 /** Find a section of a kind by id or by heading (any case, "&" for "and"). */
 export function findSection(kind: ArticleKind, idOrHeading: string): SectionDef | undefined {
-  const norm = (s: string) => s.toLowerCase().replace(/&/g, 'and').replace(/[^a-z0-9]/g, '');
+  const norm = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/&/g, 'and')
+      .replace(/[^a-z0-9]/g, '');
   const n = norm(idOrHeading);
   return ARTICLE_SECTIONS[kind].find((s) => norm(s.id) === n || norm(s.heading) === n);
 }

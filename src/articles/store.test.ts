@@ -39,7 +39,14 @@ describe('the articles file', () => {
     expect(ArticleStore.openReadOnly(path)).toBeUndefined();
     const w = ArticleStore.open(path);
     w.put(article());
-    w.put(article({ source: 'generated', author: 'm1', title: undefined, sections: [{ section: 'summary', heading: 'Summary', text: 'Gen.' }] }));
+    w.put(
+      article({
+        source: 'generated',
+        author: 'm1',
+        title: undefined,
+        sections: [{ section: 'summary', heading: 'Summary', text: 'Gen.' }],
+      }),
+    );
     w.put(article({ review: 'reviewed', sections: [{ section: 'purpose', heading: 'Purpose', text: 'Replaced.' }] }));
     const r = ArticleStore.openReadOnly(path)!;
     expect(r.sections('cpt', '64491').map((s) => [s.source, s.section, s.text, s.review])).toEqual([
@@ -73,8 +80,15 @@ describe('the articles file', () => {
     expect(r1.sections('cpt', '64491').map((x) => x.text)).toEqual(['One.']);
     r1.close();
     const w = ArticleStore.open(path);
-    expect(w.review({ system: 'cpt', key: '64491', source: 'curated', reviewer: 'B. Reviewer', date: '2026-03-04', status: 'reviewed' })).toBe(1);
-    expect(w.sections('cpt', '64491')[0]).toMatchObject({ text: 'One.', review: 'reviewed', reviewer: 'B. Reviewer', reviewed_at: '2026-03-04' });
+    expect(
+      w.review({ system: 'cpt', key: '64491', source: 'curated', reviewer: 'B. Reviewer', date: '2026-03-04', status: 'reviewed' }),
+    ).toBe(1);
+    expect(w.sections('cpt', '64491')[0]).toMatchObject({
+      text: 'One.',
+      review: 'reviewed',
+      reviewer: 'B. Reviewer',
+      reviewed_at: '2026-03-04',
+    });
     expect(w.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('2');
     w.close();
   });

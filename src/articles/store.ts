@@ -183,7 +183,20 @@ export class ArticleStore {
       del.run(a.system, a.key, a.source);
       delTitle.run(a.system, a.key, a.source);
       a.sections.forEach((s, seq) =>
-        ins.run({ system: a.system, key: a.key, code: a.code, source: a.source, kind: a.kind, section: s.section, seq, heading: s.heading, text: s.text, author: a.author, date: a.date, review: a.review }),
+        ins.run({
+          system: a.system,
+          key: a.key,
+          code: a.code,
+          source: a.source,
+          kind: a.kind,
+          section: s.section,
+          seq,
+          heading: s.heading,
+          text: s.text,
+          author: a.author,
+          date: a.date,
+          review: a.review,
+        }),
       );
       if (a.title) insTitle.run(a.system, a.key, a.source, a.title);
     })();
@@ -193,7 +206,15 @@ export class ArticleStore {
    * Mark the sections of one source of one code reviewed by `reviewer` on `date` (or back to draft).
    * Returns how many sections changed; 0 when the code has no article from that source.
    */
-  review(r: { system: SystemId; key: string; source: 'curated' | 'generated'; reviewer: string; date: string; status: ReviewStatus; sections?: string[] }): number {
+  review(r: {
+    system: SystemId;
+    key: string;
+    source: 'curated' | 'generated';
+    reviewer: string;
+    date: string;
+    status: ReviewStatus;
+    sections?: string[];
+  }): number {
     const only = r.sections?.length ? ` AND section IN (${r.sections.map(() => '?').join(', ')})` : '';
     const reviewed = r.status === 'reviewed';
     return this.db
@@ -201,9 +222,19 @@ export class ArticleStore {
       .run(r.status, reviewed ? r.reviewer : null, reviewed ? r.date : null, r.system, r.key, r.source, ...(r.sections ?? [])).changes;
   }
 
-  recordGeneration(g: { system: SystemId; key: string; model: string; date: string; promptTokens: number; completionTokens: number; attempts: number }): void {
+  recordGeneration(g: {
+    system: SystemId;
+    key: string;
+    model: string;
+    date: string;
+    promptTokens: number;
+    completionTokens: number;
+    attempts: number;
+  }): void {
     this.db
-      .prepare('INSERT OR REPLACE INTO generations (system, key, model, date, prompt_tokens, completion_tokens, attempts) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT OR REPLACE INTO generations (system, key, model, date, prompt_tokens, completion_tokens, attempts) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
       .run(g.system, g.key, g.model, g.date, g.promptTokens, g.completionTokens, g.attempts);
   }
 
@@ -211,8 +242,8 @@ export class ArticleStore {
   *all(filter: { system?: SystemId; source?: 'curated' | 'generated' } = {}): Generator<StoredArticle> {
     const where: string[] = [];
     const args: string[] = [];
-    if (filter.system) (where.push('s.system = ?'), args.push(filter.system));
-    if (filter.source) (where.push('s.source = ?'), args.push(filter.source));
+    if (filter.system) where.push('s.system = ?'), args.push(filter.system);
+    if (filter.source) where.push('s.source = ?'), args.push(filter.source);
     const rows = this.db
       .prepare(
         `SELECT s.*, t.title FROM sections s LEFT JOIN titles t ON t.system = s.system AND t.key = s.key AND t.source = s.source
@@ -223,7 +254,18 @@ export class ArticleStore {
     for (const r of rows) {
       if (!cur || cur.system !== r.system || cur.key !== r.key || cur.source !== r.source) {
         if (cur) yield cur;
-        cur = { system: r.system, key: r.key, code: r.code, source: r.source, kind: r.kind, ...(r.title ? { title: r.title } : {}), author: r.author, date: r.date, review: r.review, sections: [] };
+        cur = {
+          system: r.system,
+          key: r.key,
+          code: r.code,
+          source: r.source,
+          kind: r.kind,
+          ...(r.title ? { title: r.title } : {}),
+          author: r.author,
+          date: r.date,
+          review: r.review,
+          sections: [],
+        };
       }
       cur.sections.push({ section: r.section, heading: r.heading, text: r.text });
     }
@@ -233,7 +275,9 @@ export class ArticleStore {
   /** Token totals of the generations recorded, per model. */
   usage(): { model: string; codes: number; promptTokens: number; completionTokens: number }[] {
     return this.db
-      .prepare('SELECT model, count(*) AS codes, sum(prompt_tokens) AS promptTokens, sum(completion_tokens) AS completionTokens FROM generations GROUP BY model ORDER BY model')
+      .prepare(
+        'SELECT model, count(*) AS codes, sum(prompt_tokens) AS promptTokens, sum(completion_tokens) AS completionTokens FROM generations GROUP BY model ORDER BY model',
+      )
       .all() as { model: string; codes: number; promptTokens: number; completionTokens: number }[];
   }
 }

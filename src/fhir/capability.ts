@@ -33,7 +33,11 @@ const CONFORMANCE_PARAMS = [
 ];
 
 export function capabilityStatement(ctx: FhirContext): Record<string, unknown> {
-  const date = loadedSystems(ctx.store).map((l) => l.release.importedAt).sort().at(-1)?.slice(0, 10);
+  const date = loadedSystems(ctx.store)
+    .map((l) => l.release.importedAt)
+    .sort()
+    .at(-1)
+    ?.slice(0, 10);
   return {
     resourceType: 'CapabilityStatement',
     url: `${ctx.base}/metadata`,
@@ -53,7 +57,8 @@ export function capabilityStatement(ctx: FhirContext): Record<string, unknown> {
     rest: [
       {
         mode: 'server',
-        documentation: 'JSON only. Operations take GET (primitive parameters; coding as system|code) or POST with a Parameters resource (at most 1 MB). Errors are OperationOutcome resources.',
+        documentation:
+          'JSON only. Operations take GET (primitive parameters; coding as system|code) or POST with a Parameters resource (at most 1 MB). Errors are OperationOutcome resources.',
         resource: [
           {
             type: 'CodeSystem',
@@ -80,7 +85,11 @@ export function capabilityStatement(ctx: FhirContext): Record<string, unknown> {
 }
 
 export function terminologyCapabilities(ctx: FhirContext): Record<string, unknown> {
-  const date = loadedSystems(ctx.store).map((l) => l.release.importedAt).sort().at(-1) ?? new Date().toISOString();
+  const date =
+    loadedSystems(ctx.store)
+      .map((l) => l.release.importedAt)
+      .sort()
+      .at(-1) ?? new Date().toISOString();
   return {
     resourceType: 'TerminologyCapabilities',
     url: `${ctx.base}/metadata?mode=terminology`,
@@ -95,7 +104,15 @@ export function terminologyCapabilities(ctx: FhirContext): Record<string, unknow
     implementation: { description: 'MedCodes terminology endpoint', url: ctx.base },
     codeSystem: loadedSystems(ctx.store).map(({ info, release }) => ({
       uri: info.uri,
-      version: [{ code: release.version, isDefault: true, compositional: false, language: ['en'], property: propertyDefs(info.id).map((p) => p.code) }],
+      version: [
+        {
+          code: release.version,
+          isDefault: true,
+          compositional: false,
+          language: ['en'],
+          property: propertyDefs(info.id).map((p) => p.code),
+        },
+      ],
       subsumption: true,
     })),
     expansion: {
@@ -103,7 +120,10 @@ export function terminologyCapabilities(ctx: FhirContext): Record<string, unknow
       paging: true,
       incomplete: false,
       parameter: [
-        { name: 'filter', documentation: 'Text filter, evaluated by the MedCodes search engine (words in any order, prefixes, lay terms, typos, codes).' },
+        {
+          name: 'filter',
+          documentation: 'Text filter, evaluated by the MedCodes search engine (words in any order, prefixes, lay terms, typos, codes).',
+        },
         { name: 'count', documentation: `Page size; at most ${MAX_EXPAND_COUNT}.` },
         { name: 'offset' },
         { name: 'activeOnly', documentation: 'Default true; false adds deleted codes marked inactive.' },

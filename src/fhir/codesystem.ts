@@ -30,12 +30,31 @@ interface PropertyDef {
 }
 
 const COMMON_PROPERTIES: PropertyDef[] = [
-  { code: 'parent', uri: `${CP}#parent`, type: 'code', description: 'The direct parent of the concept in the classification (chapter, block, category, PCS table, HCPCS group).' },
+  {
+    code: 'parent',
+    uri: `${CP}#parent`,
+    type: 'code',
+    description: 'The direct parent of the concept in the classification (chapter, block, category, PCS table, HCPCS group).',
+  },
   { code: 'child', uri: `${CP}#child`, type: 'code', description: 'A direct child of the concept.' },
-  { code: 'inactive', uri: `${CP}#inactive`, type: 'boolean', description: 'True when the code was deleted from the code set (kept for history).' },
+  {
+    code: 'inactive',
+    uri: `${CP}#inactive`,
+    type: 'boolean',
+    description: 'True when the code was deleted from the code set (kept for history).',
+  },
   { code: 'status', uri: `${CP}#status`, type: 'code', description: 'active, or retired for a code deleted from the code set.' },
-  { code: 'notSelectable', uri: `${CP}#notSelectable`, type: 'boolean', description: 'True for headers (chapters, blocks, categories with subdivisions, tables, groups): not valid on a claim.' },
-  { code: 'billable', type: 'boolean', description: 'Valid for submission on a claim (ICD-10-CM "billable", ICD-10-PCS "valid"); the inverse of notSelectable.' },
+  {
+    code: 'notSelectable',
+    uri: `${CP}#notSelectable`,
+    type: 'boolean',
+    description: 'True for headers (chapters, blocks, categories with subdivisions, tables, groups): not valid on a claim.',
+  },
+  {
+    code: 'billable',
+    type: 'boolean',
+    description: 'Valid for submission on a claim (ICD-10-CM "billable", ICD-10-PCS "valid"); the inverse of notSelectable.',
+  },
   { code: 'kind', type: 'code', description: 'Level in the classification: chapter, block, category, code, table, group or modifier.' },
   { code: 'replacedBy', type: 'code', description: 'For a deleted code: a replacement code from the official conversion table.' },
 ];
@@ -53,7 +72,12 @@ const ICD10CM_NOTE_PROPERTIES: PropertyDef[] = [
   { code: 'codeAlso', type: 'string', description: 'Tabular "Code also" instruction.' },
   { code: 'notes', type: 'string', description: 'Tabular note.' },
   { code: 'sevenChrNote', type: 'string', description: 'Note on the seventh characters that apply.' },
-  { code: 'sevenChrDef', type: 'string', description: 'A seventh-character value that applies, as "A: initial encounter"; on a complete 7-character code only the value it takes.' },
+  {
+    code: 'sevenChrDef',
+    type: 'string',
+    description:
+      'A seventh-character value that applies, as "A: initial encounter"; on a complete 7-character code only the value it takes.',
+  },
 ];
 
 const NOTE_KINDS = new Set(ICD10CM_NOTE_PROPERTIES.map((p) => p.code));
@@ -94,7 +118,12 @@ export function codeSystemResource(store: Store, { info, release }: Loaded): Rec
     versionNeeded: false,
     content: 'not-present',
     count: conceptCount(store, info.id),
-    property: propertyDefs(info.id).map((p) => ({ code: p.code, ...(p.uri ? { uri: p.uri } : {}), description: p.description, type: p.type })),
+    property: propertyDefs(info.id).map((p) => ({
+      code: p.code,
+      ...(p.uri ? { uri: p.uri } : {}),
+      description: p.description,
+      type: p.type,
+    })),
   };
 }
 
@@ -112,7 +141,11 @@ export interface CodeInput {
  * The code to work on, from `code` + `system` (or `url`), or a `coding`; `fixed` is the system of an
  * instance-level call (`CodeSystem/icd10cm/$lookup`). Exactly one form must be given.
  */
-export function codeInput(store: Store, p: OpParams, opts: { fixed?: Loaded; systemParams: string[]; codeParam?: string; codingParam?: string }): CodeInput {
+export function codeInput(
+  store: Store,
+  p: OpParams,
+  opts: { fixed?: Loaded; systemParams: string[]; codeParam?: string; codingParam?: string },
+): CodeInput {
   const codeParam = opts.codeParam ?? 'code';
   const codingParam = opts.codingParam ?? 'coding';
   const code = p.string(codeParam);
@@ -133,7 +166,8 @@ export function codeInput(store: Store, p: OpParams, opts: { fixed?: Loaded; sys
   } else {
     for (const s of opts.systemParams) systemUri ??= p.string(s);
   }
-  if (theCode === undefined) throw invalid(`a code is required: give "${codeParam}" with "${opts.systemParams[0]}", or "${codingParam}"`, codeParam);
+  if (theCode === undefined)
+    throw invalid(`a code is required: give "${codeParam}" with "${opts.systemParams[0]}", or "${codingParam}"`, codeParam);
   if (!theCode.trim()) throw invalid(`"${param}" is empty`, param);
   let loaded: Loaded;
   if (opts.fixed) {
@@ -193,13 +227,19 @@ export function lookupOperation(store: Store, p: OpParams, fixed?: Loaded): Para
       { name: 'value', valueString: value },
     ],
   });
-  if (doc.shortDisplay && doc.shortDisplay !== doc.display) out.push(designation(designationUse('short-title', 'Short title'), doc.shortDisplay));
-  for (const n of doc.notes) if (n.kind === 'inclusionTerm') out.push(designation(designationUse('inclusion-term', 'Inclusion term'), n.text));
+  if (doc.shortDisplay && doc.shortDisplay !== doc.display)
+    out.push(designation(designationUse('short-title', 'Short title'), doc.shortDisplay));
+  for (const n of doc.notes)
+    if (n.kind === 'inclusionTerm') out.push(designation(designationUse('inclusion-term', 'Inclusion term'), n.text));
   for (const t of doc.indexTerms) out.push(designation(designationUse('index-term', 'Index entry'), t.path));
 
   const prop = (code: string, value: Record<string, unknown>, description?: string): ParamOut => ({
     name: 'property',
-    part: [{ name: 'code', valueCode: code }, { name: 'value', ...value }, ...(description ? [{ name: 'description', valueString: description }] : [])],
+    part: [
+      { name: 'code', valueCode: code },
+      { name: 'value', ...value },
+      ...(description ? [{ name: 'description', valueString: description }] : []),
+    ],
   });
   const props: ParamOut[] = [];
   const parent = doc.parents.at(-1);
@@ -262,19 +302,31 @@ function validateCodeableConcept(store: Store, p: OpParams, codings: Coding[], f
       messages.push((e as Error).message);
       continue;
     }
-    const res = validateOne(store, { loaded, code: c.code, ...(c.display ? { display: c.display } : {}), param: 'codeableConcept' }, abstractOk);
+    const res = validateOne(
+      store,
+      { loaded, code: c.code, ...(c.display ? { display: c.display } : {}), param: 'codeableConcept' },
+      abstractOk,
+    );
     if (res.parameter[0].valueBoolean) return res;
     const m = res.parameter.find((x) => x.name === 'message');
     if (m) messages.push(String(m.valueString));
   }
-  return parameters([{ name: 'result', valueBoolean: false }, { name: 'message', valueString: messages.join('; ') || 'no coding of the CodeableConcept has a code of a code system on this server' }]);
+  return parameters([
+    { name: 'result', valueBoolean: false },
+    { name: 'message', valueString: messages.join('; ') || 'no coding of the CodeableConcept has a code of a code system on this server' },
+  ]);
 }
 
 function validateOne(store: Store, input: CodeInput, abstractOk: boolean): ParametersResource {
   const { info } = input.loaded;
   const given = input.code.trim();
   const row = findRow(store, info.id, given, input.param);
-  const fail = (message: string, display?: string) => parameters([{ name: 'result', valueBoolean: false }, { name: 'message', valueString: message }, ...(display ? [{ name: 'display', valueString: display }] : [])]);
+  const fail = (message: string, display?: string) =>
+    parameters([
+      { name: 'result', valueBoolean: false },
+      { name: 'message', valueString: message },
+      ...(display ? [{ name: 'display', valueString: display }] : []),
+    ]);
   if (!row) return fail(`Unknown code "${given.slice(0, 40)}" in ${info.name} (${info.uri}) version ${input.loaded.release.version}`);
   if (given.toUpperCase() !== row.code.toUpperCase()) {
     return fail(`"${given}" is not how ${info.name} writes this code: the code is "${row.code}"`, row.display);
@@ -284,21 +336,36 @@ function validateOne(store: Store, input: CodeInput, abstractOk: boolean): Param
       .history(info.id, row.key)
       .filter((h) => h.action === 'deleted')
       .flatMap((h) => (h.replacedBy ?? []).map((r) => ({ ...r, version: h.version })));
-    const when = store.history(info.id, row.key).filter((h) => h.action === 'deleted').at(-1)?.version;
+    const when = store
+      .history(info.id, row.key)
+      .filter((h) => h.action === 'deleted')
+      .at(-1)?.version;
     const by = repl.length ? `; replaced by ${repl.map((r) => `${r.code}${r.display ? ` (${r.display})` : ''}`).join(', ')}` : '';
     return fail(`${row.code} is not an active code of ${info.name}: it was deleted${when ? ` in ${when}` : ''}${by}`, row.display);
   }
   if (!abstractOk && !row.billable) {
-    const kids = store.children(info.id, row.key).slice(0, 5).map((c) => c.code);
-    return fail(`${row.code} is a header (${row.kind}), not valid on a claim${kids.length ? `: choose a more specific code, e.g. ${kids.join(', ')}` : ''}`, row.display);
+    const kids = store
+      .children(info.id, row.key)
+      .slice(0, 5)
+      .map((c) => c.code);
+    return fail(
+      `${row.code} is a header (${row.kind}), not valid on a claim${kids.length ? `: choose a more specific code, e.g. ${kids.join(', ')}` : ''}`,
+      row.display,
+    );
   }
   if (input.display !== undefined) {
     const names = [row.display, ...(row.shortDisplay ? [row.shortDisplay] : [])];
     if (!names.some((n) => normDisplay(n) === normDisplay(input.display!))) {
-      return fail(`The display "${input.display.slice(0, 200)}" is not a valid display for ${row.code} in ${info.name}; the display is "${row.display}"`, row.display);
+      return fail(
+        `The display "${input.display.slice(0, 200)}" is not a valid display for ${row.code} in ${info.name}; the display is "${row.display}"`,
+        row.display,
+      );
     }
   }
-  return parameters([{ name: 'result', valueBoolean: true }, { name: 'display', valueString: row.display }]);
+  return parameters([
+    { name: 'result', valueBoolean: true },
+    { name: 'display', valueString: row.display },
+  ]);
 }
 
 // ---- $subsumes -----------------------------------------------------------------------------------
@@ -321,7 +388,8 @@ export function subsumesOperation(store: Store, p: OpParams, fixed?: Loaded): Pa
     const uri = coding?.system ?? systemUri;
     let loaded: Loaded;
     if (fixed) {
-      if (uri && resolveLoaded(store, uri).info.id !== fixed.info.id) throw invalid(`${name}: system "${uri.slice(0, 120)}" is not ${fixed.info.uri}`, name);
+      if (uri && resolveLoaded(store, uri).info.id !== fixed.info.id)
+        throw invalid(`${name}: system "${uri.slice(0, 120)}" is not ${fixed.info.uri}`, name);
       loaded = resolveLoaded(store, fixed.info.uri, coding?.version ?? version);
     } else loaded = resolveLoaded(store, uri, coding?.version ?? version, coding ? `${name}.system` : 'system');
     const c = coding?.code ?? code;
@@ -332,7 +400,8 @@ export function subsumesOperation(store: Store, p: OpParams, fixed?: Loaded): Pa
   };
   const a = pick(codingA, codeA, codingA ? 'codingA' : 'codeA');
   const b = pick(codingB, codeB, codingB ? 'codingB' : 'codeB');
-  if (a.loaded.info.id !== b.loaded.info.id) throw invalid(`codes of different code systems (${a.loaded.info.uri}, ${b.loaded.info.uri}) cannot subsume each other`, 'codingB');
+  if (a.loaded.info.id !== b.loaded.info.id)
+    throw invalid(`codes of different code systems (${a.loaded.info.uri}, ${b.loaded.info.uri}) cannot subsume each other`, 'codingB');
   let outcome: 'equivalent' | 'subsumes' | 'subsumed-by' | 'not-subsumed';
   if (a.row.key === b.row.key) outcome = 'equivalent';
   else if (store.isDescendantOf(b.row, a.row.key)) outcome = 'subsumes';

@@ -34,14 +34,28 @@ const mapCache = new WeakMap<object, MapInfo[]>();
 export function conceptMaps(store: Store): MapInfo[] {
   let maps = mapCache.get(store.db);
   if (!maps) {
-    const rows = store.db.prepare('SELECT from_system AS "from", to_system AS "to", source, max(version) AS version, count(*) AS n FROM mappings GROUP BY from_system, to_system, source ORDER BY source, from_system, to_system').all() as { from: SystemId; to: SystemId; source: string; version: string; n: number }[];
-    maps = rows.filter((r) => SYSTEMS[r.from] && SYSTEMS[r.to]).map((r) => ({ id: `${r.source}-${r.from}-to-${r.to}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-'), from: r.from, to: r.to, source: r.source, version: r.version, rows: r.n }));
+    const rows = store.db
+      .prepare(
+        'SELECT from_system AS "from", to_system AS "to", source, max(version) AS version, count(*) AS n FROM mappings GROUP BY from_system, to_system, source ORDER BY source, from_system, to_system',
+      )
+      .all() as { from: SystemId; to: SystemId; source: string; version: string; n: number }[];
+    maps = rows
+      .filter((r) => SYSTEMS[r.from] && SYSTEMS[r.to])
+      .map((r) => ({
+        id: `${r.source}-${r.from}-to-${r.to}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-'),
+        from: r.from,
+        to: r.to,
+        source: r.source,
+        version: r.version,
+        rows: r.n,
+      }));
     mapCache.set(store.db, maps);
   }
   return maps;
 }
 
-const mapTitle = (m: MapInfo) => `${m.source === 'gems' ? 'General Equivalence Mappings' : m.source} ${SYSTEMS[m.from].name} to ${SYSTEMS[m.to].name}`;
+const mapTitle = (m: MapInfo) =>
+  `${m.source === 'gems' ? 'General Equivalence Mappings' : m.source} ${SYSTEMS[m.from].name} to ${SYSTEMS[m.to].name}`;
 
 export function conceptMapUrl(ctx: FhirContext, m: MapInfo): string {
   return `${ctx.base}/ConceptMap/${m.id}`;
@@ -69,7 +83,14 @@ export function conceptMapResource(ctx: FhirContext, m: MapInfo): Record<string,
 
 export function conceptMapById(store: Store, id: string): MapInfo {
   const m = conceptMaps(store).find((x) => x.id === id);
-  if (!m) throw notFound(`no ConceptMap with id "${id.slice(0, 80)}"; this server has ${conceptMaps(store).map((x) => x.id).join(', ') || 'none'}`);
+  if (!m)
+    throw notFound(
+      `no ConceptMap with id "${id.slice(0, 80)}"; this server has ${
+        conceptMaps(store)
+          .map((x) => x.id)
+          .join(', ') || 'none'
+      }`,
+    );
   return m;
 }
 
@@ -107,8 +128,13 @@ export function translateOperation(ctx: FhirContext, p: OpParams, instance?: Map
   const coding = p.coding('coding');
   const cc = p.codeableConcept('codeableConcept');
   const code = p.string('code');
-  if ([coding, cc, code].filter((x) => x !== undefined).length !== 1) throw invalid('give one of "code" (with "system"), "coding" or "codeableConcept"', 'code');
-  if (p.has('conceptMap')) throw invalid('translating with a ConceptMap given in the request is not supported: name one of this server\'s maps with "url"', 'conceptMap');
+  if ([coding, cc, code].filter((x) => x !== undefined).length !== 1)
+    throw invalid('give one of "code" (with "system"), "coding" or "codeableConcept"', 'code');
+  if (p.has('conceptMap'))
+    throw invalid(
+      'translating with a ConceptMap given in the request is not supported: name one of this server\'s maps with "url"',
+      'conceptMap',
+    );
   if (p.has('dependency')) throw invalid('"dependency" is not supported: the GEMs have no dependencies', 'dependency');
   const codings: Coding[] = cc ?? [coding ?? { code, system: p.string('system'), version: p.string('version') }];
 
@@ -117,7 +143,15 @@ export function translateOperation(ctx: FhirContext, p: OpParams, instance?: Map
   if (instance) maps = [instance];
   else if (url !== undefined) {
     const m = conceptMapByUrl(ctx, url);
-    if (!m) throw notFound(`no ConceptMap "${url.slice(0, 200)}"; this server has ${conceptMaps(store).map((x) => conceptMapUrl(ctx, x)).join(', ') || 'none'}`, 'url');
+    if (!m)
+      throw notFound(
+        `no ConceptMap "${url.slice(0, 200)}"; this server has ${
+          conceptMaps(store)
+            .map((x) => conceptMapUrl(ctx, x))
+            .join(', ') || 'none'
+        }`,
+        'url',
+      );
     maps = [m];
   }
   const mapVersion = p.string('conceptMapVersion');
@@ -150,7 +184,9 @@ export function translateOperation(ctx: FhirContext, p: OpParams, instance?: Map
     const sys = loaded.info.id;
     const own = maps.filter((m) => codeSide(m) === sys);
     if (!own.length) {
-      messages.push(`no ConceptMap on this server maps ${reverse ? 'to' : 'from'} ${loaded.info.name}${targetsystem || target ? ' to the target asked' : ''}`);
+      messages.push(
+        `no ConceptMap on this server maps ${reverse ? 'to' : 'from'} ${loaded.info.name}${targetsystem || target ? ' to the target asked' : ''}`,
+      );
       continue;
     }
     const row = findRow(store, sys, c.code, 'code');
@@ -165,7 +201,11 @@ export function translateOperation(ctx: FhirContext, p: OpParams, instance?: Map
   const result = matches.some((m) => !['unmatched', 'disjoint'].includes(String(m.part![0].valueCode)));
   const unmatchedOnly = matches.length > 0 && !result;
   if (unmatchedOnly) messages.push('the map says there is no equivalent code (GEM "no map" entry)');
-  return parameters([{ name: 'result', valueBoolean: result }, ...(messages.length ? [{ name: 'message', valueString: messages.join('; ') }] : []), ...matches]);
+  return parameters([
+    { name: 'result', valueBoolean: result },
+    ...(messages.length ? [{ name: 'message', valueString: messages.join('; ') }] : []),
+    ...matches,
+  ]);
 }
 
 function translateOne(ctx: FhirContext, m: MapInfo, key: string, reverse: boolean): ParamOut[] {
@@ -173,7 +213,9 @@ function translateOne(ctx: FhirContext, m: MapInfo, key: string, reverse: boolea
   const sql = reverse
     ? 'SELECT from_key AS other, flags FROM mappings WHERE to_system = ? AND to_key = ? AND from_system = ? AND source = ? ORDER BY rowid'
     : 'SELECT to_key AS other, flags FROM mappings WHERE from_system = ? AND from_key = ? AND to_system = ? AND source = ? ORDER BY rowid';
-  const rows = (store.db.prepare(sql).all(reverse ? m.to : m.from, key, reverse ? m.from : m.to, m.source) as { other: string; flags: string | null }[]).map((r) => ({ other: r.other, flags: (r.flags ? JSON.parse(r.flags) : {}) as Flags }));
+  const rows = (
+    store.db.prepare(sql).all(reverse ? m.to : m.from, key, reverse ? m.from : m.to, m.source) as { other: string; flags: string | null }[]
+  ).map((r) => ({ other: r.other, flags: (r.flags ? JSON.parse(r.flags) : {}) as Flags }));
   const answerSystem = reverse ? m.from : m.to;
   const uri = SYSTEMS[answerSystem].uri;
   const version = releases(store).get(answerSystem)?.version;
@@ -191,13 +233,25 @@ function translateOne(ctx: FhirContext, m: MapInfo, key: string, reverse: boolea
   for (const r of rows) {
     const eq = equivalence(r.flags);
     // Products: the other choice lists of the same combination scenario (forward direction only).
-    const products = !reverse && r.flags.combination && !r.flags.noMap ? rows.filter((o) => o.flags.combination && o.flags.scenario === r.flags.scenario && o.flags.choiceList !== r.flags.choiceList && o.other) : [];
+    const products =
+      !reverse && r.flags.combination && !r.flags.noMap
+        ? rows.filter(
+            (o) => o.flags.combination && o.flags.scenario === r.flags.scenario && o.flags.choiceList !== r.flags.choiceList && o.other,
+          )
+        : [];
     const sig = `${eq}|${r.other}|${products.map((o) => o.other).join(',')}`;
     if (seen.has(sig)) continue;
     seen.add(sig);
     const part: ParamOut[] = [{ name: 'equivalence', valueCode: eq }];
     if (r.other && eq !== 'unmatched') part.push({ name: 'concept', valueCoding: coding(r.other) });
-    for (const o of products) part.push({ name: 'product', part: [{ name: 'element', valueUri: uri }, { name: 'concept', valueCoding: coding(o.other) }] });
+    for (const o of products)
+      part.push({
+        name: 'product',
+        part: [
+          { name: 'element', valueUri: uri },
+          { name: 'concept', valueCoding: coding(o.other) },
+        ],
+      });
     part.push({ name: 'source', valueUri: conceptMapUrl(ctx, m) });
     out.push({ name: 'match', part });
   }

@@ -29,7 +29,13 @@ export type IssueSeverity = 'fatal' | 'error' | 'warning' | 'information';
 
 export interface OperationOutcome {
   resourceType: 'OperationOutcome';
-  issue: { severity: IssueSeverity; code: IssueType; details?: { text: string; coding?: { system: string; code: string }[] }; diagnostics?: string; expression?: string[] }[];
+  issue: {
+    severity: IssueSeverity;
+    code: IssueType;
+    details?: { text: string; coding?: { system: string; code: string }[] };
+    diagnostics?: string;
+    expression?: string[];
+  }[];
 }
 
 /** An error raised by the FHIR layer itself, with its FHIR issue type and HTTP status. */
@@ -72,7 +78,12 @@ const ISSUE_OF: Partial<Record<ErrorCode | string, IssueType>> = {
 /** Where the catalog code of an error is kept: OperationOutcome.issue.details.coding. */
 export const ERROR_CODE_SYSTEM = 'urn:medcodes:error-code';
 
-export function outcome(severity: IssueSeverity, code: IssueType, text: string, opts: { errorCode?: string; expression?: string } = {}): OperationOutcome {
+export function outcome(
+  severity: IssueSeverity,
+  code: IssueType,
+  text: string,
+  opts: { errorCode?: string; expression?: string } = {},
+): OperationOutcome {
   return {
     resourceType: 'OperationOutcome',
     issue: [
@@ -88,8 +99,18 @@ export function outcome(severity: IssueSeverity, code: IssueType, text: string, 
 
 /** Any thrown value as (HTTP status, OperationOutcome). Unknown errors never leak a stack trace. */
 export function toOutcome(e: unknown): { status: number; body: OperationOutcome } {
-  if (e instanceof FhirError) return { status: e.status, body: outcome(e.status >= 500 ? 'fatal' : 'error', e.issue, e.message, { expression: e.expression }) };
-  if (e instanceof MedCodesError) return { status: e.httpStatus, body: outcome(e.httpStatus >= 500 ? 'fatal' : 'error', ISSUE_OF[e.code] ?? (e.httpStatus >= 500 ? 'exception' : 'invalid'), e.message, { errorCode: e.code }) };
+  if (e instanceof FhirError)
+    return { status: e.status, body: outcome(e.status >= 500 ? 'fatal' : 'error', e.issue, e.message, { expression: e.expression }) };
+  if (e instanceof MedCodesError)
+    return {
+      status: e.httpStatus,
+      body: outcome(
+        e.httpStatus >= 500 ? 'fatal' : 'error',
+        ISSUE_OF[e.code] ?? (e.httpStatus >= 500 ? 'exception' : 'invalid'),
+        e.message,
+        { errorCode: e.code },
+      ),
+    };
   console.error(e);
   return { status: 500, body: outcome('fatal', 'exception', 'An unexpected error occurred.', { errorCode: 'internal' }) };
 }

@@ -17,7 +17,11 @@ function fails(fn: () => unknown, message: RegExp): void {
 
 describe('OpParams from a query', () => {
   it('reads primitives and system|code tokens, skipping _ parameters', () => {
-    const p = OpParams.fromQuery(new URLSearchParams('system=http://hl7.org/fhir/sid/icd-10-cm&code=E11.9&property=parent&property=child&_format=json&codingA=http://x|A1&count=10&activeOnly=false'));
+    const p = OpParams.fromQuery(
+      new URLSearchParams(
+        'system=http://hl7.org/fhir/sid/icd-10-cm&code=E11.9&property=parent&property=child&_format=json&codingA=http://x|A1&count=10&activeOnly=false',
+      ),
+    );
     expect(p.string('code')).toBe('E11.9');
     expect(p.strings('property')).toEqual(['parent', 'child']);
     expect(p.coding('codingA')).toEqual({ system: 'http://x', code: 'A1' });
@@ -63,18 +67,37 @@ describe('OpParams from a Parameters body', () => {
     fails(() => OpParams.fromBody(null), /Parameters resource/);
     fails(() => OpParams.fromBody({ resourceType: 'Bundle' }), /got resourceType "Bundle"/);
     fails(() => OpParams.fromBody({ resourceType: 'Parameters', parameter: {} }), /Parameters.parameter must be an array/);
-    fails(() => OpParams.fromBody({ resourceType: 'Parameters', parameter: [{ name: 'a', valueString: 'x', part: [] }] }), /more than one of value\[x\], resource and part/);
+    fails(
+      () => OpParams.fromBody({ resourceType: 'Parameters', parameter: [{ name: 'a', valueString: 'x', part: [] }] }),
+      /more than one of value\[x\], resource and part/,
+    );
     fails(() => OpParams.fromBody({ resourceType: 'Parameters', parameter: [{ name: 'a', valueInteger: 1.5 }] }), /whole number/);
     fails(() => OpParams.fromBody({ resourceType: 'Parameters', parameter: [{ name: 'a', valueBoolean: 'true' }] }), /true or false/);
-    fails(() => OpParams.fromBody({ resourceType: 'Parameters', parameter: [{ name: 'a', valueQuantity: {} }] }), /valueQuantity is not a value type/);
-    fails(() => OpParams.fromBody({ resourceType: 'Parameters', parameter: [{ name: 'a', valueCoding: { code: 5 } }] }), /valueCoding.code must be a string/);
+    fails(
+      () => OpParams.fromBody({ resourceType: 'Parameters', parameter: [{ name: 'a', valueQuantity: {} }] }),
+      /valueQuantity is not a value type/,
+    );
+    fails(
+      () => OpParams.fromBody({ resourceType: 'Parameters', parameter: [{ name: 'a', valueCoding: { code: 5 } }] }),
+      /valueCoding.code must be a string/,
+    );
     // Nesting and count are bounded.
     let deep: any = { name: 'x', valueString: 'y' };
     for (let i = 0; i < 10; i++) deep = { name: 'x', part: [deep] };
     fails(() => OpParams.fromBody({ resourceType: 'Parameters', parameter: [deep] }), /nest deeper/);
-    fails(() => OpParams.fromBody({ resourceType: 'Parameters', parameter: Array.from({ length: 1001 }, () => ({ name: 'p', valueString: 'v' })) }), /too many parameters/);
+    fails(
+      () =>
+        OpParams.fromBody({ resourceType: 'Parameters', parameter: Array.from({ length: 1001 }, () => ({ name: 'p', valueString: 'v' })) }),
+      /too many parameters/,
+    );
     // A primitive asked as a Coding, and the reverse.
-    const p = OpParams.fromBody({ resourceType: 'Parameters', parameter: [{ name: 'coding', valueString: 'E11' }, { name: 'code', valueCoding: { code: 'E11' } }] });
+    const p = OpParams.fromBody({
+      resourceType: 'Parameters',
+      parameter: [
+        { name: 'coding', valueString: 'E11' },
+        { name: 'code', valueCoding: { code: 'E11' } },
+      ],
+    });
     fails(() => p.coding('coding'), /must be a Coding/);
     fails(() => p.string('code'), /must be a primitive/);
   });
@@ -84,7 +107,11 @@ describe('OperationOutcome mapping', () => {
   it('maps catalog errors to their status and an issue type, and hides unexpected errors', () => {
     const nf = toOutcome(new MedCodesError('not_found', 'ICD-10-CM has no code "X"'));
     expect(nf.status).toBe(404);
-    expect(nf.body.issue[0]).toMatchObject({ severity: 'error', code: 'not-found', details: { text: 'ICD-10-CM has no code "X"', coding: [{ code: 'not_found' }] } });
+    expect(nf.body.issue[0]).toMatchObject({
+      severity: 'error',
+      code: 'not-found',
+      details: { text: 'ICD-10-CM has no code "X"', coding: [{ code: 'not_found' }] },
+    });
     expect(toOutcome(new MedCodesError('payload_too_large', 'big')).body.issue[0].code).toBe('too-long');
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
     const boom = toOutcome(new Error('secret stack detail'));

@@ -65,9 +65,14 @@ export class OpParams {
 
   /** From a parsed JSON body that must be a Parameters resource. */
   static fromBody(body: unknown): OpParams {
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('the request body must be a FHIR Parameters resource (a JSON object)');
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      throw invalid('the request body must be a FHIR Parameters resource (a JSON object)');
     const rt = (body as Record<string, unknown>).resourceType;
-    if (rt !== 'Parameters') throw invalid(`the request body must be a Parameters resource; got resourceType ${typeof rt === 'string' ? `"${rt.slice(0, 40)}"` : 'none'}`, 'resourceType');
+    if (rt !== 'Parameters')
+      throw invalid(
+        `the request body must be a Parameters resource; got resourceType ${typeof rt === 'string' ? `"${rt.slice(0, 40)}"` : 'none'}`,
+        'resourceType',
+      );
     const params = (body as Record<string, unknown>).parameter;
     if (params === undefined) return new OpParams([]);
     const counter = { n: 0 };
@@ -118,7 +123,8 @@ export class OpParams {
     if (s === undefined) return undefined;
     if (!/^-?\d{1,15}$/.test(s.trim())) throw invalid(`parameter "${name}" must be a whole number; got "${s.slice(0, 20)}"`, name);
     const n = Number(s.trim());
-    if (n < min || n > max) throw invalid(`parameter "${name}" must be from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}; got ${n}`, name);
+    if (n < min || n > max)
+      throw invalid(`parameter "${name}" must be from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}; got ${n}`, name);
     return n;
   }
 
@@ -188,7 +194,8 @@ function readList(v: unknown, where: string, depth: number, counter: { n: number
       if (PRIMITIVE_KEYS.has(k)) {
         if (typeof val !== 'string' && typeof val !== 'number' && typeof val !== 'boolean') throw invalid(`${at}.${k} must be a primitive`);
         if (k === 'valueBoolean' && typeof val !== 'boolean') throw invalid(`${at}.valueBoolean must be true or false`);
-        if ((k === 'valueInteger' || k === 'valueUnsignedInt' || k === 'valuePositiveInt') && !Number.isInteger(val)) throw invalid(`${at}.${k} must be a whole number`);
+        if ((k === 'valueInteger' || k === 'valueUnsignedInt' || k === 'valuePositiveInt') && !Number.isInteger(val))
+          throw invalid(`${at}.${k} must be a whole number`);
         out.text = String(val);
       } else if (k === 'valueCoding') out.coding = readCoding(val, `${at}.valueCoding`);
       else if (k === 'valueCodeableConcept') {
@@ -196,7 +203,8 @@ function readList(v: unknown, where: string, depth: number, counter: { n: number
         out.resource = val as Record<string, unknown>;
       } else throw invalid(`${at} (${o.name}): ${k.slice(0, 40)} is not a value type this server reads`);
     } else if (o.resource !== undefined) {
-      if (!o.resource || typeof o.resource !== 'object' || Array.isArray(o.resource)) throw invalid(`${at}.resource must be a resource object`);
+      if (!o.resource || typeof o.resource !== 'object' || Array.isArray(o.resource))
+        throw invalid(`${at}.resource must be a resource object`);
       out.resource = o.resource as Record<string, unknown>;
     } else if (o.part !== undefined) out.part = readList(o.part, `${at}.part`, depth + 1, counter);
     return out;

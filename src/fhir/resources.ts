@@ -23,7 +23,11 @@ export function parameters(list: ParamOut[]): ParametersResource {
 }
 
 /** Canonical URI with the scheme and a trailing slash ignored, so http/https spellings of one URI meet. */
-const looseUri = (u: string) => u.trim().replace(/^https?:\/\//i, '').replace(/\/+$/, '');
+const looseUri = (u: string) =>
+  u
+    .trim()
+    .replace(/^https?:\/\//i, '')
+    .replace(/\/+$/, '');
 
 /** The registry entry whose canonical URI this is (FHIR `system` values are URIs, never short ids). */
 export function systemByUri(uri: string): SystemInfo | undefined {
@@ -71,12 +75,18 @@ export function resolveLoaded(store: Store, uri: string | undefined, version?: s
   const info = systemByUri(uri);
   if (!info) {
     const byId = SYSTEMS[uri.trim().toLowerCase() as SystemId];
-    const hint = byId ? `; the canonical URI of ${byId.name} is ${byId.uri}` : `; known: ${loadedSystems(store).map((l) => l.info.uri).join(', ')}`;
+    const hint = byId
+      ? `; the canonical URI of ${byId.name} is ${byId.uri}`
+      : `; known: ${loadedSystems(store)
+          .map((l) => l.info.uri)
+          .join(', ')}`;
     throw notFound(`unknown code system "${uri.slice(0, 200)}"${hint}`, param);
   }
   const release = releases(store).get(info.id);
   if (!release) {
-    const why = info.bundled ? 'it has not been imported' : 'it is licensed and not shipped: import your own release files with "npx medcodes import"';
+    const why = info.bundled
+      ? 'it has not been imported'
+      : 'it is licensed and not shipped: import your own release files with "npx medcodes import"';
     throw notFound(`${info.name} (${info.uri}) is not loaded on this server: ${why}`, param);
   }
   if (version !== undefined && version !== '' && version !== release.version) {
@@ -89,6 +99,11 @@ export function resolveLoaded(store: Store, uri: string | undefined, version?: s
 export function loadedById(store: Store, id: string): Loaded {
   const info = SYSTEMS[id as SystemId];
   const release = info ? releases(store).get(info.id) : undefined;
-  if (!info || !release) throw notFound(`no CodeSystem with id "${id.slice(0, 60)}"; this server has ${loadedSystems(store).map((l) => l.info.id).join(', ')}`);
+  if (!info || !release)
+    throw notFound(
+      `no CodeSystem with id "${id.slice(0, 60)}"; this server has ${loadedSystems(store)
+        .map((l) => l.info.id)
+        .join(', ')}`,
+    );
   return { info, release };
 }

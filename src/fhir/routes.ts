@@ -5,7 +5,14 @@ import { FhirError, invalid, toOutcome } from './outcome.js';
 import { OpParams } from './params.js';
 import { loadedById, loadedSystems, type FhirContext } from './resources.js';
 import { codeSystemResource, lookupOperation, subsumesOperation, validateCodeOperation } from './codesystem.js';
-import { allImplicitValueSets, expandOperation, implicitValueSetResource, parseImplicitUrl, valueSetById, valueSetValidateCode } from './valueset.js';
+import {
+  allImplicitValueSets,
+  expandOperation,
+  implicitValueSetResource,
+  parseImplicitUrl,
+  valueSetById,
+  valueSetValidateCode,
+} from './valueset.js';
 import { conceptMapById, conceptMapResource, conceptMaps, translateOperation } from './conceptmap.js';
 import { capabilityStatement, terminologyCapabilities } from './capability.js';
 
@@ -49,13 +56,25 @@ function negotiate(c: Context): void {
   if (f !== undefined) {
     const fmt = f.trim().toLowerCase().replace(/ /g, '+').split(';')[0];
     if (JSON_FORMATS.has(fmt)) return;
-    throw new FhirError(406, 'not-supported', `_format "${f.slice(0, 60)}" is not supported: this server answers JSON only (_format=json or application/fhir+json)${XML_FORMATS.test(fmt) ? '; XML is not produced' : ''}`, '_format');
+    throw new FhirError(
+      406,
+      'not-supported',
+      `_format "${f.slice(0, 60)}" is not supported: this server answers JSON only (_format=json or application/fhir+json)${XML_FORMATS.test(fmt) ? '; XML is not produced' : ''}`,
+      '_format',
+    );
   }
   const accept = c.req.header('accept');
   if (!accept) return;
   const types = accept.split(',').map((t) => t.split(';')[0].trim().toLowerCase());
-  const ok = types.some((t) => t === '*/*' || t === 'application/*' || t.includes('json') || t === 'text/html' || t === 'text/plain' || t === '');
-  if (!ok) throw new FhirError(406, 'not-supported', `this server answers application/fhir+json only; the Accept header asks for ${accept.slice(0, 80)}`);
+  const ok = types.some(
+    (t) => t === '*/*' || t === 'application/*' || t.includes('json') || t === 'text/html' || t === 'text/plain' || t === '',
+  );
+  if (!ok)
+    throw new FhirError(
+      406,
+      'not-supported',
+      `this server answers application/fhir+json only; the Accept header asks for ${accept.slice(0, 80)}`,
+    );
 }
 
 /** The request body as text, stopped at MAX_FHIR_BODY even without a Content-Length. */
@@ -89,7 +108,11 @@ async function opParams(c: Context): Promise<OpParams> {
   if (c.req.method !== 'POST') return OpParams.fromQuery(new URL(c.req.url).searchParams);
   const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
   if (type && !['application/fhir+json', 'application/json', 'application/json+fhir'].includes(type)) {
-    throw new FhirError(415, 'not-supported', `content type "${type.slice(0, 60)}" is not supported: send a Parameters resource as application/fhir+json${XML_FORMATS.test(type) ? ' (XML is not read)' : ''}`);
+    throw new FhirError(
+      415,
+      'not-supported',
+      `content type "${type.slice(0, 60)}" is not supported: send a Parameters resource as application/fhir+json${XML_FORMATS.test(type) ? ' (XML is not read)' : ''}`,
+    );
   }
   const text = await readBody(c);
   if (!text.trim()) throw invalid('the request body is empty: send a Parameters resource (or use GET with query parameters)');
@@ -108,19 +131,30 @@ type Res = Record<string, unknown>;
 type Matcher = (r: Res, value: string, modifier?: string) => boolean;
 
 /** FHIR string search: starts-with, case- and accent-insensitive; `:exact` and `:contains` modifiers. */
-const stringMatch = (field: string): Matcher => (r, v, mod) => {
-  const fold = (s: string) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
-  const have = typeof r[field] === 'string' ? (r[field] as string) : '';
-  if (mod === 'exact') return have === v;
-  if (mod === 'contains') return fold(have).includes(fold(v));
-  return fold(have).startsWith(fold(v));
-};
-const tokenMatch = (field: string): Matcher => (r, v) => r[field] === v;
+const stringMatch =
+  (field: string): Matcher =>
+  (r, v, mod) => {
+    const fold = (s: string) =>
+      s
+        .normalize('NFKD')
+        .replace(/[\u0300-\u036f]/g, '')
+        .toLowerCase();
+    const have = typeof r[field] === 'string' ? (r[field] as string) : '';
+    if (mod === 'exact') return have === v;
+    if (mod === 'contains') return fold(have).includes(fold(v));
+    return fold(have).startsWith(fold(v));
+  };
+const tokenMatch =
+  (field: string): Matcher =>
+  (r, v) =>
+    r[field] === v;
 /** A uri parameter; `url|version` (canonical with version) also matches. */
-const uriMatch = (field: string): Matcher => (r, v) => {
-  const [u, ver] = v.split('|');
-  return r[field] === u && (ver === undefined || r.version === ver);
-};
+const uriMatch =
+  (field: string): Matcher =>
+  (r, v) => {
+    const [u, ver] = v.split('|');
+    return r[field] === u && (ver === undefined || r.version === ver);
+  };
 
 const COMMON: Record<string, Matcher> = {
   _id: tokenMatch('id'),
@@ -153,11 +187,22 @@ function searchBundle(c: Context, ctx: FhirContext, type: string, all: Res[], ex
     found = found.filter((r) => values.some((v) => m(r, v, modifier)));
   }
   const summaryCount = c.req.query('_summary') === 'count';
-  const entry: Res[] = summaryCount ? [] : found.map((r) => ({ fullUrl: `${ctx.base}/${type}/${r.id}`, resource: r, search: { mode: 'match' } }));
+  const entry: Res[] = summaryCount
+    ? []
+    : found.map((r) => ({ fullUrl: `${ctx.base}/${type}/${r.id}`, resource: r, search: { mode: 'match' } }));
   if (ignored.length) {
     // Lenient handling (http://hl7.org/fhir/R4/search.html#errors): say what was not used.
     entry.push({
-      resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'not-supported', details: { text: `search parameters not supported and ignored: ${ignored.map((s) => s.slice(0, 40)).join(', ')}` } }] },
+      resource: {
+        resourceType: 'OperationOutcome',
+        issue: [
+          {
+            severity: 'warning',
+            code: 'not-supported',
+            details: { text: `search parameters not supported and ignored: ${ignored.map((s) => s.slice(0, 40)).join(', ')}` },
+          },
+        ],
+      },
       search: { mode: 'outcome' },
     });
   }
@@ -194,7 +239,10 @@ function segments(c: Context): string[] {
 }
 
 function methodNotAllowed(c: Context, allowed: string): never {
-  throw Object.assign(new FhirError(405, 'not-supported', `${c.req.method} is not supported here; allowed: ${allowed}. This server is read-only.`), { allow: allowed });
+  throw Object.assign(
+    new FhirError(405, 'not-supported', `${c.req.method} is not supported here; allowed: ${allowed}. This server is read-only.`),
+    { allow: allowed },
+  );
 }
 
 async function handle(c: Context, deps: AppDeps): Promise<Response> {
@@ -214,23 +262,42 @@ async function handle(c: Context, deps: AppDeps): Promise<Response> {
     readOnly();
     const mode = c.req.query('mode');
     if (mode === 'terminology') return send(c, 200, terminologyCapabilities(ctx));
-    if (mode !== undefined && mode !== 'full' && mode !== 'normative') throw invalid(`mode must be full, normative or terminology; got "${mode.slice(0, 20)}"`, 'mode');
+    if (mode !== undefined && mode !== 'full' && mode !== 'normative')
+      throw invalid(`mode must be full, normative or terminology; got "${mode.slice(0, 20)}"`, 'mode');
     return send(c, 200, capabilityStatement(ctx));
   }
 
   const [type, second, third, ...rest] = segs;
-  if (!type) throw new FhirError(404, 'not-found', `no FHIR route ${c.req.method} ${c.req.path}: see ${ctx.base}/metadata for what this server offers`);
-  if (!(type in OPERATIONS)) throw new FhirError(404, 'not-supported', `resource type "${type.slice(0, 40)}" is not served here: this terminology server has CodeSystem, ValueSet and ConceptMap (see ${ctx.base}/metadata)`);
+  if (!type)
+    throw new FhirError(
+      404,
+      'not-found',
+      `no FHIR route ${c.req.method} ${c.req.path}: see ${ctx.base}/metadata for what this server offers`,
+    );
+  if (!(type in OPERATIONS))
+    throw new FhirError(
+      404,
+      'not-supported',
+      `resource type "${type.slice(0, 40)}" is not served here: this terminology server has CodeSystem, ValueSet and ConceptMap (see ${ctx.base}/metadata)`,
+    );
   if (rest.length) throw new FhirError(404, 'not-found', `no FHIR route ${c.req.method} ${c.req.path}`);
 
   // Type-level operation: Type/$op; instance-level: Type/id/$op.
   const opSeg = second?.startsWith('$') && third === undefined ? second : third?.startsWith('$') ? third : undefined;
   const id = second?.startsWith('$') ? undefined : second;
-  if (third !== undefined && !opSeg) throw new FhirError(404, 'not-found', `no FHIR route ${c.req.method} ${c.req.path} (history and compartments are not supported)`);
+  if (third !== undefined && !opSeg)
+    throw new FhirError(404, 'not-found', `no FHIR route ${c.req.method} ${c.req.path} (history and compartments are not supported)`);
 
   if (opSeg) {
     const name = opSeg.slice(1);
-    if (!OPERATIONS[type][name]) throw new FhirError(404, 'not-supported', `operation $${name.slice(0, 40)} is not supported on ${type}; supported: ${Object.keys(OPERATIONS[type]).map((o) => `$${o}`).join(', ')}`);
+    if (!OPERATIONS[type][name])
+      throw new FhirError(
+        404,
+        'not-supported',
+        `operation $${name.slice(0, 40)} is not supported on ${type}; supported: ${Object.keys(OPERATIONS[type])
+          .map((o) => `$${o}`)
+          .join(', ')}`,
+      );
     operation();
     const p = await opParams(c);
     if (type === 'CodeSystem') {
@@ -272,7 +339,10 @@ async function handle(c: Context, deps: AppDeps): Promise<Response> {
   if (id !== undefined) return send(c, 200, conceptMapResource(ctx, conceptMapById(store, id)));
   const maps = conceptMaps(store);
   const all = maps.map((m) => conceptMapResource(ctx, m));
-  const sideOf = (side: 'sourceUri' | 'targetUri'): Matcher => (r, v) => String(r[side]).replace(/\?fhir_vs$/, '') === v.replace(/\?fhir_vs$/, '');
+  const sideOf =
+    (side: 'sourceUri' | 'targetUri'): Matcher =>
+    (r, v) =>
+      String(r[side]).replace(/\?fhir_vs$/, '') === v.replace(/\?fhir_vs$/, '');
   return searchBundle(c, ctx, type, all, {
     'source-system': sideOf('sourceUri'),
     'target-system': sideOf('targetUri'),

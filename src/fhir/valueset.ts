@@ -73,7 +73,9 @@ export function implicitValueSetResource(vs: ImplicitValueSet): Record<string, u
     ...(vs.isa ? {} : { id: info.id }),
     url: vs.url,
     version: release.version,
-    name: vs.isa ? `${info.name.replace(/[^A-Za-z0-9]+/g, '_')}_isa_${vs.isa.code.replace(/[^A-Za-z0-9]+/g, '_')}` : `${info.name.replace(/[^A-Za-z0-9]+/g, '_')}_all`,
+    name: vs.isa
+      ? `${info.name.replace(/[^A-Za-z0-9]+/g, '_')}_isa_${vs.isa.code.replace(/[^A-Za-z0-9]+/g, '_')}`
+      : `${info.name.replace(/[^A-Za-z0-9]+/g, '_')}_all`,
     title: vs.isa ? `${info.name} ${vs.isa.code} ${vs.isa.display} and its descendants` : `All codes of ${info.name}`,
     status: info.retired ? 'retired' : 'active',
     experimental: false,
@@ -107,7 +109,8 @@ export function allImplicitValueSets(store: Store): ImplicitValueSet[] {
 function includesOfCompose(store: Store, vs: Record<string, unknown>): Include[] {
   if (vs.resourceType !== 'ValueSet') throw invalid('parameter "valueSet" must be a ValueSet resource', 'valueSet');
   const compose = vs.compose as Record<string, unknown> | undefined;
-  if (!compose || !Array.isArray(compose.include) || !compose.include.length) throw invalid('the ValueSet has no compose.include to expand', 'valueSet.compose');
+  if (!compose || !Array.isArray(compose.include) || !compose.include.length)
+    throw invalid('the ValueSet has no compose.include to expand', 'valueSet.compose');
   if (compose.exclude !== undefined) throw notSupported('compose.exclude is not supported', 'valueSet.compose.exclude');
   if (compose.include.length > 50) throw tooCostly('at most 50 compose.include entries');
   return compose.include.map((inc: any, i: number) => {
@@ -116,9 +119,11 @@ function includesOfCompose(store: Store, vs: Record<string, unknown>): Include[]
     if (inc.valueSet !== undefined) throw notSupported(`${at}.valueSet: including other value sets is not supported`, at);
     if (typeof inc.system !== 'string') throw invalid(`${at}.system is required`, at);
     const loaded = resolveLoaded(store, inc.system, typeof inc.version === 'string' ? inc.version : undefined, `${at}.system`);
-    if (inc.concept !== undefined && inc.filter !== undefined) throw notSupported(`${at}: concept and filter together are not supported`, at);
+    if (inc.concept !== undefined && inc.filter !== undefined)
+      throw notSupported(`${at}: concept and filter together are not supported`, at);
     if (inc.concept !== undefined) {
-      if (!Array.isArray(inc.concept) || inc.concept.length > MAX_EXPAND_COUNT) throw invalid(`${at}.concept must be a list of at most ${MAX_EXPAND_COUNT} concepts`, at);
+      if (!Array.isArray(inc.concept) || inc.concept.length > MAX_EXPAND_COUNT)
+        throw invalid(`${at}.concept must be a list of at most ${MAX_EXPAND_COUNT} concepts`, at);
       const concepts = inc.concept.map((c: any, j: number) => {
         if (!c || typeof c.code !== 'string') throw invalid(`${at}.concept[${j}].code is required`, at);
         return c.code as string;
@@ -126,7 +131,8 @@ function includesOfCompose(store: Store, vs: Record<string, unknown>): Include[]
       return { loaded, concepts };
     }
     if (inc.filter !== undefined) {
-      if (!Array.isArray(inc.filter) || inc.filter.length !== 1) throw notSupported(`${at}.filter: one filter per include is supported`, at);
+      if (!Array.isArray(inc.filter) || inc.filter.length !== 1)
+        throw notSupported(`${at}.filter: one filter per include is supported`, at);
       const f = inc.filter[0] ?? {};
       if (f.property !== 'concept' || !['is-a', 'descendent-of'].includes(f.op) || typeof f.value !== 'string') {
         throw notSupported(`${at}.filter: only property "concept" with op "is-a" or "descendent-of" is supported`, at);
@@ -185,7 +191,10 @@ function systemOrder(store: Store, system: SystemId, activeOnly: boolean): Int32
   const k = `${system}|${activeOnly}`;
   let ids = m.get(k);
   if (!ids) {
-    const rows = store.db.prepare(`SELECT id FROM codes WHERE system = ? ${statusSql(activeOnly)} ORDER BY sort`).pluck().all(system) as number[];
+    const rows = store.db
+      .prepare(`SELECT id FROM codes WHERE system = ? ${statusSql(activeOnly)} ORDER BY sort`)
+      .pluck()
+      .all(system) as number[];
     m.set(k, (ids = Int32Array.from(rows)));
   }
   return ids;
@@ -196,7 +205,10 @@ function systemPage(store: Store, inc: Include, activeOnly: boolean, offset: num
   const ids = Array.from(order.subarray(Math.min(offset, order.length), Math.min(offset + count, order.length)));
   const byId = new Map<number, Row>();
   if (ids.length) {
-    for (const r of store.db.prepare(`SELECT id, key, code, display, billable, status FROM codes WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as (Row & { id: number })[]) byId.set(r.id, r);
+    for (const r of store.db
+      .prepare(`SELECT id, key, code, display, billable, status FROM codes WHERE id IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(ids)) as (Row & { id: number })[])
+      byId.set(r.id, r);
   }
   return { total: order.length, rows: ids.map((id) => contains(inc.loaded, byId.get(id)!)) };
 }
@@ -237,7 +249,9 @@ function subtreePage(store: Store, inc: Include, activeOnly: boolean, offset: nu
 }
 
 function subtreeKeys(store: Store, inc: Include, activeOnly: boolean): Set<string> {
-  const rows = store.db.prepare(`${SUBTREE(activeOnly, inc.loaded.info.id === 'snomedct')} SELECT key FROM sub ${activeOnly ? "WHERE status = 'active'" : ''}`).all({ system: inc.loaded.info.id, root: inc.isa!.key }) as { key: string }[];
+  const rows = store.db
+    .prepare(`${SUBTREE(activeOnly, inc.loaded.info.id === 'snomedct')} SELECT key FROM sub ${activeOnly ? "WHERE status = 'active'" : ''}`)
+    .all({ system: inc.loaded.info.id, root: inc.isa!.key }) as { key: string }[];
   const keys = new Set(rows.map((r) => r.key));
   if (!inc.isa!.self) keys.delete(inc.isa!.key);
   return keys;
@@ -250,7 +264,9 @@ function conceptsPage(store: Store, inc: Include, activeOnly: boolean, offset: n
     const row = findRow(store, inc.loaded.info.id, c, 'valueSet');
     if (!row || seen.has(row.key) || (activeOnly && row.status !== 'active')) continue;
     seen.add(row.key);
-    all.push(contains(inc.loaded, { key: row.key, code: row.code, display: row.display, billable: row.billable ? 1 : 0, status: row.status }));
+    all.push(
+      contains(inc.loaded, { key: row.key, code: row.code, display: row.display, billable: row.billable ? 1 : 0, status: row.status }),
+    );
   }
   return { total: all.length, rows: all.slice(offset, offset + count) };
 }
@@ -285,29 +301,59 @@ function subtreeAsRange(store: Store, inc: Include, activeOnly: boolean): string
   const args = { system: inc.loaded.info.id, a, b, root };
   const inRange = (
     store.db
-      .prepare(`SELECT count(*) AS n FROM codes WHERE system = :system AND key >= :a AND substr(key, 1, length(:b)) <= :b AND (instr(key, '-') = 0 OR key = :root) ${statusSql(activeOnly)}`)
+      .prepare(
+        `SELECT count(*) AS n FROM codes WHERE system = :system AND key >= :a AND substr(key, 1, length(:b)) <= :b AND (instr(key, '-') = 0 OR key = :root) ${statusSql(activeOnly)}`,
+      )
       .get(args) as { n: number }
   ).n;
   // Blocks inside a chapter are range-keyed headers the range filter leaves out: a text filter over a
   // chapter matches its categories and codes (the blocks stay reachable by is-a without a filter).
-  const sub = store.db.prepare(`${SUBTREE(activeOnly, args.system === 'snomedct')} SELECT count(*) AS n, coalesce(sum(instr(key, '-') > 0 AND key <> :root), 0) AS blocks FROM sub`).get({ system: args.system, root }) as { n: number; blocks: number };
+  const sub = store.db
+    .prepare(
+      `${SUBTREE(activeOnly, args.system === 'snomedct')} SELECT count(*) AS n, coalesce(sum(instr(key, '-') > 0 AND key <> :root), 0) AS blocks FROM sub`,
+    )
+    .get({ system: args.system, root }) as { n: number; blocks: number };
   const range = inRange === sub.n - sub.blocks ? `${a}-${b}` : null;
   if (cache.size > 1000) cache.clear();
   cache.set(ck, range);
   return range ?? undefined;
 }
 
-function filterPage(store: Store, inc: Include, text: string, activeOnly: boolean, offset: number, count: number, keep?: Set<string>, range?: string): Page {
+function filterPage(
+  store: Store,
+  inc: Include,
+  text: string,
+  activeOnly: boolean,
+  offset: number,
+  count: number,
+  keep?: Set<string>,
+  range?: string,
+): Page {
   const sys = inc.loaded.info.id;
   const out: ExpandContains[] = [];
   const status = activeOnly ? 'active' : 'all';
-  const hit = (h: SearchHit): ExpandContains => ({ system: inc.loaded.info.uri, version: inc.loaded.release.version, code: h.code, display: h.display, ...(h.billable ? {} : { abstract: true }), ...(h.status === 'deleted' ? { inactive: true } : {}) });
+  const hit = (h: SearchHit): ExpandContains => ({
+    system: inc.loaded.info.uri,
+    version: inc.loaded.release.version,
+    code: h.code,
+    display: h.display,
+    ...(h.billable ? {} : { abstract: true }),
+    ...(h.status === 'deleted' ? { inactive: true } : {}),
+  });
   if (!keep) {
     // The whole system, or a subtree the engine's range filter holds exactly: the engine pages directly.
-    if (offset > MAX_OFFSET) throw tooCostly(`a filtered expansion pages at most ${MAX_OFFSET} deep; got offset ${offset}: make the filter more specific`);
+    if (offset > MAX_OFFSET)
+      throw tooCostly(`a filtered expansion pages at most ${MAX_OFFSET} deep; got offset ${offset}: make the filter more specific`);
     let total = 0;
     do {
-      const res = search(store, { q: text, systems: [sys], status, ...(range ? { range } : {}), limit: Math.max(1, Math.min(MAX_LIMIT, count - out.length)), offset: offset + out.length });
+      const res = search(store, {
+        q: text,
+        systems: [sys],
+        status,
+        ...(range ? { range } : {}),
+        limit: Math.max(1, Math.min(MAX_LIMIT, count - out.length)),
+        offset: offset + out.length,
+      });
       total = res.total;
       if (count) out.push(...res.results.map(hit));
       if (!res.results.length || offset + out.length > MAX_OFFSET) break;
@@ -341,7 +387,9 @@ function page(store: Store, inc: Include, filter: string | undefined, activeOnly
   }
   if (filter && inc.isa) {
     const range = subtreeAsRange(store, inc, activeOnly);
-    return range ? filterPage(store, inc, filter, activeOnly, offset, count, undefined, range) : filterPage(store, inc, filter, activeOnly, offset, count, subtreeKeys(store, inc, activeOnly));
+    return range
+      ? filterPage(store, inc, filter, activeOnly, offset, count, undefined, range)
+      : filterPage(store, inc, filter, activeOnly, offset, count, subtreeKeys(store, inc, activeOnly));
   }
   if (filter) return filterPage(store, inc, filter, activeOnly, offset, count);
   return inc.isa ? subtreePage(store, inc, activeOnly, offset, count) : systemPage(store, inc, activeOnly, offset, count);
@@ -360,15 +408,26 @@ export function expandTarget(store: Store, p: OpParams, instance?: ImplicitValue
   const url = p.string('url');
   const given = p.resource('valueSet');
   const version = p.string('valueSetVersion');
-  if ([instance, url, given].filter((x) => x !== undefined).length > 1) throw invalid('give one of "url" and "valueSet" (or call $expand on a ValueSet instance)', 'url');
-  if (instance) return { resource: implicitValueSetResource(instance), includes: [{ loaded: instance.loaded, ...(instance.isa ? { isa: { ...instance.isa, self: true } } : {}) }] };
+  if ([instance, url, given].filter((x) => x !== undefined).length > 1)
+    throw invalid('give one of "url" and "valueSet" (or call $expand on a ValueSet instance)', 'url');
+  if (instance)
+    return {
+      resource: implicitValueSetResource(instance),
+      includes: [{ loaded: instance.loaded, ...(instance.isa ? { isa: { ...instance.isa, self: true } } : {}) }],
+    };
   if (url !== undefined) {
     const vs = parseImplicitUrl(store, url, version);
     if (!vs) {
       const bare = loadedSystems(store).find((l) => l.info.uri === url);
-      throw notFound(`no value set "${url.slice(0, 200)}" on this server${bare ? `; the value set of all its codes is ${url}?fhir_vs` : '; implicit value sets are {system}?fhir_vs and {system}?fhir_vs=isa/{code}'}`, 'url');
+      throw notFound(
+        `no value set "${url.slice(0, 200)}" on this server${bare ? `; the value set of all its codes is ${url}?fhir_vs` : '; implicit value sets are {system}?fhir_vs and {system}?fhir_vs=isa/{code}'}`,
+        'url',
+      );
     }
-    return { resource: implicitValueSetResource(vs), includes: [{ loaded: vs.loaded, ...(vs.isa ? { isa: { ...vs.isa, self: true } } : {}) }] };
+    return {
+      resource: implicitValueSetResource(vs),
+      includes: [{ loaded: vs.loaded, ...(vs.isa ? { isa: { ...vs.isa, self: true } } : {}) }],
+    };
   }
   if (given) {
     const includes = includesOfCompose(store, given);
@@ -381,7 +440,8 @@ export function expandTarget(store: Store, p: OpParams, instance?: ImplicitValue
 export function expandOperation(store: Store, p: OpParams, instance?: ImplicitValueSet): Record<string, unknown> {
   const target = expandTarget(store, p, instance);
   const filter = p.string('filter')?.trim() || undefined;
-  if (filter && filter.length > MAX_QUERY_LENGTH) throw invalid(`parameter "filter" is longer than ${MAX_QUERY_LENGTH} characters`, 'filter');
+  if (filter && filter.length > MAX_QUERY_LENGTH)
+    throw invalid(`parameter "filter" is longer than ${MAX_QUERY_LENGTH} characters`, 'filter');
   const offset = p.integer('offset', 0) ?? 0;
   const askedCount = p.integer('count', 0);
   const activeOnly = p.boolean('activeOnly') ?? true;
@@ -401,11 +461,14 @@ export function expandOperation(store: Store, p: OpParams, instance?: ImplicitVa
       if (total !== undefined) total += pg.total;
       skip = Math.max(0, skip - pg.total);
     }
-    if (pg.total === undefined && target.includes.length > 1) throw tooCostly('a text filter over a subtree with more than one include cannot be paged; expand the includes one by one');
+    if (pg.total === undefined && target.includes.length > 1)
+      throw tooCostly('a text filter over a subtree with more than one include cannot be paged; expand the includes one by one');
   }
   // Without `count` the whole value set is asked for: refuse what is too large rather than cut it silently.
   if (askedCount === undefined && (total === undefined || total - offset > MAX_EXPAND_COUNT)) {
-    throw tooCostly(`the expansion has ${total ?? 'more than ' + MAX_EXPAND_COUNT} concepts; the limit is ${MAX_EXPAND_COUNT} per request: page with "count" and "offset", or narrow it with "filter"`);
+    throw tooCostly(
+      `the expansion has ${total ?? 'more than ' + MAX_EXPAND_COUNT} concepts; the limit is ${MAX_EXPAND_COUNT} per request: page with "count" and "offset", or narrow it with "filter"`,
+    );
   }
   const used: Record<string, unknown>[] = [];
   if (filter) used.push({ name: 'filter', valueString: filter });
@@ -431,22 +494,55 @@ export function expandOperation(store: Store, p: OpParams, instance?: ImplicitVa
 export function valueSetValidateCode(store: Store, p: OpParams, instance?: ImplicitValueSet): Record<string, unknown> {
   const url = p.string('url');
   const vs = instance ?? (url !== undefined ? parseImplicitUrl(store, url, p.string('valueSetVersion')) : undefined);
-  if (!vs) throw url === undefined ? invalid('$validate-code needs "url" (an implicit value set such as http://hl7.org/fhir/sid/icd-10-cm?fhir_vs)', 'url') : notFound(`no value set "${url.slice(0, 200)}" on this server`, 'url');
+  if (!vs)
+    throw url === undefined
+      ? invalid('$validate-code needs "url" (an implicit value set such as http://hl7.org/fhir/sid/icd-10-cm?fhir_vs)', 'url')
+      : notFound(`no value set "${url.slice(0, 200)}" on this server`, 'url');
   const coding = p.coding('coding');
   const code = coding?.code ?? p.string('code');
   const system = coding?.system ?? p.string('system');
   const display = coding?.display ?? p.string('display');
   if (!code) throw invalid('a code is required: "code" with "system", or "coding"', 'code');
-  const fail = (message: string) => ({ resourceType: 'Parameters', parameter: [{ name: 'result', valueBoolean: false }, { name: 'message', valueString: message }] });
-  if (system && resolveLoaded(store, system, undefined, 'system').info.id !== vs.loaded.info.id) return fail(`the code system ${system} is not in the value set ${vs.url}`);
+  const fail = (message: string) => ({
+    resourceType: 'Parameters',
+    parameter: [
+      { name: 'result', valueBoolean: false },
+      { name: 'message', valueString: message },
+    ],
+  });
+  if (system && resolveLoaded(store, system, undefined, 'system').info.id !== vs.loaded.info.id)
+    return fail(`the code system ${system} is not in the value set ${vs.url}`);
   const sys: SystemId = vs.loaded.info.id;
   const row = findRow(store, sys, code);
   if (!row) return fail(`Unknown code "${code.trim().slice(0, 40)}" in ${vs.loaded.info.name}`);
-  if (row.code.toUpperCase() !== code.trim().toUpperCase()) return fail(`"${code.trim()}" is not how ${vs.loaded.info.name} writes this code: the code is "${row.code}"`);
+  if (row.code.toUpperCase() !== code.trim().toUpperCase())
+    return fail(`"${code.trim()}" is not how ${vs.loaded.info.name} writes this code: the code is "${row.code}"`);
   if (row.status !== 'active') return fail(`${row.code} is not an active code of ${vs.loaded.info.name}`);
-  if (vs.isa && row.key !== vs.isa.key && !store.isDescendantOf(row, vs.isa.key)) return fail(`${row.code} is not in the value set ${vs.url} (it is not ${vs.isa.code} or one of its descendants)`);
-  if (display !== undefined && ![row.display, row.shortDisplay ?? ''].some((d) => d.toLowerCase().replace(/\s+/g, ' ').trim() === display.toLowerCase().replace(/\s+/g, ' ').trim())) {
-    return { resourceType: 'Parameters', parameter: [{ name: 'result', valueBoolean: false }, { name: 'message', valueString: `The display "${display.slice(0, 200)}" is not a valid display for ${row.code}; the display is "${row.display}"` }, { name: 'display', valueString: row.display }] };
+  if (vs.isa && row.key !== vs.isa.key && !store.isDescendantOf(row, vs.isa.key))
+    return fail(`${row.code} is not in the value set ${vs.url} (it is not ${vs.isa.code} or one of its descendants)`);
+  if (
+    display !== undefined &&
+    ![row.display, row.shortDisplay ?? ''].some(
+      (d) => d.toLowerCase().replace(/\s+/g, ' ').trim() === display.toLowerCase().replace(/\s+/g, ' ').trim(),
+    )
+  ) {
+    return {
+      resourceType: 'Parameters',
+      parameter: [
+        { name: 'result', valueBoolean: false },
+        {
+          name: 'message',
+          valueString: `The display "${display.slice(0, 200)}" is not a valid display for ${row.code}; the display is "${row.display}"`,
+        },
+        { name: 'display', valueString: row.display },
+      ],
+    };
   }
-  return { resourceType: 'Parameters', parameter: [{ name: 'result', valueBoolean: true }, { name: 'display', valueString: row.display }] };
+  return {
+    resourceType: 'Parameters',
+    parameter: [
+      { name: 'result', valueBoolean: true },
+      { name: 'display', valueString: row.display },
+    ],
+  };
 }

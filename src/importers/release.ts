@@ -19,7 +19,10 @@ export async function headOf(s: FileSource, bytes = 4096): Promise<string> {
     try {
       const buf = Buffer.alloc(bytes);
       const { bytesRead } = await fh.read(buf, 0, bytes, 0);
-      return buf.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
+      return buf
+        .subarray(0, bytesRead)
+        .toString('utf8')
+        .replace(/^\uFEFF/, '');
     } finally {
       await fh.close();
     }
@@ -31,7 +34,10 @@ export async function headOf(s: FileSource, bytes = 4096): Promise<string> {
     n += c.length;
     if (n >= bytes) break;
   }
-  return Buffer.concat(parts).subarray(0, bytes).toString('utf8').replace(/^\uFEFF/, '');
+  return Buffer.concat(parts)
+    .subarray(0, bytes)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
 }
 
 /** The first line of a head (without CR). */
@@ -53,7 +59,11 @@ export function releaseRootOf(file: string, isRoot: (dir: string) => boolean, ma
   for (let i = 0; i <= maxUp; i++) {
     let cache = rootCache.get(isRoot);
     if (!cache) rootCache.set(isRoot, (cache = new Map()));
-    if (!cache.has(dir)) cache.set(dir, safe(() => isRoot(dir)));
+    if (!cache.has(dir))
+      cache.set(
+        dir,
+        safe(() => isRoot(dir)),
+      );
     if (cache.get(dir)) return dir;
     const up = dirname(dir);
     if (up === dir) break;
@@ -136,7 +146,10 @@ export type Classified<K extends string> = FileSource & { kind: K };
  * a release zip with known names, or nothing. `other` counts the files of a release that the importer
  * does not read (readme, licence, files of other tables).
  */
-export async function classify<K extends string>(file: string, layout: ReleaseLayout<K>): Promise<{ sources: Classified<K>[]; other: number }> {
+export async function classify<K extends string>(
+  file: string,
+  layout: ReleaseLayout<K>,
+): Promise<{ sources: Classified<K>[]; other: number }> {
   const name = basename(file);
   const k = layout.byName(name);
   if (k) return { sources: [{ file, kind: k }], other: 0 };
@@ -169,7 +182,12 @@ export async function classify<K extends string>(file: string, layout: ReleaseLa
  * Every file given to one importer, classified by its release layout: the sources it reads, and the
  * rest counted in `skips` under `otherLabel` (readmes, licences, tables it does not read).
  */
-export async function classifyAll<K extends string>(files: string[], layout: ReleaseLayout<K>, skips: Skips, otherLabel = 'other release files (not read)'): Promise<Classified<K>[]> {
+export async function classifyAll<K extends string>(
+  files: string[],
+  layout: ReleaseLayout<K>,
+  skips: Skips,
+  otherLabel = 'other release files (not read)',
+): Promise<Classified<K>[]> {
   const sources: Classified<K>[] = [];
   for (const f of files) {
     const c = await classify(f, layout);

@@ -53,7 +53,9 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary[]> {
     else unclaimed.push(f);
   }
   if (!bundled && unclaimed.length) {
-    throw new MedCodesError('unknown_format', `not a format MedCodes imports: ${unclaimed.map((f) => basename(f)).join(', ')}`, { files: unclaimed });
+    throw new MedCodesError('unknown_format', `not a format MedCodes imports: ${unclaimed.map((f) => basename(f)).join(', ')}`, {
+      files: unclaimed,
+    });
   }
   if (!claimed.size) throw new MedCodesError('unknown_format', 'no importable files were given');
   let manifest: Manifest | undefined;
@@ -93,7 +95,12 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary[]> {
 /** One line per system: "icd10cm FY2026: 98,186 codes, 12,345 notes ... (skipped: ...)". */
 export function summaryLine(s: ImportSummary): string {
   const n = (v: number) => v.toLocaleString('en-US');
-  const imported = Object.entries(s.imported).map(([k, v]) => `${n(v)} ${k}`).join(', ');
-  const skipped = Object.entries(s.skipped).filter(([, v]) => v > 0).map(([k, v]) => `${n(v)} ${k}`).join(', ');
+  const imported = Object.entries(s.imported)
+    .map(([k, v]) => `${n(v)} ${k}`)
+    .join(', ');
+  const skipped = Object.entries(s.skipped)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => `${n(v)} ${k}`)
+    .join(', ');
   return `${s.system} ${s.version}: imported ${imported}${skipped ? `; skipped ${skipped}` : '; skipped none'}`;
 }

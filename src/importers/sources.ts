@@ -19,7 +19,12 @@ export async function* sourceChunks(s: FileSource): AsyncGenerator<Buffer> {
  * The first step of every importer: check each given file against the data manifest (bundled files)
  * and list the sources it holds, with a progress line.
  */
-export async function gatherSources<T>(files: string[], ctx: ImportContext, label: string, sourcesOf: (file: string) => Promise<T[]>): Promise<T[]> {
+export async function gatherSources<T>(
+  files: string[],
+  ctx: ImportContext,
+  label: string,
+  sourcesOf: (file: string) => Promise<T[]>,
+): Promise<T[]> {
   const sources: T[] = [];
   const check = ctx.progress.phase(`${label}: checking files`, files.length);
   for (const f of files) {
@@ -35,7 +40,10 @@ export async function gatherSources<T>(files: string[], ctx: ImportContext, labe
  * The sources in an input, found by official file name: the file itself, or the members of a zip
  * (in any folder inside it) whose names `classify` recognises.
  */
-export async function sourcesByName<C extends object>(file: string, classify: (name: string) => C | undefined): Promise<(C & FileSource)[]> {
+export async function sourcesByName<C extends object>(
+  file: string,
+  classify: (name: string) => C | undefined,
+): Promise<(C & FileSource)[]> {
   const direct = classify(basename(file));
   if (direct) return [{ ...direct, file }];
   if (!/\.zip$/i.test(file)) return [];

@@ -22,7 +22,10 @@ function openZip(file: string): Promise<yauzl.ZipFile> {
   });
 }
 
-async function withEntries<T>(file: string, visit: (zip: yauzl.ZipFile, entry: yauzl.Entry) => Promise<T | undefined>): Promise<T | undefined> {
+async function withEntries<T>(
+  file: string,
+  visit: (zip: yauzl.ZipFile, entry: yauzl.Entry) => Promise<T | undefined>,
+): Promise<T | undefined> {
   const zip = await openZip(file);
   try {
     return await new Promise<T | undefined>((resolve, reject) => {
@@ -63,7 +66,10 @@ export async function readZipMember(file: string, member: string | RegExp): Prom
     try {
       for await (const c of stream) chunks.push(c as Buffer);
     } catch (err) {
-      throw new MedCodesError('corrupt_file', `${file}: member ${e.fileName} is corrupt (${(err as Error).message})`, { file, member: e.fileName });
+      throw new MedCodesError('corrupt_file', `${file}: member ${e.fileName} is corrupt (${(err as Error).message})`, {
+        file,
+        member: e.fileName,
+      });
     }
     return { name: e.fileName, data: Buffer.concat(chunks) };
   });
@@ -89,11 +95,16 @@ export async function* zipMemberChunks(file: string, member: string | RegExp): A
       zip.readEntry();
     });
     if (!entry) throw new MedCodesError('unknown_format', `${file}: no member matching ${String(member)} in the archive`, { file });
-    const stream = await new Promise<Readable>((resolve, reject) => zip.openReadStream(entry, (err, s) => (err || !s ? reject(err) : resolve(s))));
+    const stream = await new Promise<Readable>((resolve, reject) =>
+      zip.openReadStream(entry, (err, s) => (err || !s ? reject(err) : resolve(s))),
+    );
     try {
       for await (const c of stream) yield c as Buffer;
     } catch (err) {
-      throw new MedCodesError('corrupt_file', `${file}: member ${entry.fileName} is corrupt (${(err as Error).message})`, { file, member: entry.fileName });
+      throw new MedCodesError('corrupt_file', `${file}: member ${entry.fileName} is corrupt (${(err as Error).message})`, {
+        file,
+        member: entry.fileName,
+      });
     }
   } finally {
     zip.close();

@@ -114,8 +114,13 @@ interface Scored {
 /** Step: clean the raw query and bound it. Control characters become spaces. */
 export function normalizeQuery(raw: string): string {
   // eslint-disable-next-line no-control-regex
-  const s = raw.normalize('NFKC').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').replace(/\s+/g, ' ').trim();
-  if (s.length > MAX_QUERY_LENGTH) throw new MedCodesError('query_too_long', `the query is ${s.length} characters; the limit is ${MAX_QUERY_LENGTH}`);
+  const s = raw
+    .normalize('NFKC')
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (s.length > MAX_QUERY_LENGTH)
+    throw new MedCodesError('query_too_long', `the query is ${s.length} characters; the limit is ${MAX_QUERY_LENGTH}`);
   return s;
 }
 
@@ -140,7 +145,8 @@ function combinations(n: number, k: number): number[][] {
   return out;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export class SearchEngine {
   private stamp: Uint32Array;
@@ -158,7 +164,10 @@ export class SearchEngine {
   private cache = new Map<string, SearchResult>();
   private readonly cacheSize: number;
 
-  constructor(readonly ix: SearchIndex, opts: { cacheSize?: number } = {}) {
+  constructor(
+    readonly ix: SearchIndex,
+    opts: { cacheSize?: number } = {},
+  ) {
     this.cacheSize = opts.cacheSize ?? 5000;
     this.stamp = new Uint32Array(ix.n);
     this.best = new Float32Array(ix.n);
@@ -168,7 +177,16 @@ export class SearchEngine {
 
   search(params: SearchParams): SearchResult {
     if (!this.cacheSize) return this.run(params);
-    const key = JSON.stringify([params.q, params.systems, params.billable, params.status, params.range, params.year, params.limit, params.offset]);
+    const key = JSON.stringify([
+      params.q,
+      params.systems,
+      params.billable,
+      params.status,
+      params.range,
+      params.year,
+      params.limit,
+      params.offset,
+    ]);
     const hit = this.cache.get(key);
     if (hit) {
       this.cache.delete(key);
@@ -223,13 +241,15 @@ export class SearchEngine {
       scored = this.codeSearch(codes, this.withSystems(filter, params.systems));
       // A code-shaped word that is no code in the systems asked ("dm2" outside ICD-10-PCS's DM2
       // table) may be an abbreviation: read it as words.
-      if (!scored.length && !query.includes('.')) ({ scored, didYouMean } = this.wordSearch(terms(query).slice(0, MAX_POSITIONS), lastIsPrefix, filter));
+      if (!scored.length && !query.includes('.'))
+        ({ scored, didYouMean } = this.wordSearch(terms(query).slice(0, MAX_POSITIONS), lastIsPrefix, filter));
     } else if (words.length) {
       const codeSet = codes.length ? new Set(this.codeSearch(codes, filter).map((s) => s.d)) : undefined;
       const f = codeSet ? (d: number) => codeSet.has(d) && filter(d) : filter;
       ({ scored, didYouMean } = this.wordSearch(words, lastIsPrefix, f));
       if (codeSet) for (const s of scored) s.score += 20;
-      if (!scored.length && codes.length) ({ scored, didYouMean } = this.wordSearch(terms(query).slice(0, MAX_POSITIONS), lastIsPrefix, filter));
+      if (!scored.length && codes.length)
+        ({ scored, didYouMean } = this.wordSearch(terms(query).slice(0, MAX_POSITIONS), lastIsPrefix, filter));
     } else if (range) {
       scored = this.rangeSearch(range, filter);
     }
@@ -260,7 +280,8 @@ export class SearchEngine {
 
   private parseRange(r: string): [string, string] {
     const m = RANGE.exec(r.trim());
-    if (!m || !codeToken(m[1]) || !codeToken(m[2])) throw new MedCodesError('invalid_parameter', `range must look like E08-E13; got "${r.slice(0, 30)}"`);
+    if (!m || !codeToken(m[1]) || !codeToken(m[2]))
+      throw new MedCodesError('invalid_parameter', `range must look like E08-E13; got "${r.slice(0, 30)}"`);
     return [codeToken(m[1])!, codeToken(m[2])!];
   }
 
@@ -345,7 +366,8 @@ export class SearchEngine {
     }
     // The block or chapter that is exactly this range ("E08-E13", Diabetes mellitus) comes first.
     const exact = `${a}-${b}`;
-    for (let i = ix.keyLowerBound(exact); i < ix.n && ix.key[ix.byKey[i]] === exact; i++) out.push({ d: ix.byKey[i], score: 100, inTitle: false, variant: v });
+    for (let i = ix.keyLowerBound(exact); i < ix.n && ix.key[ix.byKey[i]] === exact; i++)
+      out.push({ d: ix.byKey[i], score: 100, inTitle: false, variant: v });
     return out;
   }
 
@@ -373,7 +395,8 @@ export class SearchEngine {
         const [lo, hi] = ix.prefixRange(w.slice(0, Math.max(5, w.length - 3)));
         if (hi > lo) alts.push({ lo, hi, w: 0.85, kind: 'prefix' });
       }
-      if (fuzzy && exact === undefined) for (const [id, dist] of this.fuzzyTerms(w)) alts.push({ lo: id, hi: id + 1, w: dist === 1 ? 0.75 : 0.6, kind: 'fuzzy' });
+      if (fuzzy && exact === undefined)
+        for (const [id, dist] of this.fuzzyTerms(w)) alts.push({ lo: id, hi: id + 1, w: dist === 1 ? 0.75 : 0.6, kind: 'fuzzy' });
       let df = 0;
       for (const a of alts) df += ix.postStart[a.hi] - ix.postStart[a.lo];
       const exactDf = exact !== undefined ? ix.postStart[exact + 1] - ix.postStart[exact] : df;
@@ -434,7 +457,14 @@ export class SearchEngine {
         }
         if (!done) combined.push(words[i++]);
       }
-      if (applied > 1) out.push({ words: combined.slice(0, MAX_POSITIONS), stems, lastIsPrefix: false, factor: 0.88, rewrite: { to: combined, label: labels.join('; '), kind: 'lay', source: 'combined' } });
+      if (applied > 1)
+        out.push({
+          words: combined.slice(0, MAX_POSITIONS),
+          stems,
+          lastIsPrefix: false,
+          factor: 0.88,
+          rewrite: { to: combined, label: labels.join('; '), kind: 'lay', source: 'combined' },
+        });
     }
     // The last word while typing may be the start of a rewritable word ("appendect" -> appendectomy).
     const last = words.at(-1);
@@ -442,7 +472,13 @@ export class SearchEngine {
       for (const key of ix.rewriteKeysWithPrefix(last).slice(0, 3)) {
         for (const rw of ix.rewrites.get(key)!.slice(0, 2)) {
           const replaced = [...words.slice(0, -1), ...rw.to];
-          out.push({ words: replaced.slice(0, MAX_POSITIONS), stems: new Set(rw.to.map((_, j) => words.length - 1 + j)), lastIsPrefix: false, factor: 0.85, rewrite: rw });
+          out.push({
+            words: replaced.slice(0, MAX_POSITIONS),
+            stems: new Set(rw.to.map((_, j) => words.length - 1 + j)),
+            lastIsPrefix: false,
+            factor: 0.85,
+            rewrite: rw,
+          });
         }
       }
     }
@@ -455,7 +491,13 @@ export class SearchEngine {
           const replaced = [...words.slice(0, i), ...rw.to, ...words.slice(i + len)];
           const endsInSpan = i + len === words.length;
           const stems = new Set(rw.to.map((_, j) => i + j));
-          out.push({ words: replaced.slice(0, MAX_POSITIONS), stems, lastIsPrefix: lastIsPrefix && !endsInSpan, factor: rw.kind === 'see' ? 0.92 : 0.9, rewrite: rw });
+          out.push({
+            words: replaced.slice(0, MAX_POSITIONS),
+            stems,
+            lastIsPrefix: lastIsPrefix && !endsInSpan,
+            factor: rw.kind === 'see' ? 0.92 : 0.9,
+            rewrite: rw,
+          });
           if (out.length >= 8) return out;
         }
       }
@@ -481,7 +523,16 @@ export class SearchEngine {
         for (const kept of combinations(v.words.length, v.words.length - drop)) {
           const stems = v.stems ? new Set([...kept.keys()].filter((j) => v.stems!.has(kept[j]))) : undefined;
           const keptLast = kept.at(-1) === v.words.length - 1;
-          run({ ...v, words: kept.map((j) => v.words[j]), stems, lastIsPrefix: v.lastIsPrefix && keptLast, factor: v.factor * (drop === 1 ? 0.7 : 0.5) * (1 - 1 / (v.words.length + 1)) }, false);
+          run(
+            {
+              ...v,
+              words: kept.map((j) => v.words[j]),
+              stems,
+              lastIsPrefix: v.lastIsPrefix && keptLast,
+              factor: v.factor * (drop === 1 ? 0.7 : 0.5) * (1 - 1 / (v.words.length + 1)),
+            },
+            false,
+          );
         }
       }
     }
@@ -490,7 +541,9 @@ export class SearchEngine {
     let didYouMean: string | undefined;
     const unknown = words.filter((w, i) => !this.ix.termById.has(w) && !(i === words.length - 1 && lastIsPrefix && this.prefixExists(w)));
     if (unknown.length) {
-      const corrected = words.map((w) => (unknown.includes(w) ? (this.fuzzyTerms(w)[0] ? this.ix.termStr[this.fuzzyTerms(w)[0][0]] : w) : w));
+      const corrected = words.map((w) =>
+        unknown.includes(w) ? (this.fuzzyTerms(w)[0] ? this.ix.termStr[this.fuzzyTerms(w)[0][0]] : w) : w,
+      );
       if (corrected.join(' ') !== words.join(' ')) {
         didYouMean = corrected.join(' ');
         for (const v of this.variantsOf(corrected, false)) run({ ...v, factor: v.factor * 0.85, fuzzy: true }, false);
@@ -593,7 +646,14 @@ export class SearchEngine {
       // Every word in an Index main term of this code: a first taste of the main-term bonus of the
       // rerank (synonymCoverage), so the code gets into the window that is reranked.
       const allInMain = (mainBits & all) === all;
-      let score = 10 * relevance * v.factor + (allInTitle ? 2 : 0) + (allInMain ? 1 : 0) - Math.min(3, 0.12 * extra) + (ix.billable[d] ? 0.3 : 0) - (ix.kind[d] >= 5 ? 0.5 : 0) - (ix.active[d] ? 0 : 8);
+      let score =
+        10 * relevance * v.factor +
+        (allInTitle ? 2 : 0) +
+        (allInMain ? 1 : 0) -
+        Math.min(3, 0.12 * extra) +
+        (ix.billable[d] ? 0.3 : 0) -
+        (ix.kind[d] >= 5 ? 0.5 : 0) -
+        (ix.active[d] ? 0 : 8);
       if (v.fuzzy) score -= 0.5;
       // A retired code set (ICD-9-CM) answers history questions; among equals, current codes first.
       if (RETIRED[ix.system[d]]) score -= 3;
@@ -647,9 +707,15 @@ export class SearchEngine {
     if (scored.length <= window * 4) top = scored.sort(cmp).slice(0, window);
     else {
       // Select the window without sorting everything: a threshold from a sample, then sort the rest.
-      const sample = scored.filter((_, i) => i % 16 === 0).map((s) => s.score).sort((a, b) => b - a);
+      const sample = scored
+        .filter((_, i) => i % 16 === 0)
+        .map((s) => s.score)
+        .sort((a, b) => b - a);
       const cut = sample[Math.min(sample.length - 1, Math.ceil(window / 16) + 2)] ?? -Infinity;
-      top = scored.filter((s) => s.score >= cut).sort(cmp).slice(0, window);
+      top = scored
+        .filter((s) => s.score >= cut)
+        .sort(cmp)
+        .slice(0, window);
       if (top.length < window) top = scored.sort(cmp).slice(0, window);
     }
     if (words.length > 1) {
@@ -692,7 +758,8 @@ export class SearchEngine {
       // Two readings of the entry: without its parenthesized modifiers, and with them.
       for (const withNemod of [false, true]) {
         stems.clear();
-        for (let j = s; j < e; j++) if ((withNemod || !(ix.entFlag[j] & 1)) && !this.qualifier(ix.entTerm[j])) stems.add(ix.stemOf[ix.entTerm[j]]);
+        for (let j = s; j < e; j++)
+          if ((withNemod || !(ix.entFlag[j] & 1)) && !this.qualifier(ix.entTerm[j])) stems.add(ix.stemOf[ix.entTerm[j]]);
         if (!stems.size) continue;
         let all = true;
         for (const p of pos) {
@@ -766,7 +833,16 @@ export class SearchEngine {
     if (s.inTitle) {
       const title = new Set(terms(ix.display[s.d]));
       const last = words.length - 1;
-      if (words.every((w, i) => title.has(w) || variants(w).some((x) => title.has(x)) || ((i === last && s.variant.lastIsPrefix) || s.variant.stems?.has(i) ? [...title].some((x) => x.startsWith(w.slice(0, s.variant.stems?.has(i) ? Math.max(5, w.length - 3) : w.length))) : false))) {
+      if (
+        words.every(
+          (w, i) =>
+            title.has(w) ||
+            variants(w).some((x) => title.has(x)) ||
+            ((i === last && s.variant.lastIsPrefix) || s.variant.stems?.has(i)
+              ? [...title].some((x) => x.startsWith(w.slice(0, s.variant.stems?.has(i) ? Math.max(5, w.length - 3) : w.length)))
+              : false),
+        )
+      ) {
         return { field: 'title', term: ix.display[s.d] };
       }
     }
@@ -800,14 +876,21 @@ export class SearchEngine {
   }
 
   /** Hints when nothing matched: the nearest existing code prefix, or the best single-word matches. */
-  private closest(codes: string[], wordToks: string[], words: string[], filter: (d: number) => boolean): { hits: SearchHit[]; didYouMean?: string } {
+  private closest(
+    codes: string[],
+    wordToks: string[],
+    words: string[],
+    filter: (d: number) => boolean,
+  ): { hits: SearchHit[]; didYouMean?: string } {
     const ix = this.ix;
     const tokens = [...codes, ...wordToks.map((t) => codeToken(t)).filter((c): c is string => !!c)];
     for (const c of tokens) {
       for (let n = c.length - 1; n >= 2; n--) {
         const p = c.slice(0, n);
         if (!this.hasKeyPrefix(p)) continue;
-        const found = this.codeSearch([p], filter).sort((a, b) => b.score - a.score || ix.sort[a.d] - ix.sort[b.d]).slice(0, 5);
+        const found = this.codeSearch([p], filter)
+          .sort((a, b) => b.score - a.score || ix.sort[a.d] - ix.sort[b.d])
+          .slice(0, 5);
         return { hits: found.map((s) => this.hit(s, [], [p])), didYouMean: ix.code[found[0]?.d ?? 0] };
       }
     }
@@ -820,7 +903,10 @@ export class SearchEngine {
         if (!prev || s.score > prev.score) merged.set(s.d, s);
       }
     }
-    const corrected = words.map((w) => (ix.termById.has(w) ? w : ix.termStr[this.fuzzyTerms(w, 2)[0]?.[0] ?? -1] ?? w)).join(' ');
-    return { hits: this.topK([...merged.values()], 5, words).map((s) => this.hit(s, s.variant.words, [])), ...(corrected !== words.join(' ') ? { didYouMean: corrected } : {}) };
+    const corrected = words.map((w) => (ix.termById.has(w) ? w : (ix.termStr[this.fuzzyTerms(w, 2)[0]?.[0] ?? -1] ?? w))).join(' ');
+    return {
+      hits: this.topK([...merged.values()], 5, words).map((s) => this.hit(s, s.variant.words, [])),
+      ...(corrected !== words.join(' ') ? { didYouMean: corrected } : {}),
+    };
   }
 }

@@ -51,7 +51,8 @@ export interface Rewrite {
  * "see" targets that are reading instructions, not terms: "Heart - see condition", "see Neoplasm, by
  * site", "see categories O03-O06", "see Table of Drugs and Chemicals". They cannot rewrite a query.
  */
-const GENERIC_TARGET = /^(condition|specified condition|also|by site)\b|\b(by site|categor(y|ies)|table of|subcategory|\bcode\b)|\b[A-Z]\d\d/i;
+const GENERIC_TARGET =
+  /^(condition|specified condition|also|by site)\b|\b(by site|categor(y|ies)|table of|subcategory|\bcode\b)|\b[A-Z]\d\d/i;
 
 /** The first position in [0, n) where `before(position)` turns false (binary search). */
 export function lowerBound(n: number, before: (m: number) => boolean): number {
@@ -122,8 +123,21 @@ export class SearchIndex {
   static build(db: Database.Database, layTerms: LayTerm[] = loadLayTerms()): SearchIndex {
     const started = performance.now();
     const ix = new SearchIndex();
-    type Row = { id: number; system: SystemId; key: string; code: string; display: string; shortDisplay: string | null; billable: number; status: string; kind: ConceptKind; sort: number };
-    const rows = db.prepare('SELECT id, system, key, code, display, short_display AS shortDisplay, billable, status, kind, sort FROM codes').all() as Row[];
+    type Row = {
+      id: number;
+      system: SystemId;
+      key: string;
+      code: string;
+      display: string;
+      shortDisplay: string | null;
+      billable: number;
+      status: string;
+      kind: ConceptKind;
+      sort: number;
+    };
+    const rows = db
+      .prepare('SELECT id, system, key, code, display, short_display AS shortDisplay, billable, status, kind, sort FROM codes')
+      .all() as Row[];
     const byRowId = new Map<number, number>();
     rows.forEach((r, i) => byRowId.set(r.id, i));
     const syn: string[][] = rows.map(() => []);
@@ -134,13 +148,22 @@ export class SearchIndex {
     };
     const keyIdx = new Map<string, number>();
     rows.forEach((r, i) => keyIdx.set(`${r.system}\u0000${r.key}`, i));
-    for (const n of db.prepare("SELECT system, key, text FROM notes WHERE kind = 'inclusionTerm' ORDER BY rowid").iterate() as Iterable<{ system: string; key: string; text: string }>) {
+    for (const n of db.prepare("SELECT system, key, text FROM notes WHERE kind = 'inclusionTerm' ORDER BY rowid").iterate() as Iterable<{
+      system: string;
+      key: string;
+      text: string;
+    }>) {
       pushSyn(n.system, n.key, n.text, keyIdx);
       const i = keyIdx.get(`${n.system}\u0000${n.key}`);
       if (i !== undefined) incl[i].push(n.text);
     }
     const mainTerms: string[][] = rows.map(() => []);
-    for (const t of db.prepare('SELECT system, key, path, level FROM index_terms ORDER BY rowid').iterate() as Iterable<{ system: string; key: string; path: string; level: number | null }>) {
+    for (const t of db.prepare('SELECT system, key, path, level FROM index_terms ORDER BY rowid').iterate() as Iterable<{
+      system: string;
+      key: string;
+      path: string;
+      level: number | null;
+    }>) {
       pushSyn(t.system, t.key, t.path, keyIdx);
       if (t.level === 0) {
         const i = keyIdx.get(`${t.system}\u0000${t.key}`);
@@ -150,7 +173,12 @@ export class SearchIndex {
     // Years a code is valid in, from its history (fiscal-year versions "FY2024").
     const from = new Map<number, number>();
     const to = new Map<number, number>();
-    for (const h of db.prepare("SELECT system, key, version, action FROM history WHERE version LIKE 'FY%'").iterate() as Iterable<{ system: string; key: string; version: string; action: string }>) {
+    for (const h of db.prepare("SELECT system, key, version, action FROM history WHERE version LIKE 'FY%'").iterate() as Iterable<{
+      system: string;
+      key: string;
+      version: string;
+      action: string;
+    }>) {
       const i = keyIdx.get(`${h.system}\u0000${h.key}`);
       if (i === undefined) continue;
       const y = Number(h.version.slice(2));
@@ -317,12 +345,18 @@ export class SearchIndex {
     ix.titleStart[n] = tp;
     ix.buildSynonymEntries();
     ix.mainTerms = [];
-    const keyOrder = Array.from({ length: n }, (_, d) => d).sort((a, b) => (ix.key[a] < ix.key[b] ? -1 : ix.key[a] > ix.key[b] ? 1 : ix.system[a] - ix.system[b]));
+    const keyOrder = Array.from({ length: n }, (_, d) => d).sort((a, b) =>
+      ix.key[a] < ix.key[b] ? -1 : ix.key[a] > ix.key[b] ? 1 : ix.system[a] - ix.system[b],
+    );
     ix.byKey = Uint32Array.from(keyOrder);
 
     // Rewrites: the Alphabetic Index's "see" references ("Attack, heart - see Infarct, myocardium") and
     // the project's lay-term dictionary.
-    for (const r of db.prepare("SELECT path, target, source FROM index_refs WHERE kind IN ('see', 'use')").iterate() as Iterable<{ path: string; target: string; source: string }>) {
+    for (const r of db.prepare("SELECT path, target, source FROM index_refs WHERE kind IN ('see', 'use')").iterate() as Iterable<{
+      path: string;
+      target: string;
+      source: string;
+    }>) {
       const from = terms(r.path.replace(/\([^)]*\)/g, ' '));
       const toTerms = terms(r.target.replace(/\([^)]*\)/g, ' '));
       if (!from.length || !toTerms.length || from.length > 6 || GENERIC_TARGET.test(r.target)) continue;
@@ -404,7 +438,31 @@ export class SearchIndex {
   // The index is built once at import and stored in the database (table search_index), so a server
   // starts by copying typed arrays instead of re-tokenizing every title.
 
-  private static readonly ARRAYS = ['rowId', 'system', 'billable', 'active', 'kind', 'titleLen', 'fromYear', 'toYear', 'sort', 'titleStart', 'titleTerms', 'postStart', 'postDoc', 'postMask', 'fwdStart', 'fwdTerm', 'fwdMask', 'byKey', 'synStart', 'entStart', 'entTerm', 'entFlag', 'entMain'] as const;
+  private static readonly ARRAYS = [
+    'rowId',
+    'system',
+    'billable',
+    'active',
+    'kind',
+    'titleLen',
+    'fromYear',
+    'toYear',
+    'sort',
+    'titleStart',
+    'titleTerms',
+    'postStart',
+    'postDoc',
+    'postMask',
+    'fwdStart',
+    'fwdTerm',
+    'fwdMask',
+    'byKey',
+    'synStart',
+    'entStart',
+    'entTerm',
+    'entFlag',
+    'entMain',
+  ] as const;
 
   /** Write the index into `search_index` of a database being built. */
   save(db: Database.Database): void {
@@ -415,7 +473,17 @@ export class SearchIndex {
       const a = this[name] as ArrayBufferView;
       put.run(name, Buffer.from(a.buffer, a.byteOffset, a.byteLength));
     }
-    const json = { n: this.n, key: this.key, code: this.code, display: this.display, synonyms: this.synonyms, termStr: this.termStr, rewrites: [...this.rewrites], maxRewriteSpan: this.maxRewriteSpan, stats: this.stats };
+    const json = {
+      n: this.n,
+      key: this.key,
+      code: this.code,
+      display: this.display,
+      synonyms: this.synonyms,
+      termStr: this.termStr,
+      rewrites: [...this.rewrites],
+      maxRewriteSpan: this.maxRewriteSpan,
+      stats: this.stats,
+    };
     put.run('json', Buffer.from(JSON.stringify(json)));
   }
 
@@ -425,14 +493,47 @@ export class SearchIndex {
     const has = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'search_index'").get();
     if (!has) return undefined;
     const parts = new Map<string, Buffer>();
-    for (const r of db.prepare('SELECT name, data FROM search_index').iterate() as Iterable<{ name: string; data: Buffer }>) parts.set(r.name, r.data);
+    for (const r of db.prepare('SELECT name, data FROM search_index').iterate() as Iterable<{ name: string; data: Buffer }>)
+      parts.set(r.name, r.data);
     const json = parts.get('json');
     if (!json) return undefined;
     const ix = new SearchIndex();
     const j = JSON.parse(json.toString('utf8'));
-    Object.assign(ix, { n: j.n, key: j.key, code: j.code, display: j.display, synonyms: j.synonyms, termStr: j.termStr, maxRewriteSpan: j.maxRewriteSpan });
+    Object.assign(ix, {
+      n: j.n,
+      key: j.key,
+      code: j.code,
+      display: j.display,
+      synonyms: j.synonyms,
+      termStr: j.termStr,
+      maxRewriteSpan: j.maxRewriteSpan,
+    });
     ix.rewrites = new Map(j.rewrites);
-    const ctor = { rowId: Uint32Array, system: Uint8Array, billable: Uint8Array, active: Uint8Array, kind: Uint8Array, titleLen: Uint16Array, fromYear: Uint16Array, toYear: Uint16Array, sort: Float64Array, titleStart: Uint32Array, titleTerms: Uint32Array, postStart: Uint32Array, postDoc: Uint32Array, postMask: Uint8Array, fwdStart: Uint32Array, fwdTerm: Uint32Array, fwdMask: Uint8Array, byKey: Uint32Array, synStart: Uint32Array, entStart: Uint32Array, entTerm: Uint32Array, entFlag: Uint8Array, entMain: Uint8Array } as const;
+    const ctor = {
+      rowId: Uint32Array,
+      system: Uint8Array,
+      billable: Uint8Array,
+      active: Uint8Array,
+      kind: Uint8Array,
+      titleLen: Uint16Array,
+      fromYear: Uint16Array,
+      toYear: Uint16Array,
+      sort: Float64Array,
+      titleStart: Uint32Array,
+      titleTerms: Uint32Array,
+      postStart: Uint32Array,
+      postDoc: Uint32Array,
+      postMask: Uint8Array,
+      fwdStart: Uint32Array,
+      fwdTerm: Uint32Array,
+      fwdMask: Uint8Array,
+      byKey: Uint32Array,
+      synStart: Uint32Array,
+      entStart: Uint32Array,
+      entTerm: Uint32Array,
+      entFlag: Uint8Array,
+      entMain: Uint8Array,
+    } as const;
     for (const name of SearchIndex.ARRAYS) {
       const buf = parts.get(name);
       if (!buf) return undefined;
@@ -440,7 +541,8 @@ export class SearchIndex {
       // A typed array needs an offset that is a multiple of its element size. A BLOB's Buffer usually
       // has its own memory at offset 0, and is used as it is (no second copy of a 10 MB array while
       // the server starts); a small one may sit at any offset in Node's pool, and is copied.
-      if (buf.byteOffset % C.BYTES_PER_ELEMENT === 0) (ix as any)[name] = new C(buf.buffer as ArrayBuffer, buf.byteOffset, buf.byteLength / C.BYTES_PER_ELEMENT);
+      if (buf.byteOffset % C.BYTES_PER_ELEMENT === 0)
+        (ix as any)[name] = new C(buf.buffer as ArrayBuffer, buf.byteOffset, buf.byteLength / C.BYTES_PER_ELEMENT);
       else {
         const copy = new ArrayBuffer(buf.byteLength);
         new Uint8Array(copy).set(buf);
@@ -461,7 +563,8 @@ export class SearchIndex {
     this.singleWordRewriteKeys ??= [...this.rewrites.keys()].filter((k) => !k.includes(' ')).sort();
     const a = this.singleWordRewriteKeys;
     const out: string[] = [];
-    for (let i = lowerBound(a.length, (m) => a[m] < prefix); i < a.length && a[i].startsWith(prefix) && out.length < 20; i++) out.push(a[i]);
+    for (let i = lowerBound(a.length, (m) => a[m] < prefix); i < a.length && a[i].startsWith(prefix) && out.length < 20; i++)
+      out.push(a[i]);
     return out.sort((x, y) => x.length - y.length);
   }
 

@@ -21,7 +21,8 @@ const KINDS = new Set(['abbreviation', 'lay', 'synonym']);
 export function parseLayTerms(text: string, file = 'lay-terms.tsv'): LayTerm[] {
   const lines = text.split(/\r?\n/);
   const header = lines[0]?.split('\t');
-  if (header?.join(',') !== 'term,expansion,kind,source') throw parseError('header must be: term, expansion, kind, source (tab-separated)', { file, line: 1 });
+  if (header?.join(',') !== 'term,expansion,kind,source')
+    throw parseError('header must be: term, expansion, kind, source (tab-separated)', { file, line: 1 });
   const out: LayTerm[] = [];
   for (let i = 1; i < lines.length; i++) {
     if (!lines[i].trim() || lines[i].startsWith('#')) continue;
@@ -29,7 +30,12 @@ export function parseLayTerms(text: string, file = 'lay-terms.tsv'): LayTerm[] {
     if (!term?.trim() || !expansion?.trim() || !KINDS.has(kind) || !source?.trim()) {
       throw parseError('each row needs a term, an expansion, a kind (abbreviation, lay, synonym) and a source', { file, line: i + 1 });
     }
-    out.push({ term: term.trim().toLowerCase(), expansion: expansion.trim().toLowerCase(), kind: kind as LayTerm['kind'], source: source.trim() });
+    out.push({
+      term: term.trim().toLowerCase(),
+      expansion: expansion.trim().toLowerCase(),
+      kind: kind as LayTerm['kind'],
+      source: source.trim(),
+    });
   }
   return out;
 }

@@ -17,13 +17,25 @@ export interface RelevanceQuery {
 
 export function parseQueries(text: string, file = 'queries.tsv'): RelevanceQuery[] {
   const lines = text.split(/\r?\n/);
-  if (lines[0]?.split('\t').slice(0, 4).join(',') !== 'query,system,kind,acceptable') throw parseError('header must start: query, system, kind, acceptable', { file, line: 1 });
+  if (lines[0]?.split('\t').slice(0, 4).join(',') !== 'query,system,kind,acceptable')
+    throw parseError('header must start: query, system, kind, acceptable', { file, line: 1 });
   const out: RelevanceQuery[] = [];
   for (let i = 1; i < lines.length; i++) {
     if (!lines[i].trim()) continue;
     const [query, system, kind, acceptable, note] = lines[i].split('\t');
-    if (!query || !system || !kind || !acceptable) throw parseError('each row needs query, system, kind and acceptable codes', { file, line: i + 1 });
-    out.push({ query, system, kind, acceptable: acceptable.split(',').map((c) => c.trim()).filter(Boolean), ...(note ? { note } : {}), line: i + 1 });
+    if (!query || !system || !kind || !acceptable)
+      throw parseError('each row needs query, system, kind and acceptable codes', { file, line: i + 1 });
+    out.push({
+      query,
+      system,
+      kind,
+      acceptable: acceptable
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+      ...(note ? { note } : {}),
+      line: i + 1,
+    });
   }
   return out;
 }
@@ -87,7 +99,8 @@ export function evaluate(queries: RelevanceQuery[], run: (q: RelevanceQuery) => 
 }
 
 export function formatEvaluation(label: string, e: Evaluation): string {
-  const line = (name: string, m: Metrics) => `${name.padEnd(14)} ${String(m.n).padStart(4)}  ${m.recall1.toFixed(3)}  ${m.recall10.toFixed(3)}  ${m.mrr.toFixed(3)}`;
+  const line = (name: string, m: Metrics) =>
+    `${name.padEnd(14)} ${String(m.n).padStart(4)}  ${m.recall1.toFixed(3)}  ${m.recall10.toFixed(3)}  ${m.mrr.toFixed(3)}`;
   return [
     `${label}`,
     `${'group'.padEnd(14)} ${'n'.padStart(4)}  R@1    R@10   MRR`,

@@ -8,7 +8,14 @@ describe('search text steps', () => {
     expect(tokenize('Non-ST elevation (NSTEMI)')).toEqual(['non', 'st', 'elevation', 'nstemi']);
   });
   it('drops function words but keeps the ones that decide between codes', () => {
-    expect(terms('Type 2 diabetes mellitus without complications')).toEqual(['type', '2', 'diabetes', 'mellitus', 'without', 'complications']);
+    expect(terms('Type 2 diabetes mellitus without complications')).toEqual([
+      'type',
+      '2',
+      'diabetes',
+      'mellitus',
+      'without',
+      'complications',
+    ]);
     expect(terms('Fracture of the lower end of radius')).toEqual(['fracture', 'lower', 'end', 'radius']);
   });
   it('gives plural and singular variants, leaving -is, -us, -ss words alone', () => {

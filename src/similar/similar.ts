@@ -67,9 +67,13 @@ function prepare(db: Database.Database) {
     after: db.prepare(`SELECT ${COLS} FROM codes WHERE system = ? AND parent_key = ? AND sort > ? ORDER BY sort LIMIT ?`),
     children: db.prepare(`SELECT ${COLS} FROM codes WHERE system = ? AND parent_key = ? ORDER BY sort LIMIT ?`),
     // ICD-10-PCS codes of a table one character apart in 4-7: GLOB patterns with one "?", evaluated by SQLite.
-    oneApart: db.prepare(`SELECT ${COLS} FROM codes WHERE system = ? AND parent_key = ? AND status = 'active' AND (key GLOB ? OR key GLOB ? OR key GLOB ? OR key GLOB ?) ORDER BY sort`),
+    oneApart: db.prepare(
+      `SELECT ${COLS} FROM codes WHERE system = ? AND parent_key = ? AND status = 'active' AND (key GLOB ? OR key GLOB ? OR key GLOB ? OR key GLOB ?) ORDER BY sort`,
+    ),
     // GEM combinations (one part of a multi-code translation) say little about likeness: left out.
-    mapTo: db.prepare(`SELECT DISTINCT to_system AS system, to_key AS key FROM mappings WHERE from_system = ? AND from_key = ? AND to_key != '' AND ${SINGLE}`),
+    mapTo: db.prepare(
+      `SELECT DISTINCT to_system AS system, to_key AS key FROM mappings WHERE from_system = ? AND from_key = ? AND to_key != '' AND ${SINGLE}`,
+    ),
     sharing: db.prepare(
       `SELECT from_key AS key FROM mappings WHERE to_system = ? AND to_key = ? AND from_system = ? AND ${SINGLE}
        UNION SELECT to_key AS key FROM mappings WHERE from_system = ? AND from_key = ? AND to_system = ? AND ${SINGLE} LIMIT 60`,
@@ -112,7 +116,25 @@ export function titleDiff(a: string, b: string): Diff {
 
 const SIDE = new Set(['right', 'left', 'bilateral', 'unspecified', 'side', 'unilateral', 'both', 'sides']);
 const SIDED = new Set(['right', 'left', 'bilateral']);
-const LEVEL = new Set(['and', 'first', 'second', 'third', 'fourth', 'single', 'each', 'additional', 'any', 'level', 'levels', 'one', 'two', 'three', 'multiple', 'initial', 'subsequent']);
+const LEVEL = new Set([
+  'and',
+  'first',
+  'second',
+  'third',
+  'fourth',
+  'single',
+  'each',
+  'additional',
+  'any',
+  'level',
+  'levels',
+  'one',
+  'two',
+  'three',
+  'multiple',
+  'initial',
+  'subsequent',
+]);
 const ORDINAL = new Set(['first', 'second', 'third', 'fourth', 'single', 'additional', 'multiple']);
 
 /** The difference in words: “X” instead of “Y”, or what one title adds or lacks. */
@@ -134,12 +156,21 @@ export interface WordWeights {
   total: number;
 }
 
-export function classifyDiff(d: Diff, myWords: number, weights?: WordWeights): { relation: string; reason: string; score: number } | undefined {
+export function classifyDiff(
+  d: Diff,
+  myWords: number,
+  weights?: WordWeights,
+): { relation: string; reason: string; score: number } | undefined {
   const { mineWords: a, theirWords: b } = d;
   if (!a.length && !b.length) return undefined;
   const all = [...a, ...b];
   // Side words only, give or take the organ named once ("bilateral" / "unspecified eye", "right ear" / "bilateral").
-  if (all.filter((w) => !SIDE.has(w)).length <= 1 && all.some((w) => SIDED.has(w)) && a.some((w) => SIDE.has(w)) && b.some((w) => SIDE.has(w))) {
+  if (
+    all.filter((w) => !SIDE.has(w)).length <= 1 &&
+    all.some((w) => SIDED.has(w)) &&
+    a.some((w) => SIDE.has(w)) &&
+    b.some((w) => SIDE.has(w))
+  ) {
     return { relation: 'laterality', reason: `Differs only in laterality: ${differenceWords(d)}`, score: 0.95 };
   }
   if (all.every((w) => LEVEL.has(w)) && a.some((w) => ORDINAL.has(w)) && b.some((w) => ORDINAL.has(w))) {
@@ -161,7 +192,8 @@ export function classifyDiff(d: Diff, myWords: number, weights?: WordWeights): {
 
 const LEVEL_KINDS: Record<string, number> = { chapter: 0, block: 1, table: 1, group: 1 };
 /** Codes and categories compare with each other; chapters, blocks, tables and groups with their own kind. */
-const sameLevel = (a: ConceptKind, b: ConceptKind) => (LEVEL_KINDS[a] ?? 2) === (LEVEL_KINDS[b] ?? 2) && (a === b || (LEVEL_KINDS[a] === undefined && LEVEL_KINDS[b] === undefined));
+const sameLevel = (a: ConceptKind, b: ConceptKind) =>
+  (LEVEL_KINDS[a] ?? 2) === (LEVEL_KINDS[b] ?? 2) && (a === b || (LEVEL_KINDS[a] === undefined && LEVEL_KINDS[b] === undefined));
 
 function docOf(ix: SearchIndex, system: SystemId, key: string): number | undefined {
   const s = SYSTEM_IDS.indexOf(system);
@@ -207,7 +239,10 @@ function closeWording(ix: SearchIndex, d: number, top: number): { d: number; cos
   const sys = ix.system[d];
   const touched: number[] = [];
   // The rarest terms gather the candidates; the others are scored on them afterwards.
-  const byRarity = [...self.terms.keys()].filter((t) => ix.postStart[t + 1] - ix.postStart[t] <= MAX_DF).sort((x, y) => ix.postStart[x + 1] - ix.postStart[x] - (ix.postStart[y + 1] - ix.postStart[y])).slice(0, 8);
+  const byRarity = [...self.terms.keys()]
+    .filter((t) => ix.postStart[t + 1] - ix.postStart[t] <= MAX_DF)
+    .sort((x, y) => ix.postStart[x + 1] - ix.postStart[x] - (ix.postStart[y + 1] - ix.postStart[y]))
+    .slice(0, 8);
   for (const t of byRarity) {
     const w = self.terms.get(t)!;
     for (let p = ix.postStart[t]; p < ix.postStart[t + 1]; p++) {
@@ -219,12 +254,21 @@ function closeWording(ix: SearchIndex, d: number, top: number): { d: number; cos
   }
   const best = touched.sort((x, y) => scores[y] - scores[x] || x - y).slice(0, top * 3);
   for (const c of touched) scores[c] = 0;
-  return best.map((c) => ({ d: c, cos: cosine(ix, self, c) })).sort((x, y) => y.cos - x.cos || x.d - y.d).slice(0, top);
+  return best
+    .map((c) => ({ d: c, cos: cosine(ix, self, c) }))
+    .sort((x, y) => y.cos - x.cos || x.d - y.d)
+    .slice(0, top);
 }
 
 // ---------------------------------------------------------------------------------------------
 
-const PARENT_WORD: Partial<Record<ConceptKind, string>> = { chapter: 'chapter', block: 'block', category: 'category', table: 'table', group: 'group' };
+const PARENT_WORD: Partial<Record<ConceptKind, string>> = {
+  chapter: 'chapter',
+  block: 'block',
+  category: 'category',
+  table: 'table',
+  group: 'group',
+};
 
 /** The three basic encounters of the 7th character come first among encounter variants (Guidelines I.C.19.a). */
 const BASIC_ENCOUNTERS = 'ADS';
@@ -252,7 +296,14 @@ export function similarCodes(store: Store, system: SystemId, key: string, limit 
     const t = ix.termById.get(w);
     return t === undefined ? Math.log(1 + ix.n) : idf(ix, t);
   };
-  const weights: WordWeights = { of: weightOf, total: self.display.split(/\s+/).map(norm).filter(Boolean).reduce((sum, w) => sum + weightOf(w), 0) };
+  const weights: WordWeights = {
+    of: weightOf,
+    total: self.display
+      .split(/\s+/)
+      .map(norm)
+      .filter(Boolean)
+      .reduce((sum, w) => sum + weightOf(w), 0),
+  };
   const selfVec = selfDoc !== undefined ? vector(ix, selfDoc) : undefined;
   const wordSim = (row: Lite) => {
     if (selfDoc === undefined || !selfVec) return 0;
@@ -261,8 +312,13 @@ export function similarCodes(store: Store, system: SystemId, key: string, limit 
   };
 
   // Siblings: the nearest codes of the same parent in classification order.
-  const siblings = parent ? [...(st.before.all(system, parent.key, self.sort, 150) as Lite[]), ...(st.after.all(system, parent.key, self.sort, 150) as Lite[])] : [];
-  const pcsTable = system === 'icd10pcs' && parent?.kind === 'table' && parent.properties ? (JSON.parse(parent.properties) as PcsTableStructure) : undefined;
+  const siblings = parent
+    ? [...(st.before.all(system, parent.key, self.sort, 150) as Lite[]), ...(st.after.all(system, parent.key, self.sort, 150) as Lite[])]
+    : [];
+  const pcsTable =
+    system === 'icd10pcs' && parent?.kind === 'table' && parent.properties
+      ? (JSON.parse(parent.properties) as PcsTableStructure)
+      : undefined;
   const pcsSelf = pcsTable && self.properties ? (JSON.parse(self.properties) as { row?: number; labels?: string[] }) : undefined;
   const pcsRows =
     pcsTable && isPcsTableStructure(pcsTable) && pcsSelf?.labels && /^[0-9A-Z]{7}$/.test(key)
@@ -284,14 +340,19 @@ export function similarCodes(store: Store, system: SystemId, key: string, limit 
     for (const r of pcsRows) {
       let diffAt = -1;
       let n = 0;
-      for (let i = 3; i < 7; i++) if (r.key[i] !== self.key[i]) (n++, (diffAt = i));
+      for (let i = 3; i < 7; i++) if (r.key[i] !== self.key[i]) n++, (diffAt = i);
       if (n === 1) {
         const pos = diffAt + 1;
         const axis = axisTitle(pos);
         // Another approach, device or qualifier is the same operation on the same body part; another
         // body part is the same operation elsewhere.
         const base = pos === 4 ? 0.84 : 0.9;
-        consider(r, axis.toLowerCase().replace(/\s+/g, '-'), `Same procedure, differs only in ${axis.toLowerCase()} (character ${pos}): ${labelOf(pos, r.key[diffAt])} instead of ${labelOf(pos, self.key[diffAt])}`, base + 0.05 * wordSim(r));
+        consider(
+          r,
+          axis.toLowerCase().replace(/\s+/g, '-'),
+          `Same procedure, differs only in ${axis.toLowerCase()} (character ${pos}): ${labelOf(pos, r.key[diffAt])} instead of ${labelOf(pos, self.key[diffAt])}`,
+          base + 0.05 * wordSim(r),
+        );
       }
     }
   } else {
@@ -301,12 +362,19 @@ export function similarCodes(store: Store, system: SystemId, key: string, limit 
         const d = titleDiff(self.display, r.display);
         const basic = BASIC_ENCOUNTERS.includes(r.key[6]) ? 0.03 : 0;
         // The 7th character's meaning: what the title adds to its parent's ("…, subsequent encounter for closed fracture with routine healing").
-        const meaning = parent && r.display.startsWith(parent.display) ? r.display.slice(parent.display.length).replace(/^[,;\s]+/, '') : d.theirs;
+        const meaning =
+          parent && r.display.startsWith(parent.display) ? r.display.slice(parent.display.length).replace(/^[,;\s]+/, '') : d.theirs;
         consider(r, 'encounter', `Same condition, another encounter (7th character ${r.key[6]}): ${meaning || r.display}`, 0.86 + basic);
       } else if (c) consider(r, c.relation, c.reason, c.score);
       // HCPCS groups are the code's first letter (CMS publishes no sections): being in the same one
       // says nothing, so HCPCS peers come from their wording instead.
-      else if (parent && system !== 'hcpcs') consider(r, 'sibling', `Also in ${PARENT_WORD[parent.kind] ?? 'subcategory'} ${parent.code} (${parent.display})`, 0.5 + 0.3 * wordSim(r));
+      else if (parent && system !== 'hcpcs')
+        consider(
+          r,
+          'sibling',
+          `Also in ${PARENT_WORD[parent.kind] ?? 'subcategory'} ${parent.code} (${parent.display})`,
+          0.5 + 0.3 * wordSim(r),
+        );
     }
   }
 
@@ -336,7 +404,13 @@ export function similarCodes(store: Store, system: SystemId, key: string, limit 
       if (!row) continue;
       const c = classifyDiff(titleDiff(self.display, row.display), selfWords, weights);
       if (c) consider(row, c.relation, c.reason, c.score);
-      else consider(row, 'crosswalk', `Both translate to ${SYSTEMS[t.system].label} ${store.title(t.system, t.key)?.code ?? t.key} in the GEMs`, 0.55 + 0.3 * wordSim(row));
+      else
+        consider(
+          row,
+          'crosswalk',
+          `Both translate to ${SYSTEMS[t.system].label} ${store.title(t.system, t.key)?.code ?? t.key} in the GEMs`,
+          0.55 + 0.3 * wordSim(row),
+        );
     }
   }
 

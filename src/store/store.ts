@@ -101,7 +101,10 @@ export class Store {
     const v = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
     if (Number(v?.value) !== SCHEMA_VERSION) {
       db.close();
-      throw new MedCodesError('no_database', `${this.path} has schema version ${v?.value ?? 'none'}, this MedCodes reads ${SCHEMA_VERSION}: re-run "npx medcodes import"`);
+      throw new MedCodesError(
+        'no_database',
+        `${this.path} has schema version ${v?.value ?? 'none'}, this MedCodes reads ${SCHEMA_VERSION}: re-run "npx medcodes import"`,
+      );
     }
     db.pragma('cache_size = -64000');
     db.pragma('mmap_size = 268435456');
@@ -125,7 +128,9 @@ export class Store {
            SELECT from_key FROM mappings WHERE to_system = @system AND to_key = @key AND from_system = @system AND source = 'snomed-isa'))
          AND (status = 'active' OR @deleted) ORDER BY sort`,
       ),
-      isaParents: db.prepare("SELECT to_key AS key FROM mappings WHERE from_system = ? AND from_key = ? AND to_system = ? AND source = 'snomed-isa'"),
+      isaParents: db.prepare(
+        "SELECT to_key AS key FROM mappings WHERE from_system = ? AND from_key = ? AND to_system = ? AND source = 'snomed-isa'",
+      ),
       roots: db.prepare(`SELECT ${CODE_COLUMNS} FROM codes WHERE system = ? AND parent_key IS NULL AND status = 'active' ORDER BY sort`),
       notes: db.prepare('SELECT kind, text, char, version FROM notes WHERE system = ? AND key = ? ORDER BY rowid'),
       terms: db.prepare('SELECT path, source, version FROM index_terms WHERE system = ? AND key = ? ORDER BY rowid'),
@@ -135,8 +140,12 @@ export class Store {
       ),
       releases: db.prepare('SELECT * FROM releases ORDER BY system'),
       countBy: db.prepare(`SELECT system, kind, billable, status, count(*) AS n FROM codes GROUP BY system, kind, billable, status`),
-      mappingsFrom: db.prepare('SELECT to_system AS system, to_key AS key, flags, source, version FROM mappings WHERE from_system = ? AND from_key = ? ORDER BY rowid'),
-      mappingsTo: db.prepare('SELECT from_system AS system, from_key AS key, flags, source, version FROM mappings WHERE to_system = ? AND to_key = ? ORDER BY rowid'),
+      mappingsFrom: db.prepare(
+        'SELECT to_system AS system, to_key AS key, flags, source, version FROM mappings WHERE from_system = ? AND from_key = ? ORDER BY rowid',
+      ),
+      mappingsTo: db.prepare(
+        'SELECT from_system AS system, from_key AS key, flags, source, version FROM mappings WHERE to_system = ? AND to_key = ? ORDER BY rowid',
+      ),
     };
   }
 
@@ -211,7 +220,8 @@ export class Store {
       const key = queue.shift()!;
       const cur = key === row.key ? row : this.get(row.system, key);
       const parents = cur?.parentKey ? [cur.parentKey] : [];
-      if (row.system === 'snomedct') for (const m of this.stmts.isaParents.all(row.system, key, row.system) as { key: string }[]) parents.push(m.key);
+      if (row.system === 'snomedct')
+        for (const m of this.stmts.isaParents.all(row.system, key, row.system) as { key: string }[]) parents.push(m.key);
       for (const p of parents) {
         if (p === ancestorKey) return true;
         if (!seen.has(p)) {
@@ -261,9 +271,15 @@ export class Store {
     });
   }
 
-  mappings(system: SystemId, key: string): { direction: 'to' | 'from'; system: SystemId; key: string; flags: Record<string, unknown> | null; source: string; version: string }[] {
+  mappings(
+    system: SystemId,
+    key: string,
+  ): { direction: 'to' | 'from'; system: SystemId; key: string; flags: Record<string, unknown> | null; source: string; version: string }[] {
     const parse = (d: 'to' | 'from') => (m: any) => ({ direction: d, ...m, flags: m.flags ? JSON.parse(m.flags) : null });
-    return [...(this.stmts.mappingsFrom.all(system, key) as any[]).map(parse('to')), ...(this.stmts.mappingsTo.all(system, key) as any[]).map(parse('from'))];
+    return [
+      ...(this.stmts.mappingsFrom.all(system, key) as any[]).map(parse('to')),
+      ...(this.stmts.mappingsTo.all(system, key) as any[]).map(parse('from')),
+    ];
   }
 
   releases(): ReleaseOut[] {
@@ -284,13 +300,19 @@ export class Store {
    * table (~100 ms), so counted once per opened database: the file never changes while open (an
    * import swaps in a new file, and reopening starts afresh). Callers must not modify the result.
    */
-  counts(): Record<string, { total: number; active: number; billable: number; headers: number; deleted: number; byKind: Record<string, number> }> {
+  counts(): Record<
+    string,
+    { total: number; active: number; billable: number; headers: number; deleted: number; byKind: Record<string, number> }
+  > {
     return (this.countsCache ??= this.countAll());
   }
 
   private countsCache: ReturnType<Store['countAll']> | undefined;
 
-  private countAll(): Record<string, { total: number; active: number; billable: number; headers: number; deleted: number; byKind: Record<string, number> }> {
+  private countAll(): Record<
+    string,
+    { total: number; active: number; billable: number; headers: number; deleted: number; byKind: Record<string, number> }
+  > {
     const out: ReturnType<Store['countAll']> = {};
     for (const r of this.stmts.countBy.all() as any[]) {
       const s = (out[r.system] ??= { total: 0, active: 0, billable: 0, headers: 0, deleted: 0, byKind: {} });

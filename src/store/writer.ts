@@ -30,7 +30,10 @@ export class StoreWriter {
     } else {
       const v = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
       if (Number(v?.value) !== SCHEMA_VERSION) {
-        throw new MedCodesError('check_failed', `${path}: database schema version ${v?.value} is not ${SCHEMA_VERSION}; rebuild it with "medcodes import"`);
+        throw new MedCodesError(
+          'check_failed',
+          `${path}: database schema version ${v?.value} is not ${SCHEMA_VERSION}; rebuild it with "medcodes import"`,
+        );
       }
     }
     this.stmts = {
@@ -38,9 +41,15 @@ export class StoreWriter {
         `INSERT INTO codes (system, key, code, display, short_display, kind, billable, status, parent_key, sort, version, properties)
          VALUES (@system, @key, @code, @display, @shortDisplay, @kind, @billable, @status, @parentKey, @sort, @version, @properties)`,
       ),
-      note: this.db.prepare('INSERT INTO notes (system, key, kind, seq, char, text, version) VALUES (@system, @key, @kind, @seq, @char, @text, @version)'),
-      term: this.db.prepare('INSERT INTO index_terms (system, key, path, level, source, version) VALUES (@system, @key, @path, @level, @source, @version)'),
-      ref: this.db.prepare('INSERT INTO index_refs (system, path, kind, target, source, version) VALUES (@system, @path, @kind, @target, @source, @version)'),
+      note: this.db.prepare(
+        'INSERT INTO notes (system, key, kind, seq, char, text, version) VALUES (@system, @key, @kind, @seq, @char, @text, @version)',
+      ),
+      term: this.db.prepare(
+        'INSERT INTO index_terms (system, key, path, level, source, version) VALUES (@system, @key, @path, @level, @source, @version)',
+      ),
+      ref: this.db.prepare(
+        'INSERT INTO index_refs (system, path, kind, target, source, version) VALUES (@system, @path, @kind, @target, @source, @version)',
+      ),
       history: this.db.prepare(
         `INSERT INTO history (system, key, version, action, display, previous_display, replaced_by, billable_change)
          VALUES (@system, @key, @version, @action, @display, @previousDisplay, @replacedBy, @billableChange)`,
@@ -59,7 +68,8 @@ export class StoreWriter {
 
   /** Remove everything of a system, so a re-import replaces it whole. */
   clearSystem(system: SystemId): void {
-    for (const t of ['codes', 'notes', 'index_terms', 'index_refs', 'history']) this.db.prepare(`DELETE FROM ${t} WHERE system = ?`).run(system);
+    for (const t of ['codes', 'notes', 'index_terms', 'index_refs', 'history'])
+      this.db.prepare(`DELETE FROM ${t} WHERE system = ?`).run(system);
     // Mappings belong to the source that wrote them (GEMs), not to the systems they join: re-importing
     // ICD-10-CM must not drop the crosswalks (clearMappings).
     this.db.prepare('DELETE FROM releases WHERE system = ?').run(system);
@@ -125,8 +135,18 @@ export class StoreWriter {
   }
   putRelease(r: SystemRelease, counts: Record<string, number>, sources: unknown): void {
     this.db
-      .prepare('INSERT OR REPLACE INTO releases (system, version, effective, notice, imported_at, counts, sources) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(r.system, r.version, r.effective ?? null, r.notice ?? null, new Date().toISOString(), JSON.stringify(counts), JSON.stringify(sources));
+      .prepare(
+        'INSERT OR REPLACE INTO releases (system, version, effective, notice, imported_at, counts, sources) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        r.system,
+        r.version,
+        r.effective ?? null,
+        r.notice ?? null,
+        new Date().toISOString(),
+        JSON.stringify(counts),
+        JSON.stringify(sources),
+      );
   }
 
   /** Rows written by this writer, by kind. */

@@ -53,7 +53,10 @@ const EXAMPLES: Record<string, { path: string; body?: { type: string; text: stri
   'GET /api/v1/codes/{system}/{code}/crosswalks': { path: '/api/v1/codes/icd10cm/E11.9/crosswalks?target=icd9cm' },
   'GET /api/v1/codes/{system}/{code}/similar': { path: '/api/v1/codes/icd10cm/E11.9/similar?limit=3' },
   'GET /api/v1/search': { path: '/api/v1/search?q=heart%20attack&limit=3' },
-  'POST /api/v1/validate': { path: '/api/v1/validate', body: { type: 'application/json', text: '{"codes": ["E11.9", "E11", "H40.11X0"], "date": "2025-06-01"}' } },
+  'POST /api/v1/validate': {
+    path: '/api/v1/validate',
+    body: { type: 'application/json', text: '{"codes": ["E11.9", "E11", "H40.11X0"], "date": "2025-06-01"}' },
+  },
   'GET /api/v1/icd10pcs/tables/{table}': { path: '/api/v1/icd10pcs/tables/0DT?chars=J4' },
   'GET /api/{table}/v3/search': { path: '/api/icd10cm/v3/search?terms=tuberc&maxList=3' },
 };
@@ -104,7 +107,11 @@ export function inline(text: string | undefined): H {
   return html`${parts.map((p, i) => (i % 2 ? html`<code>${p}</code>` : html`${p}`))}`;
 }
 
-const anchor = (method: string, path: string) => `${method}-${path}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/-+$/, '');
+const anchor = (method: string, path: string) =>
+  `${method}-${path}`
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/-+$/, '');
 
 type Fetch = (path: string, init?: RequestInit) => Promise<Response>;
 type Example = { status: number; text: string };
@@ -175,7 +182,10 @@ export function apiPage(deps: ApiPageDeps): Hono {
         for (const [method, path, op] of ops) {
           const ex = exampleFor(method, path, op);
           try {
-            const res = await deps.fetchExample(ex.path, ex.body ? { method: method.toUpperCase(), body: ex.body.text, headers: { 'content-type': ex.body.type } } : undefined);
+            const res = await deps.fetchExample(
+              ex.path,
+              ex.body ? { method: method.toUpperCase(), body: ex.body.text, headers: { 'content-type': ex.body.type } } : undefined,
+            );
             const text = await res.text();
             let shown = text;
             try {
@@ -199,7 +209,8 @@ export function apiPage(deps: ApiPageDeps): Hono {
     const doc = deps.document();
     const origin = new URL(c.req.url).origin;
     const ops: [string, string, Operation][] = [];
-    for (const [path, item] of Object.entries(doc.paths ?? {})) for (const [method, op] of Object.entries(item ?? {})) ops.push([method, path, op]);
+    for (const [path, item] of Object.entries(doc.paths ?? {}))
+      for (const [method, op] of Object.entries(item ?? {})) ops.push([method, path, op]);
     const ex = await examples(ops);
     const tags = (doc.tags ?? []).filter((t) => ops.some(([, , op]) => op.tags?.includes(t.name)));
     const untagged = ops.filter(([, , op]) => !op.tags?.length);
@@ -210,7 +221,8 @@ export function apiPage(deps: ApiPageDeps): Hono {
 <p>${inline(doc.info.description)}</p>
 <p>The machine-readable description is the OpenAPI 3.1 document at <a href="/openapi.json"><code>/openapi.json</code></a>: its schemas are the ones that check each request. Every answer is JSON; every error is <code>{"error": {"code", "message"}}</code> with a code from the <a href="#errors">error catalog</a>.</p>
 <nav aria-label="Operations"><ul>${tags.map(
-          (t) => html`<li>${t.name}<ul>${ops.filter(([, , op]) => op.tags?.includes(t.name)).map(([m, p, op]) => html`<li><a href="#${anchor(m, p)}"><code>${m.toUpperCase()} ${p}</code></a> ${op.summary ?? ''}</li>`)}</ul></li>`,
+          (t) =>
+            html`<li>${t.name}<ul>${ops.filter(([, , op]) => op.tags?.includes(t.name)).map(([m, p, op]) => html`<li><a href="#${anchor(m, p)}"><code>${m.toUpperCase()} ${p}</code></a> ${op.summary ?? ''}</li>`)}</ul></li>`,
         )}
 <li><a href="#fhir">FHIR terminology server</a></li><li><a href="#errors">Errors</a></li><li><a href="#limits">Limits</a></li></ul></nav>
 ${tags.map(
@@ -227,7 +239,10 @@ ${untagged.map(([m, p, op]) => operationSection(m, p, op, origin, ex.get(`${m} $
 ${errorTable()}
 <h2 id="limits">Limits</h2>
 ${limitsList(deps.limits)}`,
-        { description: 'The MedCodes REST API: search, code lookup, hierarchy, crosswalks, batch validation; OpenAPI 3.1.', canonical: '/api' },
+        {
+          description: 'The MedCodes REST API: search, code lookup, hierarchy, crosswalks, batch validation; OpenAPI 3.1.',
+          canonical: '/api',
+        },
       ),
     );
   });

@@ -11,31 +11,51 @@ import { RETIRED_NOTE, codeHref, layout, noticeSection, searchForm, type H } fro
  */
 export const PAGE_SIZE = 200;
 
-const KIND_LABEL: Record<string, string> = { chapter: 'Chapters', block: 'Blocks', group: 'Groups', table: 'Tables', category: 'Categories', code: 'Codes', modifier: 'Modifiers' };
+const KIND_LABEL: Record<string, string> = {
+  chapter: 'Chapters',
+  block: 'Blocks',
+  group: 'Groups',
+  table: 'Tables',
+  category: 'Categories',
+  code: 'Codes',
+  modifier: 'Modifiers',
+};
 
 /** `?page=`: a whole number from 1; anything else is a 400, past the last page a 404. */
 function pageNumber(text: string | undefined): number {
   if (text === undefined || text === '') return 1;
-  if (!/^\d{1,6}$/.test(text) || Number(text) < 1) throw new MedCodesError('invalid_parameter', `page must be a whole number from 1; got "${text.slice(0, 20)}"`);
+  if (!/^\d{1,6}$/.test(text) || Number(text) < 1)
+    throw new MedCodesError('invalid_parameter', `page must be a whole number from 1; got "${text.slice(0, 20)}"`);
   return Number(text);
 }
 
 export function browsePage(store: Store, systemText: string, pageText: string | undefined): H {
   const system = resolveSystem(systemText);
-  if (!system) throw new MedCodesError('unknown_system', `unknown code system "${systemText.slice(0, 40)}"; known: ${Object.keys(SYSTEMS).join(', ')}`);
+  if (!system)
+    throw new MedCodesError(
+      'unknown_system',
+      `unknown code system "${systemText.slice(0, 40)}"; known: ${Object.keys(SYSTEMS).join(', ')}`,
+    );
   const info = SYSTEMS[system];
   const page = pageNumber(pageText);
   const release = store.releases().find((r) => r.system === system);
   const roots = store.roots(system);
   if (!release && !roots.length) {
-    throw new MedCodesError('not_found', `${info.name} is not loaded${info.bundled ? '' : ` (licensed by ${info.publisher}, not bundled)`}`);
+    throw new MedCodesError(
+      'not_found',
+      `${info.name} is not loaded${info.bundled ? '' : ` (licensed by ${info.publisher}, not bundled)`}`,
+    );
   }
   const pages = Math.max(1, Math.ceil(roots.length / PAGE_SIZE));
-  if (page > pages) throw new MedCodesError('not_found', `${info.name} has ${pages} page${pages === 1 ? '' : 's'} of top-level codes; there is no page ${page}`);
+  if (page > pages)
+    throw new MedCodesError(
+      'not_found',
+      `${info.name} has ${pages} page${pages === 1 ? '' : 's'} of top-level codes; there is no page ${page}`,
+    );
   const from = (page - 1) * PAGE_SIZE;
   const shown = roots.slice(from, from + PAGE_SIZE);
   const kinds = [...new Set(roots.map((r) => r.kind))];
-  const heading = kinds.length === 1 ? KIND_LABEL[kinds[0]] ?? 'Top level' : 'Top level';
+  const heading = kinds.length === 1 ? (KIND_LABEL[kinds[0]] ?? 'Top level') : 'Top level';
   const href = (n: number) => `/codes/${system}${n > 1 ? `?page=${n}` : ''}`;
   const pager =
     pages > 1

@@ -72,7 +72,10 @@ function activeStatus(doc: CodeDocument, p: Record<string, unknown>): string {
     case 'icd9pcs':
       return doc.billable ? `Valid code in release ${doc.version}` : 'Header: not a valid code';
     case 'nucc':
-      if (doc.kind === 'group') return p.codeless ? 'Classification (Level II) without a taxonomy code of its own' : 'Grouping (Level I): no taxonomy code of its own';
+      if (doc.kind === 'group')
+        return p.codeless
+          ? 'Classification (Level II) without a taxonomy code of its own'
+          : 'Grouping (Level I): no taxonomy code of its own';
       return `Active taxonomy code${str(p.level) ? ` (${String(p.level)} level)` : ''}`;
     default:
       if (doc.kind === 'chapter') return 'Chapter: not a code';
@@ -109,18 +112,25 @@ interface Coded {
 const isCoded = (v: unknown): v is Coded => typeof v === 'object' && v !== null && typeof (v as Coded).code === 'string';
 
 function codedValue(v: Coded): H {
-  const group = typeof v.group === 'string'
-    ? html`<br><span class="muted">Group: ${v.group}</span>`
-    : isCoded(v.group)
-      ? html`<br><span class="muted">Part of <span class="code">${v.group.code}</span> ${v.group.meaning ?? ''}</span>`
-      : '';
+  const group =
+    typeof v.group === 'string'
+      ? html`<br><span class="muted">Group: ${v.group}</span>`
+      : isCoded(v.group)
+        ? html`<br><span class="muted">Part of <span class="code">${v.group.code}</span> ${v.group.meaning ?? ''}</span>`
+        : '';
   const meaning = v.meaning ?? html`<span class="muted">(not in the code list of the 2019 record layout)</span>`;
   return html`${v.code ? html`<span class="code">${v.code}</span> ` : ''}${meaning}${group}`;
 }
 
 /** Fields of HcpcsLine that are the concept's own columns, not record details. */
 const HCPCS_OWN: ReadonlySet<string> = new Set(['code', 'sequence', 'longDescription', 'shortDescription']);
-const HCPCS_DATES: ReadonlySet<string> = new Set(['ascEffectiveDate', 'mogEffectiveDate', 'addedDate', 'actionEffectiveDate', 'terminationDate']);
+const HCPCS_DATES: ReadonlySet<string> = new Set([
+  'ascEffectiveDate',
+  'mogEffectiveDate',
+  'addedDate',
+  'actionEffectiveDate',
+  'terminationDate',
+]);
 
 /**
  * The record's fields in the layout's order and with its field names (HCPCS_FIELD_NAMES, from the
@@ -180,7 +190,8 @@ interface CharacterRow {
 export function charactersTable(caption: string, rows: CharacterRow[]): H {
   return html`<table><caption class="vh">${caption}</caption><thead><tr><th scope="col">Position</th><th scope="col">Axis</th><th scope="col">Character</th><th scope="col">Value</th><th scope="col">Definition</th></tr></thead>
 <tbody>${rows.map(
-    (a) => html`<tr><td>${a.pos}</td><td>${a.axis}</td><td class="code">${a.char}</td><td>${a.label}</td><td class="def">${definitionCell(a)}</td></tr>`,
+    (a) =>
+      html`<tr><td>${a.pos}</td><td>${a.axis}</td><td class="code">${a.char}</td><td>${a.label}</td><td class="def">${definitionCell(a)}</td></tr>`,
   )}</tbody></table>`;
 }
 
@@ -195,7 +206,7 @@ function definitionCell(a: Omit<CharacterRow, 'pos' | 'axis' | 'char' | 'label'>
 
 /** The characters 1-3 of a stored table, with the operation's definition (as the code builder API gives them). */
 export function tableHeaderRows(t: PcsTableStructure): CharacterRow[] {
-  return t.axes.map((a) => ({ ...a, ...(a.pos === 3 ? valueDefinition(t, 3, a.label) ?? {} : {}) }));
+  return t.axes.map((a) => ({ ...a, ...(a.pos === 3 ? (valueDefinition(t, 3, a.label) ?? {}) : {}) }));
 }
 
 function pcsSection(doc: CodeDocument, store: Store): H {
@@ -207,9 +218,10 @@ function pcsSection(doc: CodeDocument, store: Store): H {
   const axes = Array.isArray(doc.properties?.axes) ? (doc.properties.axes as PcsDefinedAxis[]) : undefined;
   const table = doc.parents.at(-1);
   const tableRow = table?.kind === 'table' ? store.get('icd10pcs', table.code) : undefined;
-  const builder = tableRow && tableRow.status === 'active' && isPcsTableStructure(tableRow.properties)
-    ? html`<p><a href="${builderHref(tableRow.code)}">Build a code in table ${tableRow.code}</a></p>`
-    : '';
+  const builder =
+    tableRow && tableRow.status === 'active' && isPcsTableStructure(tableRow.properties)
+      ? html`<p><a href="${builderHref(tableRow.code)}">Build a code in table ${tableRow.code}</a></p>`
+      : '';
   if (!axes) return builder ? html`<h2>Code builder</h2>${builder}` : html``;
   return html`<h2>Characters</h2>${charactersTable(`The seven characters of ${doc.code}`, axes)}${builder}`;
 }
@@ -233,7 +245,8 @@ function nuccSection(doc: CodeDocument): H {
   const p = doc.properties;
   if (!p) return html``;
   const rows = NUCC_FIELDS.filter(([k]) => str(p[k])).map(
-    ([k, label]) => html`<tr><th scope="row">${label}</th><td>${k === 'definition' || k === 'notes' ? textWithBreaks(String(p[k])) : String(p[k])}</td></tr>`,
+    ([k, label]) =>
+      html`<tr><th scope="row">${label}</th><td>${k === 'definition' || k === 'notes' ? textWithBreaks(String(p[k])) : String(p[k])}</td></tr>`,
   );
   if (!rows.length) return html``;
   return html`<h2>Taxonomy</h2><table><caption class="vh">NUCC taxonomy fields of ${doc.code}</caption><tbody>${rows}</tbody></table>`;
@@ -293,7 +306,9 @@ function forwardItems(rows: MappingRow[]): H[] {
   for (const m of rows) {
     const f = flagsOf(m);
     if (f.noMap || f.combination) continue;
-    const ref = m.display ? html`<a class="code" href="${codeHref(m.system, m.code)}">${m.code}</a> ${m.display}` : html`<span class="code">${m.code}</span>`;
+    const ref = m.display
+      ? html`<a class="code" href="${codeHref(m.system, m.code)}">${m.code}</a> ${m.display}`
+      : html`<span class="code">${m.code}</span>`;
     items.push(html`<li>${ref} <span class="muted">(${exactness(f)})</span></li>`);
   }
   const scenarios = new Map<number, MappingRow[]>();
@@ -305,8 +320,17 @@ function forwardItems(rows: MappingRow[]): H[] {
     scenarios.get(s)!.push(m);
   }
   for (const [s, ms] of [...scenarios].sort((a, b) => a[0] - b[0])) {
-    const parts = ms.map((m): ComboPart => ({ system: m.system, code: m.code, ...(m.display ? { display: m.display } : {}), choiceList: flagsOf(m).choiceList ?? 0 }));
-    items.push(html`<li>Combination${scenarios.size > 1 ? ` (scenario ${s})` : ''}: ${combination(parts)} <span class="muted">(${exactness(flagsOf(ms[0]))})</span></li>`);
+    const parts = ms.map(
+      (m): ComboPart => ({
+        system: m.system,
+        code: m.code,
+        ...(m.display ? { display: m.display } : {}),
+        choiceList: flagsOf(m).choiceList ?? 0,
+      }),
+    );
+    items.push(
+      html`<li>Combination${scenarios.size > 1 ? ` (scenario ${s})` : ''}: ${combination(parts)} <span class="muted">(${exactness(flagsOf(ms[0]))})</span></li>`,
+    );
   }
   return items;
 }
@@ -326,20 +350,32 @@ function backwardItems(doc: CodeDocument, rows: MappingRow[], store: Store, limi
   const selfKey = codeKey(doc.system, doc.code);
   for (const [code, ms] of [...bySource].slice(0, limit)) {
     const first = ms[0];
-    const source = first.display ? html`<a class="code" href="${codeHref(first.system, code)}">${code}</a> ${first.display}` : html`<span class="code">${code}</span>`;
+    const source = first.display
+      ? html`<a class="code" href="${codeHref(first.system, code)}">${code}</a> ${first.display}`
+      : html`<span class="code">${code}</span>`;
     const plain = ms.filter((m) => !flagsOf(m).combination);
     const scenarios = [...new Set(ms.filter((m) => flagsOf(m).combination).map((m) => flagsOf(m).scenario ?? 0))].sort((a, b) => a - b);
     const lines: H[] = plain.map((m) => html`${source} <span class="muted">(${exactness(flagsOf(m))})</span>`);
     if (scenarios.length) {
-      const all = store.mappings(first.system, codeKey(first.system, code)).filter((m) => m.direction === 'to' && m.system === doc.system && m.flags?.combination);
+      const all = store
+        .mappings(first.system, codeKey(first.system, code))
+        .filter((m) => m.direction === 'to' && m.system === doc.system && m.flags?.combination);
       for (const s of scenarios) {
         const parts = all
           .filter((m) => (m.flags?.scenario ?? 0) === s)
           .map((m): ComboPart => {
             const row = store.get(m.system, m.key);
-            return { system: m.system, code: row?.code ?? m.key, ...(row ? { display: row.display } : {}), choiceList: Number(m.flags?.choiceList ?? 0), ...(m.key === selfKey ? { self: true } : {}) };
+            return {
+              system: m.system,
+              code: row?.code ?? m.key,
+              ...(row ? { display: row.display } : {}),
+              choiceList: Number(m.flags?.choiceList ?? 0),
+              ...(m.key === selfKey ? { self: true } : {}),
+            };
           });
-        lines.push(html`${source}, as part of the combination${scenarios.length > 1 ? ` (scenario ${s})` : ''}: ${combination(parts)} <span class="muted">(approximate)</span>`);
+        lines.push(
+          html`${source}, as part of the combination${scenarios.length > 1 ? ` (scenario ${s})` : ''}: ${combination(parts)} <span class="muted">(approximate)</span>`,
+        );
       }
     }
     for (const l of lines) items.push(html`<li>${l}</li>`);
@@ -369,21 +405,21 @@ function crosswalkSection(doc: CodeDocument, store: Store): H {
   return html`<h2>Crosswalks</h2>
 <p class="muted">From the General Equivalence Mappings (${sources}). “Approximate”: the codes do not mean exactly the same. A combination needs all of its parts: one code from each part joined with +.</p>
 ${[...groups.values()].map((rows) => {
-    const other = SYSTEMS[rows[0].system].label;
-    const forward = rows[0].direction === 'to';
-    let items: H[];
-    let more = '';
-    if (forward) {
-      const all = forwardItems(rows);
-      items = all.slice(0, CROSSWALK_LIMIT);
-      if (all.length > items.length) more = `${(all.length - items.length).toLocaleString('en-US')} more translations`;
-    } else {
-      const b = backwardItems(doc, rows, store, CROSSWALK_LIMIT);
-      items = b.items;
-      if (b.sources > CROSSWALK_LIMIT) more = `${(b.sources - CROSSWALK_LIMIT).toLocaleString('en-US')} more ${other} codes`;
-    }
-    return html`<h3>${forward ? `${self} → ${other}` : `${other} → ${self}`}</h3><ul>${items}</ul>${more ? html`<p class="muted">And ${more}: all of them are in <a href="${api}">the API answer for ${doc.code}</a>.</p>` : ''}`;
-  })}`;
+  const other = SYSTEMS[rows[0].system].label;
+  const forward = rows[0].direction === 'to';
+  let items: H[];
+  let more = '';
+  if (forward) {
+    const all = forwardItems(rows);
+    items = all.slice(0, CROSSWALK_LIMIT);
+    if (all.length > items.length) more = `${(all.length - items.length).toLocaleString('en-US')} more translations`;
+  } else {
+    const b = backwardItems(doc, rows, store, CROSSWALK_LIMIT);
+    items = b.items;
+    if (b.sources > CROSSWALK_LIMIT) more = `${(b.sources - CROSSWALK_LIMIT).toLocaleString('en-US')} more ${other} codes`;
+  }
+  return html`<h3>${forward ? `${self} → ${other}` : `${other} → ${self}`}</h3><ul>${items}</ul>${more ? html`<p class="muted">And ${more}: all of them are in <a href="${api}">the API answer for ${doc.code}</a>.</p>` : ''}`;
+})}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -402,18 +438,23 @@ function notesSection(doc: CodeDocument): H {
   // definition, a third-party notice) are notes about the concept.
   const heading = ['icd10cm', 'icd10pcs', 'icd9cm', 'icd9pcs', 'hcpcs', 'cpt', 'cdt'].includes(doc.system) ? 'Coding notes' : 'Notes';
   return html`<h2>${heading}</h2>${[...groups].map(
-    ([kind, ns]) => html`<h3>${NOTE_LABELS[kind] ?? kind}</h3>${meaning(kind) ? html`<p class="muted">${meaning(kind)![0].toUpperCase()}${meaning(kind)!.slice(1)}.</p>` : ''}<ul>${ns.map(
-      (n) => html`<li>${n.char ? html`<span class="code">${n.char}</span> ` : ''}${n.text} <span class="muted">(${n.from ? `from ${n.from}, ` : ''}${n.version})</span></li>`,
-    )}</ul>`,
+    ([kind, ns]) =>
+      html`<h3>${NOTE_LABELS[kind] ?? kind}</h3>${meaning(kind) ? html`<p class="muted">${meaning(kind)![0].toUpperCase()}${meaning(kind)!.slice(1)}.</p>` : ''}<ul>${ns.map(
+        (n) =>
+          html`<li>${n.char ? html`<span class="code">${n.char}</span> ` : ''}${n.text} <span class="muted">(${n.from ? `from ${n.from}, ` : ''}${n.version})</span></li>`,
+      )}</ul>`,
   )}`;
 }
 
 function historySection(doc: CodeDocument): H {
   if (!doc.history.length) return html``;
   return html`<h2>History</h2><ul>${doc.history.map(
-    (h) => html`<li>${h.version}: ${h.action}${h.previousDisplay ? html` (was “${h.previousDisplay}”)` : ''}${h.replacedBy?.length
-      ? html`; replaced by ${h.replacedBy.map((r, i) => html`${i ? ', ' : ''}${r.display ? html`<a class="code" href="${codeHref(doc.system, r.code)}">${r.code}</a> ${r.display}` : html`<span class="code">${r.code}</span>`}`)}`
-      : ''}</li>`,
+    (h) =>
+      html`<li>${h.version}: ${h.action}${h.previousDisplay ? html` (was “${h.previousDisplay}”)` : ''}${
+        h.replacedBy?.length
+          ? html`; replaced by ${h.replacedBy.map((r, i) => html`${i ? ', ' : ''}${r.display ? html`<a class="code" href="${codeHref(doc.system, r.code)}">${r.code}</a> ${r.display}` : html`<span class="code">${r.code}</span>`}`)}`
+          : ''
+      }</li>`,
   )}</ul>`;
 }
 
@@ -516,7 +557,9 @@ function articleSections(doc: CodeDocument): H {
     ? html`<aside class="generated" aria-label="About generated text"><p><strong>Not medical advice.</strong> Sections marked “Generated” were written by a language model (${models.join(', ')}) from this code's official data and have not been checked by a clinician. They may be wrong or incomplete: do not use them to diagnose, treat or code. Ask a qualified professional.</p></aside>`
     : '';
   return html`${notice}${shown.map(
-    (s) => html`<section class="article-section${s.source === 'generated' ? ' generated' : ''}" aria-labelledby="art-${s.id}"><h2 id="art-${s.id}">${s.heading}</h2>
+    (
+      s,
+    ) => html`<section class="article-section${s.source === 'generated' ? ' generated' : ''}" aria-labelledby="art-${s.id}"><h2 id="art-${s.id}">${s.heading}</h2>
 ${articleText(s.text)}${provenance(s)}</section>`,
   )}`;
 }
@@ -524,7 +567,8 @@ ${articleText(s.text)}${provenance(s)}</section>`,
 function similarSection(doc: CodeDocument): H {
   if (!doc.similar.length) return html``;
   return html`<h2>Similar codes</h2><ul class="similar">${doc.similar.map(
-    (c) => html`<li><a class="code" href="${codeHref(c.system, c.code)}">${c.code}</a> ${c.display}${c.status === 'deleted' ? html` <span class="deleted">deleted</span>` : ''}${!c.billable && c.status !== 'deleted' ? html` <span class="muted">(header)</span>` : ''}<br><span class="muted">${c.reason}</span></li>`,
+    (c) =>
+      html`<li><a class="code" href="${codeHref(c.system, c.code)}">${c.code}</a> ${c.display}${c.status === 'deleted' ? html` <span class="deleted">deleted</span>` : ''}${!c.billable && c.status !== 'deleted' ? html` <span class="muted">(header)</span>` : ''}<br><span class="muted">${c.reason}</span></li>`,
   )}</ul>`;
 }
 

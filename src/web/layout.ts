@@ -11,7 +11,6 @@ import { SYSTEMS } from '../systems.js';
  */
 export type H = HtmlEscapedString | Promise<HtmlEscapedString>;
 
-
 /** What a page says about itself in its head: description for search engines, canonical path. */
 export interface PageMeta {
   description?: string;

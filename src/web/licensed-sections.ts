@@ -162,7 +162,7 @@ function relationLabel(doc: CodeDocument, m: MappingRow): string {
   if (m.source === 'snomed-isa') return m.direction === 'to' ? 'Also a subtype of' : 'Also a supertype of';
   if (m.system === 'ndc' && doc.system === 'rxnorm') return 'NDC packages';
   if (m.system === 'rxnorm' && doc.system === 'ndc') return 'RxNorm concept';
-  if (rela) return words(m.direction === 'to' ? rela : INVERSE[rela] ?? `${rela} (inverse)`);
+  if (rela) return words(m.direction === 'to' ? rela : (INVERSE[rela] ?? `${rela} (inverse)`));
   return `${SYSTEMS[m.system].label} (${m.source})`;
 }
 
@@ -184,8 +184,10 @@ export function relationsSection(doc: CodeDocument): H {
   }
   const sources = [...new Set(rows.map((m) => `${m.source === 'snomed-isa' ? 'SNOMED CT' : 'RxNorm'} ${m.version}`))].join(', ');
   return html`<h2>Relations</h2><p class="muted">From ${sources}.</p>${[...groups].map(
-    ([label, ms]) => html`<h3>${label}</h3><ul>${ms.map(
-      (m) => html`<li>${m.display ? html`<a class="code" href="${codeHref(m.system, m.code)}">${m.code}</a> ${m.display}` : html`<span class="code">${m.code}</span> <span class="muted">(not loaded)</span>`}${m.system !== doc.system ? html` <span class="badge">${SYSTEMS[m.system].label}</span>` : ''}</li>`,
-    )}</ul>`,
+    ([label, ms]) =>
+      html`<h3>${label}</h3><ul>${ms.map(
+        (m) =>
+          html`<li>${m.display ? html`<a class="code" href="${codeHref(m.system, m.code)}">${m.code}</a> ${m.display}` : html`<span class="code">${m.code}</span> <span class="muted">(not loaded)</span>`}${m.system !== doc.system ? html` <span class="badge">${SYSTEMS[m.system].label}</span>` : ''}</li>`,
+      )}</ul>`,
   )}`;
 }

@@ -88,7 +88,8 @@ function systemsFromQuery(c: Context): SystemId[] {
 
 function pageParam(text: string | undefined): number {
   if (text === undefined || text === '') return 1;
-  if (!/^\d{1,6}$/.test(text) || Number(text) < 1) throw new MedCodesError('invalid_parameter', `page must be a whole number from 1; got "${text.slice(0, 20)}"`);
+  if (!/^\d{1,6}$/.test(text) || Number(text) < 1)
+    throw new MedCodesError('invalid_parameter', `page must be a whole number from 1; got "${text.slice(0, 20)}"`);
   return Number(text);
 }
 
@@ -107,7 +108,11 @@ ${searchForm({ systems: loadedSystems(store), autofocus: true })}
 <p class="muted">Type words, lay terms or a code in any shape: <a href="/search?q=heart+attack">heart attack</a>, <a href="/search?q=E119">E119</a>, <a href="/search?q=0dtj4zz">0dtj4zz</a>, <a href="/search?q=walker">walker</a>.</p>
 <h2>Code sets loaded</h2>
 <ul class="systems-list">${inRegistryOrder(s.systems).map((r) => html`<li><a href="/codes/${r.system}">${SYSTEMS[r.system]?.name ?? r.system}</a> ${r.version} <span class="muted">(${(r.concepts?.active ?? 0).toLocaleString('en-US')} codes${SYSTEMS[r.system]?.retired ? ', retired' : ''})</span></li>`)}</ul>`,
-    { description: 'Search all medical codes — ICD-10-CM, ICD-10-PCS, HCPCS Level II, ICD-9-CM and more — by words, lay terms or code, from the official release files.', canonical: '/' },
+    {
+      description:
+        'Search all medical codes — ICD-10-CM, ICD-10-PCS, HCPCS Level II, ICD-9-CM and more — by words, lay terms or code, from the official release files.',
+      canonical: '/',
+    },
   );
 }
 

@@ -24,7 +24,10 @@ function stateFor(table: PcsTableStructure, chars: string): { state: PcsBuildSta
   } catch (e) {
     if (!(e instanceof MedCodesError) || e.code !== 'invalid_parameter') throw e;
     const pos = typeof e.details?.pos === 'number' ? e.details.pos : 4;
-    const prefix = chars.trim().toUpperCase().slice(0, Math.max(0, Math.min(4, pos - 4)));
+    const prefix = chars
+      .trim()
+      .toUpperCase()
+      .slice(0, Math.max(0, Math.min(4, pos - 4)));
     try {
       return { state: buildPcsCode(table, prefix), error: e.message };
     } catch {
@@ -39,7 +42,8 @@ function chosenSection(tableCode: string, state: PcsBuildState): H {
   return html`<h2>Chosen so far: <span class="code">${state.prefix}</span></h2>
 <table><caption class="vh">Characters chosen after the table</caption><thead><tr><th scope="col">Position</th><th scope="col">Axis</th><th scope="col">Character</th><th scope="col">Value</th><th scope="col">Change</th></tr></thead>
 <tbody>${state.chosen.map(
-    (c, i) => html`<tr><td>${c.pos}</td><td>${c.axis}</td><td class="code">${c.char}</td><td>${c.label}${c.otherLabels?.length ? html` <span class="muted">(or ${c.otherLabels.join('; ')}, by row)</span>` : ''}</td><td><a href="${builderHref(tableCode, state.chars.slice(0, i))}">Change<span class="vh"> character ${c.pos}</span></a></td></tr>`,
+    (c, i) =>
+      html`<tr><td>${c.pos}</td><td>${c.axis}</td><td class="code">${c.char}</td><td>${c.label}${c.otherLabels?.length ? html` <span class="muted">(or ${c.otherLabels.join('; ')}, by row)</span>` : ''}</td><td><a href="${builderHref(tableCode, state.chars.slice(0, i))}">Change<span class="vh"> character ${c.pos}</span></a></td></tr>`,
   )}</tbody></table>
 <p><a href="${builderHref(tableCode, undo)}">Undo the last choice</a> · <a href="${builderHref(tableCode)}">Start over</a></p>`;
 }
@@ -50,7 +54,8 @@ function nextSection(tableCode: string, state: PcsBuildState): H {
   return html`<h2>Character ${next.pos}: ${next.axis}</h2>
 <p class="muted">${next.choices.length === 1 ? 'One value is allowed here.' : `Choose one of the ${next.choices.length} values the table allows here.`}</p>
 <ul class="choices">${next.choices.map(
-    (c) => html`<li><a href="${builderHref(tableCode, state.chars + c.char)}"><span class="code">${c.char}</span> ${c.label}</a>${c.otherLabels?.length ? html` <span class="muted">(in other rows: ${c.otherLabels.join('; ')})</span>` : ''}${c.definition ? html`<br><span class="muted">${c.definition}</span>` : ''}${c.includes?.length ? html`<br><span class="muted">Includes: ${c.includes.join('; ')}</span>` : ''}</li>`,
+    (c) =>
+      html`<li><a href="${builderHref(tableCode, state.chars + c.char)}"><span class="code">${c.char}</span> ${c.label}</a>${c.otherLabels?.length ? html` <span class="muted">(in other rows: ${c.otherLabels.join('; ')})</span>` : ''}${c.definition ? html`<br><span class="muted">${c.definition}</span>` : ''}${c.includes?.length ? html`<br><span class="muted">Includes: ${c.includes.join('; ')}</span>` : ''}</li>`,
   )}</ul>`;
 }
 
@@ -82,7 +87,11 @@ ${charactersTable(`Characters 1-3 of table ${row.code}`, tableHeaderRows(table))
 ${chosenSection(row.code, state)}
 ${nextSection(row.code, state)}
 ${completeSection(store, state)}`,
-    { description: `ICD-10-PCS code builder for table ${row.code}: ${row.display}`, canonical: builderHref(row.code, state.chars), ...(error ? { noindex: true } : {}) },
+    {
+      description: `ICD-10-PCS code builder for table ${row.code}: ${row.display}`,
+      canonical: builderHref(row.code, state.chars),
+      ...(error ? { noindex: true } : {}),
+    },
   );
   return { status: error ? 400 : 200, page };
 }

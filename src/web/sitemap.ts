@@ -19,7 +19,8 @@ export function publicOrigin(c: Context): string {
   return configured || new URL(c.req.url).origin;
 }
 
-const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+const xmlEscape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
 function parts(store: Store): { system: string; part: number; lastmod: string }[] {
   const out: { system: string; part: number; lastmod: string }[] = [];
@@ -32,7 +33,8 @@ function parts(store: Store): { system: string; part: number; lastmod: string }[
   return out;
 }
 
-const xml = (c: Context, body: string) => c.body(body, 200, { 'content-type': 'application/xml; charset=utf-8', 'cache-control': 'public, max-age=3600' });
+const xml = (c: Context, body: string) =>
+  c.body(body, 200, { 'content-type': 'application/xml; charset=utf-8', 'cache-control': 'public, max-age=3600' });
 
 export function sitemapRoutes(deps: AppDeps): Hono {
   const app = new Hono();
@@ -41,8 +43,13 @@ export function sitemapRoutes(deps: AppDeps): Hono {
 
   app.get('/sitemap.xml', (c) => {
     const origin = publicOrigin(c);
-    const entries = parts(deps.store()).map((p) => `<sitemap><loc>${xmlEscape(`${origin}/sitemaps/${p.system}-${p.part}.xml`)}</loc><lastmod>${p.lastmod}</lastmod></sitemap>`);
-    return xml(c, `<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${entries.join('\n')}\n</sitemapindex>\n`);
+    const entries = parts(deps.store()).map(
+      (p) => `<sitemap><loc>${xmlEscape(`${origin}/sitemaps/${p.system}-${p.part}.xml`)}</loc><lastmod>${p.lastmod}</lastmod></sitemap>`,
+    );
+    return xml(
+      c,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${entries.join('\n')}\n</sitemapindex>\n`,
+    );
   });
 
   app.get('/sitemaps/:file', (c) => {
@@ -62,7 +69,10 @@ export function sitemapRoutes(deps: AppDeps): Hono {
     // The code set's own browse page opens its first file (49,999 codes + 1 stays within the limit).
     const urls = part === 1 ? [`<url><loc>${xmlEscape(`${origin}/codes/${system}`)}</loc><lastmod>${lastmod}</lastmod></url>`] : [];
     for (const r of rows) urls.push(`<url><loc>${xmlEscape(origin + codeHref(system, r.code))}</loc><lastmod>${lastmod}</lastmod></url>`);
-    return xml(c, `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls.join('\n')}\n</urlset>\n`);
+    return xml(
+      c,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls.join('\n')}\n</urlset>\n`,
+    );
   });
 
   return app;

@@ -37,7 +37,15 @@ describe.skipIf(!executablePath)("NLM's autocompleter against a MedCodes server"
     base = `http://127.0.0.1:${(medcodes.address() as AddressInfo).port}`;
 
     const pkg = dirname(createRequire(import.meta.url).resolve('autocomplete-lhc/package.json'));
-    const bundle = await build({ entryPoints: [join(pkg, 'source', 'index.js')], bundle: true, format: 'iife', globalName: 'Def', write: false, logLevel: 'silent', platform: 'browser' });
+    const bundle = await build({
+      entryPoints: [join(pkg, 'source', 'index.js')],
+      bundle: true,
+      format: 'iife',
+      globalName: 'Def',
+      write: false,
+      logLevel: 'silent',
+      platform: 'browser',
+    });
     const js = bundle.outputFiles[0].text;
     const css = readFileSync(join(pkg, 'source', 'auto_completion.css'));
     const vs = encodeURIComponent('http://hl7.org/fhir/sid/icd-10-cm?fhir_vs');
@@ -88,7 +96,9 @@ new Def.Autocompleter.Search('fhir', '${base}/fhir/ValueSet/$expand?url=${vs}', 
   it('lists ICD-10-CM codes from the Clinical Tables–compatible search as the user types, and fills the field with the chosen code', async () => {
     const page = await open();
     await page.locator('#icd').pressSequentially('tuberc', { delay: 40 });
-    await page.waitForFunction(() => [...document.querySelectorAll('#lhc-tools-searchResults tr')].some((r) => r.textContent!.includes('A15.0')));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('#lhc-tools-searchResults tr')].some((r) => r.textContent!.includes('A15.0')),
+    );
     const rows = await shown(page);
     expect(rows.some((r) => r.includes('A15.0') && r.includes('Tuberculosis of lung'))).toBe(true);
     // The widget sent its own request shape (terms on the URL it was given) and read the total.
@@ -109,7 +119,9 @@ new Def.Autocompleter.Search('fhir', '${base}/fhir/ValueSet/$expand?url=${vs}', 
   it('lists HCPCS codes for a lay word', async () => {
     const page = await open();
     await page.locator('#hcpcs').pressSequentially('walker', { delay: 40 });
-    await page.waitForFunction(() => [...document.querySelectorAll('#lhc-tools-searchResults tr')].some((r) => /E01\d\d/.test(r.textContent!)));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('#lhc-tools-searchResults tr')].some((r) => /E01\d\d/.test(r.textContent!)),
+    );
     expect((await shown(page)).some((r) => /walker/i.test(r))).toBe(true);
     await page.close();
   });

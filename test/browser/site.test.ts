@@ -54,10 +54,24 @@ describe.skipIf(!executablePath)('the website in a browser', () => {
   async function expectAccessible(page: Page) {
     await page.addScriptTag({ path: axeSource });
     const violations = await page.evaluate(async () => {
-      const r = await (window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, {
+      const r = await (
+        window as unknown as {
+          axe: {
+            run(
+              ctx: unknown,
+              o: unknown,
+            ): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }>;
+          };
+        }
+      ).axe.run(document, {
         runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
       });
-      return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, where: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+      return r.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        where: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+      }));
     });
     const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect(serious, JSON.stringify(serious, null, 1)).toEqual([]);
@@ -135,7 +149,18 @@ describe.skipIf(!executablePath)('the website in a browser', () => {
 
   it('the home page, a code page, a PCS page and a HCPCS page pass axe-core', async () => {
     const page = await context.newPage();
-    for (const path of ['/', '/search?q=diabetes', '/codes/icd10cm/I21.4', '/codes/icd10pcs/0DTJ4ZZ', '/codes/hcpcs/E0143', '/codes/icd10cm', '/codes/icd10pcs/tables/0DT', '/nowhere', '/codes', '/api']) {
+    for (const path of [
+      '/',
+      '/search?q=diabetes',
+      '/codes/icd10cm/I21.4',
+      '/codes/icd10pcs/0DTJ4ZZ',
+      '/codes/hcpcs/E0143',
+      '/codes/icd10cm',
+      '/codes/icd10pcs/tables/0DT',
+      '/nowhere',
+      '/codes',
+      '/api',
+    ]) {
       await page.goto(base + path);
       await expectAccessible(page);
     }

@@ -28,17 +28,31 @@ describe('GET /api/v1/codes/icd10cm/{code}', () => {
       status: 'active',
       version: 'FY2026',
     });
-    expect(body.parents.map((p: any) => [p.code, p.kind])).toEqual([['I00-I99', 'chapter'], ['I20-I25', 'block'], ['I21', 'category']]);
+    expect(body.parents.map((p: any) => [p.code, p.kind])).toEqual([
+      ['I00-I99', 'chapter'],
+      ['I20-I25', 'block'],
+      ['I21', 'category'],
+    ]);
     expect(body.notes).toContainEqual({ kind: 'inclusionTerm', text: 'Non-Q wave myocardial infarction NOS', version: 'FY2017' });
-    expect(body.inheritedNotes).toContainEqual(expect.objectContaining({ kind: 'excludes2', text: 'old myocardial infarction (I25.2)', from: 'I21' }));
-    expect(body.indexTerms.map((t: any) => t.path)).toContain('Infarct, infarction, myocardium, myocardial (acute) (with stated duration of 4 weeks or less), non-ST elevation (NSTEMI)');
+    expect(body.inheritedNotes).toContainEqual(
+      expect.objectContaining({ kind: 'excludes2', text: 'old myocardial infarction (I25.2)', from: 'I21' }),
+    );
+    expect(body.indexTerms.map((t: any) => t.path)).toContain(
+      'Infarct, infarction, myocardium, myocardial (acute) (with stated duration of 4 weeks or less), non-ST elevation (NSTEMI)',
+    );
     expect(body.history).toEqual([{ version: 'FY2016', action: 'added', display: 'Non-ST elevation (NSTEMI) myocardial infarction' }]);
   });
 
   it('gives children of a header, and the seventh characters that apply', async () => {
     const { body } = await get('/api/v1/codes/icd10cm/S52.501A');
     const seventh = body.notes.filter((n: any) => n.kind === 'sevenChrDef');
-    expect(seventh[0]).toMatchObject({ char: 'A', text: 'initial encounter for closed fracture', from: 'S52', version: 'FY2017', selected: true });
+    expect(seventh[0]).toMatchObject({
+      char: 'A',
+      text: 'initial encounter for closed fracture',
+      from: 'S52',
+      version: 'FY2017',
+      selected: true,
+    });
     expect(seventh.filter((n: any) => n.selected)).toHaveLength(1);
     const header = await get('/api/v1/codes/icd10cm/E11');
     expect(header.body.billable).toBe(false);
@@ -52,7 +66,10 @@ describe('GET /api/v1/codes/icd10cm/{code}', () => {
     // A04.7 stayed, as a header, when A04.71 and A04.72 were added in FY2018.
     const a047 = await get('/api/v1/codes/icd10cm/A04.7');
     expect(a047.body).toMatchObject({ status: 'active', billable: false });
-    expect(a047.body.history.map((h: any) => [h.version, h.action])).toEqual([['FY2016', 'added'], ['FY2018', 'revised']]);
+    expect(a047.body.history.map((h: any) => [h.version, h.action])).toEqual([
+      ['FY2016', 'added'],
+      ['FY2018', 'revised'],
+    ]);
     // H40.11X0 was deleted in FY2017 and replaced by laterality codes (conversion table).
     const { body } = await get('/api/v1/codes/icd10cm/H40.11X0');
     expect(body).toMatchObject({ status: 'deleted', display: 'Primary open-angle glaucoma, stage unspecified', version: 'FY2016' });
@@ -62,20 +79,35 @@ describe('GET /api/v1/codes/icd10cm/{code}', () => {
   });
 
   it('answers 404 and 400 with the error catalog', async () => {
-    expect(await get('/api/v1/codes/icd10cm/Z99.999')).toEqual({ status: 404, body: { error: { code: 'not_found', message: 'ICD-10-CM has no code "Z99.999"' } } });
+    expect(await get('/api/v1/codes/icd10cm/Z99.999')).toEqual({
+      status: 404,
+      body: { error: { code: 'not_found', message: 'ICD-10-CM has no code "Z99.999"' } },
+    });
     expect((await get('/api/v1/codes/nosuch/E11')).body.error.code).toBe('unknown_system');
     expect((await get('/api/v1/search')).status).toBe(400);
     expect((await get('/api/v1/search?q=x&limit=abc')).body.error.code).toBe('invalid_parameter');
     expect((await get('/api/v1/nothing')).status).toBe(404);
-    expect((await get(`/api/v1/codes/icd10cm/${'E'.repeat(41)}`)).body.error).toMatchObject({ code: 'invalid_parameter', message: expect.stringMatching(/^code: /) });
+    expect((await get(`/api/v1/codes/icd10cm/${'E'.repeat(41)}`)).body.error).toMatchObject({
+      code: 'invalid_parameter',
+      message: expect.stringMatching(/^code: /),
+    });
   });
 
   it('names the parameter at fault', async () => {
-    expect(await get('/api/v1/search')).toEqual({ status: 400, body: { error: { code: 'bad_request', message: 'the q query parameter is required' } } });
+    expect(await get('/api/v1/search')).toEqual({
+      status: 400,
+      body: { error: { code: 'bad_request', message: 'the q query parameter is required' } },
+    });
     const limit = await get('/api/v1/search?q=x&limit=abc');
     expect(limit.body.error.message).toBe('limit: expected a whole number from 1 to 100; got "abc"');
-    expect((await get('/api/v1/search?q=x&limit=101')).body.error).toMatchObject({ code: 'invalid_parameter', message: expect.stringContaining('limit') });
-    expect((await get('/api/v1/search?q=x&status=gone')).body.error).toMatchObject({ code: 'invalid_parameter', message: expect.stringContaining('status') });
+    expect((await get('/api/v1/search?q=x&limit=101')).body.error).toMatchObject({
+      code: 'invalid_parameter',
+      message: expect.stringContaining('limit'),
+    });
+    expect((await get('/api/v1/search?q=x&status=gone')).body.error).toMatchObject({
+      code: 'invalid_parameter',
+      message: expect.stringContaining('status'),
+    });
     // An empty number means its default, as when it is left out.
     expect((await get('/api/v1/search?q=diabetes&limit=&offset=')).body.results).toHaveLength(20);
   });
@@ -118,7 +150,17 @@ describe('GET /api/v1/codes/{system}/{code}/similar', () => {
     expect(body.similar.length).toBeGreaterThan(0);
     expect(body.similar.length).toBeLessThanOrEqual(5);
     expect(body.similar.map((s: any) => s.code)).not.toContain('E11.9');
-    for (const s of body.similar) expect(s).toEqual({ system: expect.any(String), code: expect.any(String), display: expect.any(String), billable: expect.any(Boolean), status: expect.any(String), relation: expect.any(String), reason: expect.any(String), score: expect.any(Number) });
+    for (const s of body.similar)
+      expect(s).toEqual({
+        system: expect.any(String),
+        code: expect.any(String),
+        display: expect.any(String),
+        billable: expect.any(Boolean),
+        status: expect.any(String),
+        relation: expect.any(String),
+        reason: expect.any(String),
+        score: expect.any(Number),
+      });
     expect((await get('/api/v1/codes/icd10cm/E11.9/similar?limit=51')).body.error.code).toBe('invalid_parameter');
     expect((await get('/api/v1/codes/icd10cm/Z99.999/similar')).status).toBe(404);
   });
@@ -128,8 +170,27 @@ describe('GET /api/v1/systems/{system}', () => {
   it('describes a system, its loaded release and the releases of its history', async () => {
     const { status, body } = await get('/api/v1/systems/icd-10-cm');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ system: 'icd10cm', uri: 'http://hl7.org/fhir/sid/icd-10-cm', loaded: true, bundled: true, retired: false, release: { version: 'FY2026' } });
-    expect(body.versions.map((v: any) => v.version)).toEqual(['FY2016', 'FY2017', 'FY2018', 'FY2019', 'FY2020', 'FY2021', 'FY2022', 'FY2023', 'FY2024', 'FY2025', 'FY2026']);
+    expect(body).toMatchObject({
+      system: 'icd10cm',
+      uri: 'http://hl7.org/fhir/sid/icd-10-cm',
+      loaded: true,
+      bundled: true,
+      retired: false,
+      release: { version: 'FY2026' },
+    });
+    expect(body.versions.map((v: any) => v.version)).toEqual([
+      'FY2016',
+      'FY2017',
+      'FY2018',
+      'FY2019',
+      'FY2020',
+      'FY2021',
+      'FY2022',
+      'FY2023',
+      'FY2024',
+      'FY2025',
+      'FY2026',
+    ]);
     expect(body.versions[0].added).toBeGreaterThan(60_000);
     expect(body.versions[1].deleted).toBeGreaterThan(0);
     const cpt = await get('/api/v1/systems/cpt');
@@ -143,7 +204,16 @@ describe('GET /api/v1/search', () => {
     const { body } = await get('/api/v1/search?q=type%202%20diabetes&system=icd10cm&limit=5');
     expect(Object.keys(body)).toEqual(expect.arrayContaining(['query', 'total', 'results', 'facets']));
     expect(body.results).toHaveLength(5);
-    expect(body.results[0]).toEqual(expect.objectContaining({ system: 'icd10cm', code: expect.any(String), display: expect.any(String), billable: expect.any(Boolean), score: expect.any(Number), matched: expect.objectContaining({ field: 'title' }) }));
+    expect(body.results[0]).toEqual(
+      expect.objectContaining({
+        system: 'icd10cm',
+        code: expect.any(String),
+        display: expect.any(String),
+        billable: expect.any(Boolean),
+        score: expect.any(Number),
+        matched: expect.objectContaining({ field: 'title' }),
+      }),
+    );
     expect(body.results[0].highlight).toMatch(/<mark>Type<\/mark> <mark>2<\/mark> <mark>diabetes<\/mark>/);
     expect(body.results.every((r: any) => /^E11/.test(r.code))).toBe(true);
     const code = await get('/api/v1/search?q=E11.6&limit=3&offset=1');

@@ -25,12 +25,17 @@ import { MedCodesError } from '../../src/errors.js';
 const MD = 'test/fixtures/articles/cpt-64491.md';
 const JSONL = 'test/fixtures/articles/cpt-64491.jsonl';
 const tmp = mkdtempSync(join(tmpdir(), 'medcodes-articles-'));
-const escaped = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const escaped = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 async function cli(db: string, articlesDb: string, ...args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(['--db', db, 'articles', '--articles-db', articlesDb, ...args], { out: (s) => out.push(s), err: (s) => err.push(s), progress: silentProgress });
+  const code = await runCli(['--db', db, 'articles', '--articles-db', articlesDb, ...args], {
+    out: (s) => out.push(s),
+    err: (s) => err.push(s),
+    progress: silentProgress,
+  });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -46,7 +51,10 @@ describe('curated articles: the reference page for CPT 64491', () => {
 
   beforeAll(async () => {
     const r = await cli(inject('dbPath'), articlesDb, 'import', MD);
-    expect(r).toMatchObject({ code: 0, out: `${MD}: 1 article, 13 sections imported (1 for CPT, which is not loaded)\narticles: ${articlesDb}` });
+    expect(r).toMatchObject({
+      code: 0,
+      out: `${MD}: 1 article, 13 sections imported (1 for CPT, which is not loaded)\narticles: ${articlesDb}`,
+    });
     served = appOver(inject('dbPath'), articlesDb);
   });
   afterAll(() => served.store.close());
@@ -70,7 +78,21 @@ describe('curated articles: the reference page for CPT 64491', () => {
     expect(res.status).toBe(200);
     const html = await res.text();
     const headings = [...html.matchAll(/<h2 id="art-[^"]+">([^<]+)<\/h2>/g)].map((m) => m[1]);
-    expect(headings).toEqual(['Summary', 'Purpose', 'Indications', 'Preparation', 'Procedure Description', 'Duration', 'Setting', 'Personnel', 'Risks and Complications', 'Benefits', 'Recovery', 'Alternatives', 'Patient Experience']);
+    expect(headings).toEqual([
+      'Summary',
+      'Purpose',
+      'Indications',
+      'Preparation',
+      'Procedure Description',
+      'Duration',
+      'Setting',
+      'Personnel',
+      'Risks and Complications',
+      'Benefits',
+      'Recovery',
+      'Alternatives',
+      'Patient Experience',
+    ]);
     for (const s of reference.sections) {
       for (const line of s.text.split('\n')) {
         const words = line.replace(/^- |^\d+\. /, '');
@@ -78,7 +100,11 @@ describe('curated articles: the reference page for CPT 64491', () => {
       }
     }
     expect(html).toContain('<ol><li>Positioning: The patient is positioned face down on an examination table.</li>');
-    expect(html.match(/<p class="provenance">Curated: by MedCodes reference page, <time datetime="2026-11-24">2026-11-24<\/time>, reviewed<\/p>/g)).toHaveLength(13);
+    expect(
+      html.match(
+        /<p class="provenance">Curated: by MedCodes reference page, <time datetime="2026-11-24">2026-11-24<\/time>, reviewed<\/p>/g,
+      ),
+    ).toHaveLength(13);
     // What is known for certain: the code, its code set, and that the code set is not loaded.
     expect(html).toContain(`<h1><span class="code">64491</span> ${escaped(reference.title!)}</h1>`);
     expect(html).toContain('<span class="badge">CPT</span> <span>Code set not loaded</span>');
@@ -93,7 +119,14 @@ describe('curated articles: the reference page for CPT 64491', () => {
     const res = await served.app.request('/api/v1/codes/cpt/64491');
     expect(res.status).toBe(200);
     const doc = await res.json();
-    expect(doc).toMatchObject({ system: 'cpt', systemUri: 'http://www.ama-assn.org/go/cpt', code: '64491', display: '', loaded: false, similar: [] });
+    expect(doc).toMatchObject({
+      system: 'cpt',
+      systemUri: 'http://www.ama-assn.org/go/cpt',
+      code: '64491',
+      display: '',
+      loaded: false,
+      similar: [],
+    });
     expect(doc.article).toMatchObject({ kind: 'procedure', title: reference.title, generated: false });
     expect(doc.article.sections.map((s: any) => s.text)).toEqual(reference.sections.map((s) => s.text));
     expect(doc.article.sections[8]).toEqual({
@@ -108,7 +141,9 @@ describe('curated articles: the reference page for CPT 64491', () => {
     });
     const missing = await served.app.request('/api/v1/codes/cpt/64492');
     expect(missing.status).toBe(404);
-    expect((await missing.json()).error.message).toBe('CPT is not loaded (import your licensed release files) and there is no article for "64492"');
+    expect((await missing.json()).error.message).toBe(
+      'CPT is not loaded (import your licensed release files) and there is no article for "64492"',
+    );
     // Without the articles file, the shared test database knows nothing of 64491.
     const bare = createApp({ store: () => served.store });
     expect((await bare.request('/api/v1/codes/icd10cm/64491')).status).toBe(404);
@@ -116,12 +151,24 @@ describe('curated articles: the reference page for CPT 64491', () => {
 
   it('refuses a bad file whole, naming the line, and keeps what was stored', async () => {
     const bad = join(tmp, 'bad.jsonl');
-    const line = (code: string) => JSON.stringify({ system: 'icd10cm', code, author: 'A. Coder', date: '2026-01-02', sections: [{ section: 'Summary', text: 'Text.' }] });
+    const line = (code: string) =>
+      JSON.stringify({
+        system: 'icd10cm',
+        code,
+        author: 'A. Coder',
+        date: '2026-01-02',
+        sections: [{ section: 'Summary', text: 'Text.' }],
+      });
     writeFileSync(bad, `${line('E11.9')}\n${line('E11.99999')}\n`);
     const r = await cli(inject('dbPath'), articlesDb, 'import', bad);
     expect(r).toMatchObject({ code: 1, err: `error [parse_error]: ${bad}, line 2: ICD-10-CM has no code "E11.99999"` });
-    writeFileSync(bad, JSON.stringify({ system: 'icd10cm', code: 'E11.9', author: 'A', date: '2026-01-02', sections: [{ section: 'Recovery', text: 'x' }] }));
-    expect((await cli(inject('dbPath'), articlesDb, 'import', bad)).err).toMatch(/line 1: "Recovery" is not a section of a diagnosis article; sections: Summary, Causes, Symptoms/);
+    writeFileSync(
+      bad,
+      JSON.stringify({ system: 'icd10cm', code: 'E11.9', author: 'A', date: '2026-01-02', sections: [{ section: 'Recovery', text: 'x' }] }),
+    );
+    expect((await cli(inject('dbPath'), articlesDb, 'import', bad)).err).toMatch(
+      /line 1: "Recovery" is not a section of a diagnosis article; sections: Summary, Causes, Symptoms/,
+    );
     expect((await cli(inject('dbPath'), articlesDb, 'import', join(tmp, 'none.md'))).code).toBe(1);
     const list = await cli(inject('dbPath'), articlesDb, 'list');
     expect(list.out).toBe('CPT       64491      curated   reviewed 2026-11-24  MedCodes reference page  (13 sections)\n1 article');
@@ -144,19 +191,29 @@ describe('official sections, derived for every code', () => {
     ]);
     const steps = d.article.sections[1].text.split('\n');
     expect(steps[2]).toBe('3. Operation (character 3, T): Resection — Cutting out or off, without replacement, all of a body part.');
-    expect(steps[4]).toMatch(/^5\. Approach \(character 5, 4\): Percutaneous Endoscopic — Entry, by puncture or minor incision, of instrumentation through the skin/);
-    expect(d.article.sections[0].text).toBe('0DTJ4ZZ is a valid ICD-10-PCS code: “Resection of Appendix, Percutaneous Endoscopic Approach”. It is classified in section 0 (Medical and Surgical), body system 0D (Gastrointestinal System), table 0DT (Gastrointestinal System, Resection).');
+    expect(steps[4]).toMatch(
+      /^5\. Approach \(character 5, 4\): Percutaneous Endoscopic — Entry, by puncture or minor incision, of instrumentation through the skin/,
+    );
+    expect(d.article.sections[0].text).toBe(
+      '0DTJ4ZZ is a valid ICD-10-PCS code: “Resection of Appendix, Percutaneous Endoscopic Approach”. It is classified in section 0 (Medical and Surgical), body system 0D (Gastrointestinal System), table 0DT (Gastrointestinal System, Resection).',
+    );
   });
 
   it('ICD-10-CM: place in the classification, inclusion terms, seventh character and the notes in words', async () => {
     const s = await doc('icd10cm/S72.001A');
-    expect(s.article.sections[0].text).toMatch(/^S72\.001A is a billable ICD-10-CM code: “Fracture of unspecified part of neck of right femur, initial encounter for closed fracture”\. It is classified in chapter S00-T88 .*category S72 \(Fracture of femur\), subcategory S72\.0 .* Its seventh character A means “initial encounter for closed fracture”\.$/);
+    expect(s.article.sections[0].text).toMatch(
+      /^S72\.001A is a billable ICD-10-CM code: “Fracture of unspecified part of neck of right femur, initial encounter for closed fracture”\. It is classified in chapter S00-T88 .*category S72 \(Fracture of femur\), subcategory S72\.0 .* Its seventh character A means “initial encounter for closed fracture”\.$/,
+    );
     expect(s.article.sections[1]).toMatchObject({ id: 'codingNotes', heading: 'Coding notes' });
-    expect(s.article.sections[1].text).toContain('- Excludes1 (never coded together with this code): traumatic amputation of hip and thigh (S78.-) (from S72)');
+    expect(s.article.sections[1].text).toContain(
+      '- Excludes1 (never coded together with this code): traumatic amputation of hip and thigh (S78.-) (from S72)',
+    );
     const header = await doc('icd10cm/E11');
     expect(header.article.sections[0].text).toContain('It is not valid on a claim: one of its');
     const i214 = await doc('icd10cm/I21.4');
-    expect(i214.article.sections[0].text).toContain('The classification lists under it: Acute subendocardial myocardial infarction; Non-Q wave myocardial infarction NOS; Nontransmural myocardial infarction NOS.');
+    expect(i214.article.sections[0].text).toContain(
+      'The classification lists under it: Acute subendocardial myocardial infarction; Non-Q wave myocardial infarction NOS; Nontransmural myocardial infarction NOS.',
+    );
   });
 
   it('HCPCS: the long description and decoded record fields; NUCC: its definition', async () => {
@@ -171,7 +228,9 @@ describe('official sections, derived for every code', () => {
   it('the page shows the summary with its provenance, not what it shows better below', async () => {
     const html = await (await served.app.request('/codes/icd10pcs/0DTJ4ZZ')).text();
     expect(html).toContain('<h2 id="art-summary">Summary</h2>');
-    expect(html).toContain('<p class="provenance">From the official data: ICD-10-PCS FY2026, <time datetime="2025-10-01">2025-10-01</time></p>');
+    expect(html).toContain(
+      '<p class="provenance">From the official data: ICD-10-PCS FY2026, <time datetime="2025-10-01">2025-10-01</time></p>',
+    );
     // The seven characters are the Characters table; no empty or repeated section.
     expect(html).not.toContain('art-procedureDescription');
     expect(html.indexOf('art-summary')).toBeLessThan(html.indexOf('<h2>Similar codes</h2>'));
@@ -185,10 +244,19 @@ describe('articles outlive every import', () => {
     const db = join(dir, 'm.db');
     await runImport({ db, inputs: ['test/fixtures/icd10cm/release'], progress: silentProgress, incremental: false });
     const file = join(dir, 'i214.md');
-    writeFileSync(file, '---\nsystem: icd10cm\ncode: I21.4\nauthor: A. Coder\ndate: 2026-01-02\nreview: reviewed\n---\n## Symptoms\n- Chest pain\n');
+    writeFileSync(
+      file,
+      '---\nsystem: icd10cm\ncode: I21.4\nauthor: A. Coder\ndate: 2026-01-02\nreview: reviewed\n---\n## Symptoms\n- Chest pain\n',
+    );
     // The default articles file sits beside the database.
     const out: string[] = [];
-    expect(await runCli(['--db', db, 'articles', 'import', file], { out: (s) => out.push(s), err: (s) => out.push(s), progress: silentProgress })).toBe(0);
+    expect(
+      await runCli(['--db', db, 'articles', 'import', file], {
+        out: (s) => out.push(s),
+        err: (s) => out.push(s),
+        progress: silentProgress,
+      }),
+    ).toBe(0);
     expect(existsSync(join(dir, 'm.articles.db'))).toBe(true);
     const symptoms = async () => {
       const store = new Store(db);
@@ -202,7 +270,13 @@ describe('articles outlive every import', () => {
     expect(await symptoms()).toMatchObject({ text: '- Chest pain', source: 'curated' });
     await runImport({ db, inputs: ['test/fixtures/icd10cm/release'], progress: silentProgress, incremental: false });
     expect(await symptoms()).toMatchObject({ text: '- Chest pain' });
-    expect(await runCli(['--db', db, 'import', '--replace', 'test/fixtures/icd10cm/release'], { out: () => {}, err: () => {}, progress: silentProgress })).toBe(0);
+    expect(
+      await runCli(['--db', db, 'import', '--replace', 'test/fixtures/icd10cm/release'], {
+        out: () => {},
+        err: () => {},
+        progress: silentProgress,
+      }),
+    ).toBe(0);
     expect(await symptoms()).toMatchObject({ text: '- Chest pain' });
     const broken = mkdtempSync(join(tmpdir(), 'medcodes-broken-'));
     for (const f of readdirSync('test/fixtures/icd10cm/release')) copyFileSync(join('test/fixtures/icd10cm/release', f), join(broken, f));
@@ -240,7 +314,12 @@ class FakeLlm {
   }
 
   static valid(kind: ArticleKind, code: string): string {
-    return JSON.stringify({ title: `Plain name of ${code}`, sections: Object.fromEntries(sectionsOf(kind).map((s) => [s.id, s.list ? `- ${s.heading} of ${code}, first\n- second` : `${s.heading} of ${code}.`])) });
+    return JSON.stringify({
+      title: `Plain name of ${code}`,
+      sections: Object.fromEntries(
+        sectionsOf(kind).map((s) => [s.id, s.list ? `- ${s.heading} of ${code}, first\n- second` : `${s.heading} of ${code}.`]),
+      ),
+    });
   }
 
   private async handle(req: IncomingMessage, res: import('node:http').ServerResponse) {
@@ -258,7 +337,15 @@ class FakeLlm {
     this.inFlight--;
     res.writeHead(step.status ?? 200, { 'content-type': 'application/json', ...step.headers });
     if (step.status && step.status !== 200) return res.end(JSON.stringify({ error: { message: 'scripted failure' } }));
-    res.end(JSON.stringify({ id: 'x', object: 'chat.completion', model: json.model, choices: [{ index: 0, message: { role: 'assistant', content: step.content ?? FakeLlm.valid(kind, code) }, finish_reason: 'stop' }], usage: { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150 } }));
+    res.end(
+      JSON.stringify({
+        id: 'x',
+        object: 'chat.completion',
+        model: json.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: step.content ?? FakeLlm.valid(kind, code) }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150 },
+      }),
+    );
   }
 }
 
@@ -281,7 +368,17 @@ describe('generated articles', () => {
   });
 
   const run = (targets: { system: any; key: string }[], extra: Partial<Parameters<typeof generateArticles>[0]> = {}) =>
-    generateArticles({ store, articles: target, config, targets, concurrency: 2, backoffMs: 5, progress: silentProgress, date: '2026-02-03', ...extra });
+    generateArticles({
+      store,
+      articles: target,
+      config,
+      targets,
+      concurrency: 2,
+      backoffMs: 5,
+      progress: silentProgress,
+      date: '2026-02-03',
+      ...extra,
+    });
 
   it('retries an invalid answer with the problem, a 429 after Retry-After and a 500 with backoff; counts tokens; stays within the concurrency limit', async () => {
     llm.scripts.set('E11.9', [{ content: 'Type 2 diabetes is a common condition.' }]);
@@ -304,13 +401,18 @@ describe('generated articles', () => {
     // The prompt is grounded on the official data and the key is sent as a bearer token.
     const first = llm.requests.find((q) => q.code === '0DTJ4ZZ')!;
     expect(first.auth).toBe('Bearer secret');
-    expect(first.messages[1].content).toContain('Operation (character 3, T): Resection — Cutting out or off, without replacement, all of a body part.');
+    expect(first.messages[1].content).toContain(
+      'Operation (character 3, T): Resection — Cutting out or off, without replacement, all of a body part.',
+    );
     expect(target.usage()).toEqual([{ model: 'test-model', codes: 4, promptTokens: 600, completionTokens: 300 }]);
   });
 
   it('resumes: codes done by the same model are skipped unless forced', async () => {
     const before = llm.requests.length;
-    const again = await run([{ system: 'icd10cm', key: 'E119' }, { system: 'icd10cm', key: 'E109' }]);
+    const again = await run([
+      { system: 'icd10cm', key: 'E119' },
+      { system: 'icd10cm', key: 'E109' },
+    ]);
     expect(again).toMatchObject({ generated: 1, skipped: 1, requests: 1 });
     expect(llm.requests.slice(before).map((q) => q.code)).toEqual(['E10.9']);
     const forced = await run([{ system: 'icd10cm', key: 'E119' }], { force: true });
@@ -340,29 +442,59 @@ describe('generated articles', () => {
       ['outlook', 'generated'],
       ['codingNotes', 'official'],
     ]);
-    expect(doc.article.sections[1]).toMatchObject({ author: 'test-model', date: '2026-02-03', review: 'draft', provenance: 'generated by test-model on 2026-02-03, not reviewed' });
+    expect(doc.article.sections[1]).toMatchObject({
+      author: 'test-model',
+      date: '2026-02-03',
+      review: 'draft',
+      provenance: 'generated by test-model on 2026-02-03, not reviewed',
+    });
     const html = await (await app.request('/codes/icd10cm/E11.9')).text();
-    expect(html).toContain('<aside class="generated" aria-label="About generated text"><p><strong>Not medical advice.</strong> Sections marked “Generated” were written by a language model (test-model (2026-02-03))');
-    expect(html).toContain('<section class="article-section generated" aria-labelledby="art-causes"><h2 id="art-causes">Causes</h2>\n<ul><li>Causes of E11.9, first</li><li>second</li></ul><p class="provenance">Generated by a language model: model test-model, <time datetime="2026-02-03">2026-02-03</time>, not reviewed by a person</p></section>');
+    expect(html).toContain(
+      '<aside class="generated" aria-label="About generated text"><p><strong>Not medical advice.</strong> Sections marked “Generated” were written by a language model (test-model (2026-02-03))',
+    );
+    expect(html).toContain(
+      '<section class="article-section generated" aria-labelledby="art-causes"><h2 id="art-causes">Causes</h2>\n<ul><li>Causes of E11.9, first</li><li>second</li></ul><p class="provenance">Generated by a language model: model test-model, <time datetime="2026-02-03">2026-02-03</time>, not reviewed by a person</p></section>',
+    );
   });
 
   it('a person marks a generated article reviewed; the API and the page name the reviewer', async () => {
-    const r = await cli(inject('dbPath'), articlesDb, 'review', 'E11.9', '--system', 'icd10cm', '--by', 'Dr. A. Reviewer', '--sections', 'causes,symptoms');
+    const r = await cli(
+      inject('dbPath'),
+      articlesDb,
+      'review',
+      'E11.9',
+      '--system',
+      'icd10cm',
+      '--by',
+      'Dr. A. Reviewer',
+      '--sections',
+      'causes,symptoms',
+    );
     expect(r).toMatchObject({ code: 0, out: 'ICD-10-CM E11.9: 2 generated sections marked reviewed by Dr. A. Reviewer' });
     const reopened = new Store(inject('dbPath'), { articlesPath: articlesDb });
     try {
       const app = createApp({ store: () => reopened });
       const doc = await (await app.request('/api/v1/codes/icd10cm/E11.9')).json();
       const today = new Date().toISOString().slice(0, 10);
-      expect(doc.article.sections[1]).toMatchObject({ id: 'causes', review: 'reviewed', reviewer: 'Dr. A. Reviewer', reviewedAt: today, provenance: `generated by test-model on 2026-02-03, reviewed by Dr. A. Reviewer on ${today}` });
+      expect(doc.article.sections[1]).toMatchObject({
+        id: 'causes',
+        review: 'reviewed',
+        reviewer: 'Dr. A. Reviewer',
+        reviewedAt: today,
+        provenance: `generated by test-model on 2026-02-03, reviewed by Dr. A. Reviewer on ${today}`,
+      });
       expect(doc.article.sections[3]).toMatchObject({ id: 'diagnosis', review: 'draft' });
       const html = await (await app.request('/codes/icd10cm/E11.9')).text();
-      expect(html).toContain(`model test-model, <time datetime="2026-02-03">2026-02-03</time>, reviewed by Dr. A. Reviewer on <time datetime="${today}">${today}</time></p>`);
+      expect(html).toContain(
+        `model test-model, <time datetime="2026-02-03">2026-02-03</time>, reviewed by Dr. A. Reviewer on <time datetime="${today}">${today}</time></p>`,
+      );
     } finally {
       reopened.close();
     }
     // Back to draft; a code without such an article is an error.
-    expect((await cli(inject('dbPath'), articlesDb, 'review', 'E11.9', '--system', 'icd10cm', '--by', 'Dr. A. Reviewer', '--draft')).out).toBe('ICD-10-CM E11.9: 7 generated sections marked draft');
+    expect(
+      (await cli(inject('dbPath'), articlesDb, 'review', 'E11.9', '--system', 'icd10cm', '--by', 'Dr. A. Reviewer', '--draft')).out,
+    ).toBe('ICD-10-CM E11.9: 7 generated sections marked draft');
     expect((await cli(inject('dbPath'), articlesDb, 'review', 'A00.0', '--system', 'icd10cm', '--by', 'X')).code).toBe(3);
     expect((await cli(inject('dbPath'), articlesDb, 'review', 'E11.9', '--system', 'icd10cm', '--by', ' ')).code).toBe(1);
   });
@@ -373,7 +505,10 @@ describe('generated articles', () => {
     delete process.env.MEDCODES_LLM_API_KEY;
     try {
       const r = await cli(inject('dbPath'), articlesDb, 'generate', '--system', 'icd10cm', '--codes', 'I21.4,E11.9', '--concurrency', '2');
-      expect(r).toMatchObject({ code: 0, out: '2 generated, 0 skipped (already done), 0 failed · 2 requests\ntokens: 200 prompt + 100 completion = 300 (cli-model)' });
+      expect(r).toMatchObject({
+        code: 0,
+        out: '2 generated, 0 skipped (already done), 0 failed · 2 requests\ntokens: 200 prompt + 100 completion = 300 (cli-model)',
+      });
       const limited = await cli(inject('dbPath'), articlesDb, 'generate', '--system', 'hcpcs', '--limit', '2');
       expect(limited.out).toMatch(/^2 generated/);
       expect((await cli(inject('dbPath'), articlesDb, 'generate', '--codes', 'Q99.999')).code).toBe(3);

@@ -8,7 +8,11 @@ import { silentProgress } from '../../src/importers/types.js';
 async function cli(...args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(['--db', inject('dbPath'), ...args], { out: (s) => out.push(s), err: (s) => err.push(s), progress: silentProgress });
+  const code = await runCli(['--db', inject('dbPath'), ...args], {
+    out: (s) => out.push(s),
+    err: (s) => err.push(s),
+    progress: silentProgress,
+  });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -48,9 +52,18 @@ describe('npx medcodes', () => {
   });
 
   it('refuses bad arguments with a message and an exit code', async () => {
-    expect(await cli('lookup', 'Q99.999')).toMatchObject({ code: 3, err: 'error [not_found]: no loaded code system has the code "Q99.999"' });
-    expect(await cli('lookup', 'E11', '--system', 'icd42')).toMatchObject({ code: 1, err: expect.stringMatching(/unknown code system "icd42"/) });
-    expect(await cli('search', 'x', '--limit', 'lots')).toMatchObject({ code: 1, err: expect.stringMatching(/--limit must be a whole number/) });
+    expect(await cli('lookup', 'Q99.999')).toMatchObject({
+      code: 3,
+      err: 'error [not_found]: no loaded code system has the code "Q99.999"',
+    });
+    expect(await cli('lookup', 'E11', '--system', 'icd42')).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/unknown code system "icd42"/),
+    });
+    expect(await cli('search', 'x', '--limit', 'lots')).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/--limit must be a whole number/),
+    });
     expect((await cli('frobnicate')).code).toBe(2);
   });
 });

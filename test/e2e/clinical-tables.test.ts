@@ -83,11 +83,26 @@ describe('Clinical Tables v3 search', () => {
 
   it('errors use the catalog JSON', async () => {
     expect(await get('/api/nope/v3/search?terms=x')).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
-    expect(await get('/api/icd10cm/v3/search?terms=x&maxList=501')).toMatchObject({ status: 400, body: { error: { code: 'invalid_parameter' } } });
-    expect(await get('/api/icd10cm/v3/search?terms=x&maxList=abc')).toMatchObject({ status: 400, body: { error: { code: 'invalid_parameter' } } });
+    expect(await get('/api/icd10cm/v3/search?terms=x&maxList=501')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_parameter' } },
+    });
+    expect(await get('/api/icd10cm/v3/search?terms=x&maxList=abc')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_parameter' } },
+    });
     expect(await get('/api/icd10cm/v3/search')).toMatchObject({ status: 400, body: { error: { code: 'bad_request' } } });
-    expect(await get('/api/icd10cm/v3/search?terms=x&df=bogus')).toMatchObject({ status: 400, body: { error: { code: 'invalid_parameter' } } });
-    expect(await get('/api/icd10cm/v3/search?terms=x&q=bogus:1')).toMatchObject({ status: 400, body: { error: { code: 'invalid_parameter' } } });
-    expect(await get('/api/icd10cm/v3/search?terms=x&count=500&offset=7200')).toMatchObject({ status: 400, body: { error: { code: 'invalid_parameter' } } });
+    expect(await get('/api/icd10cm/v3/search?terms=x&df=bogus')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_parameter' } },
+    });
+    expect(await get('/api/icd10cm/v3/search?terms=x&q=bogus:1')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_parameter' } },
+    });
+    expect(await get('/api/icd10cm/v3/search?terms=x&count=500&offset=7200')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_parameter' } },
+    });
   });
 });

@@ -50,9 +50,14 @@ const count = (sql: string, ...args: unknown[]) => (store.db.prepare(sql).get(..
 
 describe('HCPCS Level II, October 2025', () => {
   it('imports every code record and modifier of the spreadsheet', () => {
-    expect(summaries.find((s) => s.system === 'hcpcs')).toMatchObject({ version: '2025-10', imported: { codes: 8463, active: 7258, deleted: 1205, modifiers: 383, activeModifiers: 363, groups: 18 } });
+    expect(summaries.find((s) => s.system === 'hcpcs')).toMatchObject({
+      version: '2025-10',
+      imported: { codes: 8463, active: 7258, deleted: 1205, modifiers: 383, activeModifiers: 363, groups: 18 },
+    });
     expect(count("SELECT count(*) AS n FROM codes WHERE system = 'hcpcs' AND kind = 'code'")).toBe(8463);
-    expect(count("SELECT count(*) AS n FROM codes WHERE system = 'hcpcs' AND kind = 'code' AND status = 'active' AND billable = 1")).toBe(7258);
+    expect(count("SELECT count(*) AS n FROM codes WHERE system = 'hcpcs' AND kind = 'code' AND status = 'active' AND billable = 1")).toBe(
+      7258,
+    );
     expect(count("SELECT count(*) AS n FROM codes WHERE system = 'hcpcs' AND kind = 'modifier'")).toBe(383);
     expect(store.releases().find((r) => r.system === 'hcpcs')).toMatchObject({ version: '2025-10', effective: '2025-10-01' });
   });
@@ -61,21 +66,36 @@ describe('HCPCS Level II, October 2025', () => {
     const { status, body } = await get('/api/v1/codes/hcpcs/e0143');
     expect(status).toBe(200);
     expect(body).toMatchObject({
-      code: 'E0143', display: 'Walker, folding, wheeled, adjustable or fixed height', shortDisplay: 'Walker folding wheeled w/o s',
-      kind: 'code', billable: true, status: 'active', version: '2025-10',
+      code: 'E0143',
+      display: 'Walker, folding, wheeled, adjustable or fixed height',
+      shortDisplay: 'Walker folding wheeled w/o s',
+      kind: 'code',
+      billable: true,
+      status: 'active',
+      version: '2025-10',
       parents: [{ code: 'E', kind: 'group' }],
       history: [{ version: '1986-01-01', action: 'added' }],
     });
     expect(body.properties).toEqual({
       recordType: { code: '3', meaning: 'Procedure code' },
-      pricingIndicators: [{ code: '32', meaning: 'Inexpensive & routinely purchased DME (price subject to floors and ceilings)', group: 'Durable Medical Equipment, Prosthetics, Orthotics, Supplies and Surgical Dressings' }],
+      pricingIndicators: [
+        {
+          code: '32',
+          meaning: 'Inexpensive & routinely purchased DME (price subject to floors and ceilings)',
+          group: 'Durable Medical Equipment, Prosthetics, Orthotics, Supplies and Surgical Dressings',
+        },
+      ],
       multiplePricingIndicator: { code: 'A', meaning: 'Not applicable as HCPCS priced under one methodology' },
       coverageIssuesManual: ['60-9'],
       carriersManual: ['2100.1'],
       coverage: { code: 'D', meaning: 'Special coverage instructions apply' },
       ascPaymentGroup: { code: '', meaning: 'Not approved for ASC' },
       betos: { code: 'D1E', meaning: 'Other DME' },
-      typesOfService: [{ code: 'A', meaning: 'Used durable medical equipment (DME)' }, { code: 'P', meaning: 'Lump sum purchase of DME, prosthetics, orthotics' }, { code: 'R', meaning: 'Rental of DME' }],
+      typesOfService: [
+        { code: 'A', meaning: 'Used durable medical equipment (DME)' },
+        { code: 'P', meaning: 'Lump sum purchase of DME, prosthetics, orthotics' },
+        { code: 'R', meaning: 'Rental of DME' },
+      ],
       anesthesiaBaseUnits: 0,
       addedDate: '1986-01-01',
       actionEffectiveDate: '2004-01-01',
@@ -85,22 +105,46 @@ describe('HCPCS Level II, October 2025', () => {
 
   it('keeps terminated codes findable, as deleted', async () => {
     const { body } = await get('/api/v1/codes/hcpcs/C9088');
-    expect(body).toMatchObject({ status: 'deleted', billable: false, properties: { terminationDate: '2025-09-30', actionCode: { code: 'D' } } });
-    expect(body.history.at(-1)).toEqual({ version: '2025-10-01', action: 'deleted', display: 'Instillation, bupivacaine and meloxicam, 1 mg/0.03 mg' });
+    expect(body).toMatchObject({
+      status: 'deleted',
+      billable: false,
+      properties: { terminationDate: '2025-09-30', actionCode: { code: 'D' } },
+    });
+    expect(body.history.at(-1)).toEqual({
+      version: '2025-10-01',
+      action: 'deleted',
+      display: 'Instillation, bupivacaine and meloxicam, 1 mg/0.03 mg',
+    });
     // Terminated between releases (end of the COVID-19 public health emergency): deleted the day after.
     expect((await get('/api/v1/codes/hcpcs/G2023')).body.history.at(-1)).toMatchObject({ version: '2023-05-12', action: 'deleted' });
   });
 
   it('groups codes by letter and modifiers apart', async () => {
-    expect(store.roots('hcpcs').map((r) => r.key).join(' ')).toBe('MODIFIERS A B C E G H J K L M P Q R S T U V');
+    expect(
+      store
+        .roots('hcpcs')
+        .map((r) => r.key)
+        .join(' '),
+    ).toBe('MODIFIERS A B C E G H J K L M P Q R S T U V');
     const { body } = await get('/api/v1/codes/hcpcs/LT');
-    expect(body).toMatchObject({ kind: 'modifier', billable: false, status: 'active', display: 'Left side (used to identify procedures performed on the left side of the body)', parents: [{ code: 'Modifiers' }] });
+    expect(body).toMatchObject({
+      kind: 'modifier',
+      billable: false,
+      status: 'active',
+      display: 'Left side (used to identify procedures performed on the left side of the body)',
+      parents: [{ code: 'Modifiers' }],
+    });
   });
 });
 
 describe('ICD-9-CM v32', () => {
   it('imports every diagnosis and procedure', () => {
-    expect(summaries.filter((s) => s.system === 'icd9cm' || s.system === 'icd9pcs').filter((s) => !s.version.startsWith('GEMs')).map((s) => [s.system, s.version, s.imported.codes])).toEqual([
+    expect(
+      summaries
+        .filter((s) => s.system === 'icd9cm' || s.system === 'icd9pcs')
+        .filter((s) => !s.version.startsWith('GEMs'))
+        .map((s) => [s.system, s.version, s.imported.codes]),
+    ).toEqual([
       ['icd9cm', 'v32', 14567],
       ['icd9pcs', 'v32', 3882],
     ]);
@@ -110,7 +154,12 @@ describe('ICD-9-CM v32', () => {
 
   it('serves dotted codes of a retired system with its notice', async () => {
     const { body } = await get('/api/v1/codes/icd9cm/25000');
-    expect(body).toMatchObject({ code: '250.00', display: 'Diabetes mellitus without mention of complication, type II or unspecified type, not stated as uncontrolled', version: 'v32', notice: icd9Notice('v32') });
+    expect(body).toMatchObject({
+      code: '250.00',
+      display: 'Diabetes mellitus without mention of complication, type II or unspecified type, not stated as uncontrolled',
+      version: 'v32',
+      notice: icd9Notice('v32'),
+    });
     expect((await get('/api/v1/codes/icd9cm/E849.0')).body.display).toBe('Home accidents');
     expect((await get('/api/v1/codes/icd9pcs/00.01')).body.shortDisplay).toBe('Ther ult head & neck ves');
     expect(SYSTEMS.icd9cm.retired && SYSTEMS.icd9pcs.retired).toBe(true);
@@ -119,11 +168,21 @@ describe('ICD-9-CM v32', () => {
 
 describe('NUCC Health Care Provider Taxonomy 25.1', () => {
   it('imports every code with the licence notice', async () => {
-    expect(summaries.find((s) => s.system === 'nucc')).toMatchObject({ version: '25.1', imported: { codes: 883, active: 855, inactive: 28, groupings: 29, classificationsWithoutCode: 6, specializationsUnderThem: 70 } });
+    expect(summaries.find((s) => s.system === 'nucc')).toMatchObject({
+      version: '25.1',
+      imported: { codes: 883, active: 855, inactive: 28, groupings: 29, classificationsWithoutCode: 6, specializationsUnderThem: 70 },
+    });
     expect(count("SELECT count(*) AS n FROM codes WHERE system = 'nucc' AND kind = 'code'")).toBe(883);
     const { body } = await get('/api/v1/codes/nucc/207RR0500X');
-    expect(body).toMatchObject({ display: 'Rheumatology Physician', notice: NUCC_NOTICE, parents: [{ display: 'Allopathic & Osteopathic Physicians' }, { code: '207R00000X' }] });
-    expect((await get('/api/v1/codes/nucc/2084P0800X')).body.parents.at(-1)).toMatchObject({ code: 'C-PSYCHIATRY-NEUROLOGY', display: 'Psychiatry & Neurology' });
+    expect(body).toMatchObject({
+      display: 'Rheumatology Physician',
+      notice: NUCC_NOTICE,
+      parents: [{ display: 'Allopathic & Osteopathic Physicians' }, { code: '207R00000X' }],
+    });
+    expect((await get('/api/v1/codes/nucc/2084P0800X')).body.parents.at(-1)).toMatchObject({
+      code: 'C-PSYCHIATRY-NEUROLOGY',
+      display: 'Psychiatry & Neurology',
+    });
   });
 });
 
@@ -136,8 +195,24 @@ describe('GEMs 2018', () => {
   it('shows E11.9 <-> 250.00 from both sides', async () => {
     const e119 = (await get('/api/v1/codes/icd10cm/E11.9')).body.mappings;
     expect(e119).toEqual([
-      { direction: 'to', system: 'icd9cm', code: '250.00', display: 'Diabetes mellitus without mention of complication, type II or unspecified type, not stated as uncontrolled', flags: { approximate: true, noMap: false, combination: false, scenario: 0, choiceList: 0 }, source: 'gems', version: '2018' },
-      { direction: 'from', system: 'icd9cm', code: '250.00', display: 'Diabetes mellitus without mention of complication, type II or unspecified type, not stated as uncontrolled', flags: { approximate: true, noMap: false, combination: false, scenario: 0, choiceList: 0 }, source: 'gems', version: '2018' },
+      {
+        direction: 'to',
+        system: 'icd9cm',
+        code: '250.00',
+        display: 'Diabetes mellitus without mention of complication, type II or unspecified type, not stated as uncontrolled',
+        flags: { approximate: true, noMap: false, combination: false, scenario: 0, choiceList: 0 },
+        source: 'gems',
+        version: '2018',
+      },
+      {
+        direction: 'from',
+        system: 'icd9cm',
+        code: '250.00',
+        display: 'Diabetes mellitus without mention of complication, type II or unspecified type, not stated as uncontrolled',
+        flags: { approximate: true, noMap: false, combination: false, scenario: 0, choiceList: 0 },
+        source: 'gems',
+        version: '2018',
+      },
     ]);
     const d25000 = (await get('/api/v1/codes/icd9cm/250.00')).body.mappings;
     expect(d25000.map((m: any) => [m.direction, m.code, m.display])).toEqual([
@@ -149,7 +224,14 @@ describe('GEMs 2018', () => {
 
   it('says where there is no equivalent, and maps procedures', async () => {
     expect((await get('/api/v1/codes/icd9cm/779.6')).body.mappings).toEqual([
-      { direction: 'to', system: 'icd10cm', code: '', flags: { approximate: true, noMap: true, combination: false, scenario: 0, choiceList: 0 }, source: 'gems', version: '2018' },
+      {
+        direction: 'to',
+        system: 'icd10cm',
+        code: '',
+        flags: { approximate: true, noMap: true, combination: false, scenario: 0, choiceList: 0 },
+        source: 'gems',
+        version: '2018',
+      },
     ]);
     const pcs = (await get('/api/v1/codes/icd9pcs/00.01')).body.mappings;
     expect(pcs.filter((m: any) => m.direction === 'to').map((m: any) => m.code)).toEqual(['6A750Z4', '6A751Z4']);

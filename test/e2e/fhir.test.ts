@@ -53,7 +53,11 @@ async function get(path: string, init?: RequestInit): Promise<{ status: number; 
 }
 
 function post(path: string, body: unknown, contentType = 'application/fhir+json') {
-  return get(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': contentType } });
+  return get(path, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': contentType },
+  });
 }
 
 /** Values of a Parameters resource by name (first value[x] of each). */
@@ -95,7 +99,15 @@ describe('FHIR metadata and resources', () => {
     expect(r.body.resourceType).toBe('CapabilityStatement');
     expect(r.body.fhirVersion).toBe('4.0.1');
     const ops = r.body.rest[0].resource.flatMap((x: any) => x.operation.map((o: any) => `${x.type}/$${o.name}`));
-    expect(ops).toEqual(expect.arrayContaining(['CodeSystem/$lookup', 'CodeSystem/$validate-code', 'CodeSystem/$subsumes', 'ValueSet/$expand', 'ConceptMap/$translate']));
+    expect(ops).toEqual(
+      expect.arrayContaining([
+        'CodeSystem/$lookup',
+        'CodeSystem/$validate-code',
+        'CodeSystem/$subsumes',
+        'ValueSet/$expand',
+        'ConceptMap/$translate',
+      ]),
+    );
     expectValidFhir(r.body);
 
     const t = await get('/fhir/metadata?mode=terminology');
@@ -107,9 +119,18 @@ describe('FHIR metadata and resources', () => {
   it('reads and searches CodeSystem resources of the loaded releases only', async () => {
     const r = await get('/fhir/CodeSystem/icd10cm');
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ resourceType: 'CodeSystem', id: 'icd10cm', url: ICD10CM, version: 'FY2026', hierarchyMeaning: 'is-a', content: 'not-present' });
+    expect(r.body).toMatchObject({
+      resourceType: 'CodeSystem',
+      id: 'icd10cm',
+      url: ICD10CM,
+      version: 'FY2026',
+      hierarchyMeaning: 'is-a',
+      content: 'not-present',
+    });
     expect(r.body.count).toBeGreaterThan(90_000);
-    expect(r.body.property.map((p: any) => p.code)).toEqual(expect.arrayContaining(['parent', 'child', 'inactive', 'notSelectable', 'billable', 'excludes1']));
+    expect(r.body.property.map((p: any) => p.code)).toEqual(
+      expect.arrayContaining(['parent', 'child', 'inactive', 'notSelectable', 'billable', 'excludes1']),
+    );
     expectValidFhir(r.body);
 
     const all = await get('/fhir/CodeSystem');
@@ -147,10 +168,20 @@ describe('FHIR metadata and resources', () => {
     expectValidFhir(found.body);
 
     const maps = await get('/fhir/ConceptMap');
-    expect(maps.body.entry.map((e: any) => e.resource.id).sort()).toEqual(['gems-icd10cm-to-icd9cm', 'gems-icd10pcs-to-icd9pcs', 'gems-icd9cm-to-icd10cm', 'gems-icd9pcs-to-icd10pcs']);
+    expect(maps.body.entry.map((e: any) => e.resource.id).sort()).toEqual([
+      'gems-icd10cm-to-icd9cm',
+      'gems-icd10pcs-to-icd9pcs',
+      'gems-icd9cm-to-icd10cm',
+      'gems-icd9pcs-to-icd10pcs',
+    ]);
     expectValidFhir(maps.body);
     const one = await get('/fhir/ConceptMap/gems-icd9cm-to-icd10cm');
-    expect(one.body).toMatchObject({ resourceType: 'ConceptMap', sourceUri: `${ICD9}?fhir_vs`, targetUri: `${ICD10CM}?fhir_vs`, url: 'http://localhost/fhir/ConceptMap/gems-icd9cm-to-icd10cm' });
+    expect(one.body).toMatchObject({
+      resourceType: 'ConceptMap',
+      sourceUri: `${ICD9}?fhir_vs`,
+      targetUri: `${ICD10CM}?fhir_vs`,
+      url: 'http://localhost/fhir/ConceptMap/gems-icd9cm-to-icd10cm',
+    });
     expectValidFhir(one.body);
     const bySource = await get(`/fhir/ConceptMap?source-system=${encodeURIComponent(PCS)}`);
     expect(bySource.body.entry.map((e: any) => e.resource.id)).toEqual(['gems-icd10pcs-to-icd9pcs']);
@@ -177,7 +208,13 @@ describe('CodeSystem/$lookup', () => {
     expect(excludes2.some((x: any) => x.part.find((q: any) => q.name === 'description')?.valueString === 'from I21')).toBe(true);
     // Inclusion terms are designations.
     const designations = r.body.parameter.filter((x: any) => x.name === 'designation');
-    expect(designations.some((d: any) => d.part.find((q: any) => q.name === 'use').valueCoding.code === 'inclusion-term' && /subendocardial/i.test(d.part.find((q: any) => q.name === 'value').valueString))).toBe(true);
+    expect(
+      designations.some(
+        (d: any) =>
+          d.part.find((q: any) => q.name === 'use').valueCoding.code === 'inclusion-term' &&
+          /subendocardial/i.test(d.part.find((q: any) => q.name === 'value').valueString),
+      ),
+    ).toBe(true);
   });
 
   it('returns only the properties asked for, with the same answer by POST and by coding', async () => {
@@ -198,7 +235,18 @@ describe('CodeSystem/$lookup', () => {
     expect(p.status).toBe(200);
     expect(p.body).toEqual(q.body);
     // Instance level, and JSON sent as application/json.
-    const i = await post('/fhir/CodeSystem/icd10cm/$lookup', { resourceType: 'Parameters', parameter: [{ name: 'code', valueCode: 'E11' }, { name: 'property', valueCode: 'child' }, { name: 'property', valueCode: 'notSelectable' }] }, 'application/json');
+    const i = await post(
+      '/fhir/CodeSystem/icd10cm/$lookup',
+      {
+        resourceType: 'Parameters',
+        parameter: [
+          { name: 'code', valueCode: 'E11' },
+          { name: 'property', valueCode: 'child' },
+          { name: 'property', valueCode: 'notSelectable' },
+        ],
+      },
+      'application/json',
+    );
     expect(i.body).toEqual(q.body);
   });
 
@@ -223,11 +271,31 @@ describe('CodeSystem/$lookup', () => {
   });
 
   it('answers unknown codes and systems with OperationOutcome', async () => {
-    expectOutcome(await get(`/fhir/CodeSystem/$lookup?system=${ICD10CM}&code=E11.999`), 404, 'not-found', /ICD-10-CM has no code "E11.999"/);
+    expectOutcome(
+      await get(`/fhir/CodeSystem/$lookup?system=${ICD10CM}&code=E11.999`),
+      404,
+      'not-found',
+      /ICD-10-CM has no code "E11.999"/,
+    );
     expectOutcome(await get('/fhir/CodeSystem/$lookup?system=http://example.org/nope&code=1'), 404, 'not-found', /unknown code system/);
-    expectOutcome(await get('/fhir/CodeSystem/$lookup?system=http://snomed.info/sct&code=22298006'), 404, 'not-found', /SNOMED CT .* is not loaded/);
-    expectOutcome(await get('/fhir/CodeSystem/$lookup?system=icd10cm&code=E11.9'), 404, 'not-found', /canonical URI of ICD-10-CM is http:\/\/hl7.org\/fhir\/sid\/icd-10-cm/);
-    expectOutcome(await get(`/fhir/CodeSystem/$lookup?system=${ICD10CM}&code=E11.9&version=FY2019`), 404, 'not-found', /version "FY2019" .* this server has FY2026/);
+    expectOutcome(
+      await get('/fhir/CodeSystem/$lookup?system=http://snomed.info/sct&code=22298006'),
+      404,
+      'not-found',
+      /SNOMED CT .* is not loaded/,
+    );
+    expectOutcome(
+      await get('/fhir/CodeSystem/$lookup?system=icd10cm&code=E11.9'),
+      404,
+      'not-found',
+      /canonical URI of ICD-10-CM is http:\/\/hl7.org\/fhir\/sid\/icd-10-cm/,
+    );
+    expectOutcome(
+      await get(`/fhir/CodeSystem/$lookup?system=${ICD10CM}&code=E11.9&version=FY2019`),
+      404,
+      'not-found',
+      /version "FY2019" .* this server has FY2026/,
+    );
     expectOutcome(await get(`/fhir/CodeSystem/$lookup?system=${ICD10CM}`), 400, 'invalid', /a code is required/);
     expectOutcome(await get(`/fhir/CodeSystem/$lookup?system=${ICD10CM}&code=E11.9&code=E11.8`), 400, 'invalid', /given 2 times/);
   });
@@ -240,7 +308,9 @@ describe('CodeSystem/$validate-code', () => {
     expect(param(ok.body, 'display')).toBe('Type 2 diabetes mellitus without complications');
     expectValidFhir(ok.body);
 
-    const goodDisplay = await get(`/fhir/CodeSystem/$validate-code?url=${ICD10CM}&code=E11.9&display=${encodeURIComponent('type 2 diabetes mellitus without complications')}`);
+    const goodDisplay = await get(
+      `/fhir/CodeSystem/$validate-code?url=${ICD10CM}&code=E11.9&display=${encodeURIComponent('type 2 diabetes mellitus without complications')}`,
+    );
     expect(param(goodDisplay.body, 'result')).toBe(true);
 
     const badDisplay = await get(`/fhir/CodeSystem/$validate-code?url=${ICD10CM}&code=E11.9&display=Asthma`);
@@ -249,7 +319,10 @@ describe('CodeSystem/$validate-code', () => {
     expect(param(badDisplay.body, 'display')).toBe('Type 2 diabetes mellitus without complications');
     expectValidFhir(badDisplay.body);
 
-    const unknown = await post('/fhir/CodeSystem/$validate-code', { resourceType: 'Parameters', parameter: [{ name: 'coding', valueCoding: { system: ICD10CM, code: 'E11.99' } }] });
+    const unknown = await post('/fhir/CodeSystem/$validate-code', {
+      resourceType: 'Parameters',
+      parameter: [{ name: 'coding', valueCoding: { system: ICD10CM, code: 'E11.99' } }],
+    });
     expect(param(unknown.body, 'result')).toBe(false);
     expect(param(unknown.body, 'message')).toMatch(/Unknown code "E11.99"/);
 
@@ -261,7 +334,9 @@ describe('CodeSystem/$validate-code', () => {
   it('reports deleted codes with their replacement, and headers when abstract=false', async () => {
     const deleted = await get(`/fhir/CodeSystem/$validate-code?url=${ICD10CM}&code=O35.0XX0`);
     expect(param(deleted.body, 'result')).toBe(false);
-    expect(param(deleted.body, 'message')).toMatch(/^O35\.0XX0 is not an active code of ICD-10-CM: it was deleted in FY2023; replaced by O35\.00X0 \(/);
+    expect(param(deleted.body, 'message')).toMatch(
+      /^O35\.0XX0 is not an active code of ICD-10-CM: it was deleted in FY2023; replaced by O35\.00X0 \(/,
+    );
 
     const header = await get(`/fhir/CodeSystem/$validate-code?url=${ICD10CM}&code=E11`);
     expect(param(header.body, 'result')).toBe(true);
@@ -273,7 +348,17 @@ describe('CodeSystem/$validate-code', () => {
   it('validates a CodeableConcept by any of its codings', async () => {
     const r = await post('/fhir/CodeSystem/$validate-code', {
       resourceType: 'Parameters',
-      parameter: [{ name: 'codeableConcept', valueCodeableConcept: { coding: [{ system: 'http://example.org/local', code: 'X' }, { system: PCS, code: '0DTJ4ZZ' }] } }],
+      parameter: [
+        {
+          name: 'codeableConcept',
+          valueCodeableConcept: {
+            coding: [
+              { system: 'http://example.org/local', code: 'X' },
+              { system: PCS, code: '0DTJ4ZZ' },
+            ],
+          },
+        },
+      ],
     });
     expect(param(r.body, 'result')).toBe(true);
     expectValidFhir(r.body);
@@ -289,10 +374,27 @@ describe('CodeSystem/$subsumes', () => {
     expect(param((await q('E11.9', 'E08-E13')).body, 'outcome')).toBe('subsumed-by');
     expect(param((await q('E11.9', 'E119')).body, 'outcome')).toBe('equivalent');
     expect(param((await q('E11.9', 'I21.4')).body, 'outcome')).toBe('not-subsumed');
-    const p = await post('/fhir/CodeSystem/$subsumes', { resourceType: 'Parameters', parameter: [{ name: 'codingA', valueCoding: { system: PCS, code: '0DT' } }, { name: 'codingB', valueCoding: { system: PCS, code: '0DTJ4ZZ' } }] });
+    const p = await post('/fhir/CodeSystem/$subsumes', {
+      resourceType: 'Parameters',
+      parameter: [
+        { name: 'codingA', valueCoding: { system: PCS, code: '0DT' } },
+        { name: 'codingB', valueCoding: { system: PCS, code: '0DTJ4ZZ' } },
+      ],
+    });
     expect(param(p.body, 'outcome')).toBe('subsumes');
     expectOutcome(await q('E11', 'E11.999'), 404, 'not-found');
-    expectOutcome(await post('/fhir/CodeSystem/$subsumes', { resourceType: 'Parameters', parameter: [{ name: 'codingA', valueCoding: { system: PCS, code: '0DT' } }, { name: 'codingB', valueCoding: { system: ICD10CM, code: 'E11' } }] }), 400, 'invalid', /different code systems/);
+    expectOutcome(
+      await post('/fhir/CodeSystem/$subsumes', {
+        resourceType: 'Parameters',
+        parameter: [
+          { name: 'codingA', valueCoding: { system: PCS, code: '0DT' } },
+          { name: 'codingB', valueCoding: { system: ICD10CM, code: 'E11' } },
+        ],
+      }),
+      400,
+      'invalid',
+      /different code systems/,
+    );
   });
 });
 
@@ -317,7 +419,9 @@ describe('ValueSet/$expand', () => {
   });
 
   it('filters with the search engine, inside a subtree too', async () => {
-    const whole = await get(`/fhir/ValueSet/$expand?url=${encodeURIComponent(`${ICD10CM}?fhir_vs`)}&filter=${encodeURIComponent('heart attack')}&count=5`);
+    const whole = await get(
+      `/fhir/ValueSet/$expand?url=${encodeURIComponent(`${ICD10CM}?fhir_vs`)}&filter=${encodeURIComponent('heart attack')}&count=5`,
+    );
     expect(whole.status).toBe(200);
     expectValidFhir(whole.body);
     expect(whole.body.expansion.contains[0].code).toMatch(/^I21/);
@@ -329,7 +433,14 @@ describe('ValueSet/$expand', () => {
     expect(codes.every((c) => /^E(0[89]|1[0-3])/.test(c))).toBe(true);
     expect(sub.body.expansion.total).toBe(codes.length);
 
-    const byPost = await post('/fhir/ValueSet/$expand', { resourceType: 'Parameters', parameter: [{ name: 'url', valueUri: `${PCS}?fhir_vs=isa/0DT` }, { name: 'filter', valueString: 'appendix' }, { name: 'count', valueInteger: 10 }] });
+    const byPost = await post('/fhir/ValueSet/$expand', {
+      resourceType: 'Parameters',
+      parameter: [
+        { name: 'url', valueUri: `${PCS}?fhir_vs=isa/0DT` },
+        { name: 'filter', valueString: 'appendix' },
+        { name: 'count', valueInteger: 10 },
+      ],
+    });
     expect(byPost.body.expansion.contains.map((c: any) => c.code)).toContain('0DTJ4ZZ');
   });
 
@@ -345,7 +456,9 @@ describe('ValueSet/$expand', () => {
     expect(r.body.expansion.total).toBe(codes.length);
     expect(codes.every((c) => inSubtree.has(c))).toBe(true);
     // The search over the whole taxonomy finds more (surgery outside physicians, e.g. podiatry).
-    const wide = await get(`/fhir/ValueSet/$expand?url=${encodeURIComponent('http://nucc.org/provider-taxonomy?fhir_vs')}&filter=surgery&count=1000`);
+    const wide = await get(
+      `/fhir/ValueSet/$expand?url=${encodeURIComponent('http://nucc.org/provider-taxonomy?fhir_vs')}&filter=surgery&count=1000`,
+    );
     expect(wide.body.expansion.total).toBeGreaterThan(codes.length);
   });
 
@@ -368,7 +481,12 @@ describe('ValueSet/$expand', () => {
           resource: {
             resourceType: 'ValueSet',
             status: 'active',
-            compose: { include: [{ system: ICD10CM, concept: [{ code: 'E11.9' }, { code: 'I21.4' }] }, { system: HCPCS, filter: [{ property: 'concept', op: 'descendent-of', value: 'E' }] }] },
+            compose: {
+              include: [
+                { system: ICD10CM, concept: [{ code: 'E11.9' }, { code: 'I21.4' }] },
+                { system: HCPCS, filter: [{ property: 'concept', op: 'descendent-of', value: 'E' }] },
+              ],
+            },
           },
         },
         { name: 'count', valueInteger: 4 },
@@ -398,7 +516,12 @@ describe('ValueSet/$expand', () => {
     expectOutcome(await get(`/fhir/ValueSet/$expand?url=${encodeURIComponent(ICD10CM)}`), 404, 'not-found', /\?fhir_vs/);
     expectOutcome(await get(`/fhir/ValueSet/$expand?url=${encodeURIComponent(`${ICD10CM}?fhir_vs=isa/Z99.999`)}`), 404, 'not-found');
     expectOutcome(await get(`/fhir/ValueSet/$expand?url=${encodeURIComponent(`${ICD10CM}?fhir_vs=refset/1`)}`), 422, 'not-supported');
-    expectOutcome(await get(`/fhir/ValueSet/$expand?url=${encodeURIComponent('http://loinc.org?fhir_vs')}&count=1`), 404, 'not-found', /LOINC .* not loaded/);
+    expectOutcome(
+      await get(`/fhir/ValueSet/$expand?url=${encodeURIComponent('http://loinc.org?fhir_vs')}&count=1`),
+      404,
+      'not-found',
+      /LOINC .* not loaded/,
+    );
     expectOutcome(await get('/fhir/ValueSet/$expand'), 400, 'invalid', /needs a value set/);
   });
 
@@ -421,19 +544,33 @@ describe('ConceptMap/$translate', () => {
     expect(param(r.body, 'result')).toBe(true);
     const match = r.body.parameter.find((x: any) => x.name === 'match');
     expect(match.part).toContainEqual({ name: 'equivalence', valueCode: 'inexact' });
-    expect(match.part.find((p: any) => p.name === 'concept').valueCoding).toMatchObject({ system: ICD10CM, code: 'E11.9', display: 'Type 2 diabetes mellitus without complications' });
+    expect(match.part.find((p: any) => p.name === 'concept').valueCoding).toMatchObject({
+      system: ICD10CM,
+      code: 'E11.9',
+      display: 'Type 2 diabetes mellitus without complications',
+    });
     expect(match.part.find((p: any) => p.name === 'source').valueUri).toBe('http://localhost/fhir/ConceptMap/gems-icd9cm-to-icd10cm');
 
-    const rev = await post('/fhir/ConceptMap/gems-icd9cm-to-icd10cm/$translate', { resourceType: 'Parameters', parameter: [{ name: 'coding', valueCoding: { system: ICD10CM, code: 'E11.9' } }, { name: 'reverse', valueBoolean: true }] });
+    const rev = await post('/fhir/ConceptMap/gems-icd9cm-to-icd10cm/$translate', {
+      resourceType: 'Parameters',
+      parameter: [
+        { name: 'coding', valueCoding: { system: ICD10CM, code: 'E11.9' } },
+        { name: 'reverse', valueBoolean: true },
+      ],
+    });
     expect(param(rev.body, 'result')).toBe(true);
-    const codes = rev.body.parameter.filter((x: any) => x.name === 'match').map((m: any) => m.part.find((p: any) => p.name === 'concept').valueCoding.code);
+    const codes = rev.body.parameter
+      .filter((x: any) => x.name === 'match')
+      .map((m: any) => m.part.find((p: any) => p.name === 'concept').valueCoding.code);
     expect(codes).toContain('250.00');
   });
 
   it('translates procedures, combinations as products, and no-map entries as unmatched', async () => {
     const pcs = await get(`/fhir/ConceptMap/$translate?system=${PCS}&code=0DTJ4ZZ`);
     expect(param(pcs.body, 'result')).toBe(true);
-    expect(pcs.body.parameter.find((x: any) => x.name === 'match').part.find((p: any) => p.name === 'concept').valueCoding.code).toBe('47.01');
+    expect(pcs.body.parameter.find((x: any) => x.name === 'match').part.find((p: any) => p.name === 'concept').valueCoding.code).toBe(
+      '47.01',
+    );
 
     const combo = await get(`/fhir/ConceptMap/$translate?system=${ICD10CM}&code=A02.1&targetsystem=${ICD9}`);
     expectValidFhir(combo.body);
@@ -441,7 +578,9 @@ describe('ConceptMap/$translate', () => {
     expect(first.part.find((p: any) => p.name === 'concept').valueCoding.code).toBe('003.1');
     expect(first.part.find((p: any) => p.name === 'product').part.find((p: any) => p.name === 'concept').valueCoding.code).toBe('995.91');
 
-    const noMap = await get(`/fhir/ConceptMap/$translate?system=${ICD10CM}&code=R29.700&url=${encodeURIComponent('http://localhost/fhir/ConceptMap/gems-icd10cm-to-icd9cm')}`);
+    const noMap = await get(
+      `/fhir/ConceptMap/$translate?system=${ICD10CM}&code=R29.700&url=${encodeURIComponent('http://localhost/fhir/ConceptMap/gems-icd10cm-to-icd9cm')}`,
+    );
     expect(param(noMap.body, 'result')).toBe(false);
     expect(noMap.body.parameter.find((x: any) => x.name === 'match').part).toContainEqual({ name: 'equivalence', valueCode: 'unmatched' });
     expectValidFhir(noMap.body);
@@ -485,12 +624,35 @@ describe('FHIR transport and hostile input', () => {
 
   it('rejects bad bodies: malformed JSON, wrong resource, bad parameters, wrong type, too large', async () => {
     expectOutcome(await post('/fhir/CodeSystem/$lookup', '{"resourceType": "Parameters", '), 400, 'structure', /not valid JSON/);
-    expectOutcome(await post('/fhir/CodeSystem/$lookup', { resourceType: 'Patient' }), 400, 'invalid', /must be a Parameters resource; got resourceType "Patient"/);
+    expectOutcome(
+      await post('/fhir/CodeSystem/$lookup', { resourceType: 'Patient' }),
+      400,
+      'invalid',
+      /must be a Parameters resource; got resourceType "Patient"/,
+    );
     expectOutcome(await post('/fhir/CodeSystem/$lookup', []), 400, 'invalid', /Parameters resource/);
     expectOutcome(await post('/fhir/CodeSystem/$lookup', ''), 400, 'invalid', /body is empty/);
-    expectOutcome(await post('/fhir/CodeSystem/$lookup', { resourceType: 'Parameters', parameter: [{ valueCode: 'x' }] }), 400, 'invalid', /has no name/);
-    expectOutcome(await post('/fhir/CodeSystem/$lookup', { resourceType: 'Parameters', parameter: [{ name: 'code', valueCode: 'E11', valueString: 'E11' }] }), 400, 'invalid', /more than one of value/);
-    expectOutcome(await post('/fhir/CodeSystem/$lookup', { resourceType: 'Parameters', parameter: [{ name: 'coding', valueCoding: 'E11' }] }), 400, 'invalid', /must be a Coding object/);
+    expectOutcome(
+      await post('/fhir/CodeSystem/$lookup', { resourceType: 'Parameters', parameter: [{ valueCode: 'x' }] }),
+      400,
+      'invalid',
+      /has no name/,
+    );
+    expectOutcome(
+      await post('/fhir/CodeSystem/$lookup', {
+        resourceType: 'Parameters',
+        parameter: [{ name: 'code', valueCode: 'E11', valueString: 'E11' }],
+      }),
+      400,
+      'invalid',
+      /more than one of value/,
+    );
+    expectOutcome(
+      await post('/fhir/CodeSystem/$lookup', { resourceType: 'Parameters', parameter: [{ name: 'coding', valueCoding: 'E11' }] }),
+      400,
+      'invalid',
+      /must be a Coding object/,
+    );
     expectOutcome(await post('/fhir/CodeSystem/$lookup', '<Parameters/>', 'application/fhir+xml'), 415, 'not-supported', /XML is not read/);
     const big = JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'code', valueString: 'x'.repeat(1_100_000) }] });
     expectOutcome(await post('/fhir/CodeSystem/$lookup', big), 413, 'too-long', /larger than 1000000 bytes/);

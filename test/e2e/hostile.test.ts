@@ -25,7 +25,29 @@ const CATALOG = new Set(Object.keys(ERROR_CODES));
 const junk = fc.oneof(
   fc.string({ maxLength: 120 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('', ' ', '-1', '0', '99999999999999999999', 'NaN', '1e9', 'E11.9', 'e119', '0DTJ4ZZ', 'http://hl7.org/fhir/sid/icd-10-cm', 'http://snomed.info/sct', '%00', '../../etc/passwd', "'; DROP TABLE codes; --", '<script>', '{"a":', 'isa/E11', 'is-a', 'true', 'null'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '-1',
+    '0',
+    '99999999999999999999',
+    'NaN',
+    '1e9',
+    'E11.9',
+    'e119',
+    '0DTJ4ZZ',
+    'http://hl7.org/fhir/sid/icd-10-cm',
+    'http://snomed.info/sct',
+    '%00',
+    '../../etc/passwd',
+    "'; DROP TABLE codes; --",
+    '<script>',
+    '{"a":',
+    'isa/E11',
+    'is-a',
+    'true',
+    'null',
+  ),
 );
 
 async function expectSafe(res: Response, fhir: boolean) {
@@ -47,13 +69,43 @@ async function expectSafe(res: Response, fhir: boolean) {
 
 describe('hostile requests', () => {
   it('REST and Clinical Tables query parameters', async () => {
-    const paths = ['/api/v1/search', '/api/v1/codes/icd10cm/E11.9/children', '/api/v1/codes/icd10cm/E11.9/crosswalks', '/api/icd10cm/v3/search', '/api/hcpcs/v3/search', '/api/v1/icd10pcs/tables/0DT'];
-    const names = ['q', 'terms', 'limit', 'offset', 'system', 'year', 'range', 'status', 'billable', 'maxList', 'count', 'df', 'sf', 'ef', 'cf', 'chars', 'direction', 'target'];
+    const paths = [
+      '/api/v1/search',
+      '/api/v1/codes/icd10cm/E11.9/children',
+      '/api/v1/codes/icd10cm/E11.9/crosswalks',
+      '/api/icd10cm/v3/search',
+      '/api/hcpcs/v3/search',
+      '/api/v1/icd10pcs/tables/0DT',
+    ];
+    const names = [
+      'q',
+      'terms',
+      'limit',
+      'offset',
+      'system',
+      'year',
+      'range',
+      'status',
+      'billable',
+      'maxList',
+      'count',
+      'df',
+      'sf',
+      'ef',
+      'cf',
+      'chars',
+      'direction',
+      'target',
+    ];
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...paths), fc.array(fc.tuple(fc.constantFrom(...names), junk), { maxLength: 5 }), async (path, params) => {
-        const qs = new URLSearchParams(params).toString();
-        await expectSafe(await testApp.app().request(`${path}?${qs}`), false);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...paths),
+        fc.array(fc.tuple(fc.constantFrom(...names), junk), { maxLength: 5 }),
+        async (path, params) => {
+          const qs = new URLSearchParams(params).toString();
+          await expectSafe(await testApp.app().request(`${path}?${qs}`), false);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -68,13 +120,49 @@ describe('hostile requests', () => {
   });
 
   it('FHIR operations, GET', async () => {
-    const ops = ['/fhir/CodeSystem/$lookup', '/fhir/CodeSystem/$validate-code', '/fhir/CodeSystem/$subsumes', '/fhir/ValueSet/$expand', '/fhir/ValueSet/$validate-code', '/fhir/ConceptMap/$translate', '/fhir/CodeSystem', '/fhir/ValueSet', '/fhir/ConceptMap', '/fhir/CodeSystem/icd10cm/$lookup'];
-    const names = ['system', 'code', 'codeA', 'codeB', 'display', 'url', 'filter', 'count', 'offset', 'version', 'property', 'source', 'target', 'targetsystem', 'reverse', 'coding', 'abstract', '_format', '_count', 'activeOnly'];
+    const ops = [
+      '/fhir/CodeSystem/$lookup',
+      '/fhir/CodeSystem/$validate-code',
+      '/fhir/CodeSystem/$subsumes',
+      '/fhir/ValueSet/$expand',
+      '/fhir/ValueSet/$validate-code',
+      '/fhir/ConceptMap/$translate',
+      '/fhir/CodeSystem',
+      '/fhir/ValueSet',
+      '/fhir/ConceptMap',
+      '/fhir/CodeSystem/icd10cm/$lookup',
+    ];
+    const names = [
+      'system',
+      'code',
+      'codeA',
+      'codeB',
+      'display',
+      'url',
+      'filter',
+      'count',
+      'offset',
+      'version',
+      'property',
+      'source',
+      'target',
+      'targetsystem',
+      'reverse',
+      'coding',
+      'abstract',
+      '_format',
+      '_count',
+      'activeOnly',
+    ];
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...ops), fc.array(fc.tuple(fc.constantFrom(...names), junk), { maxLength: 5 }), async (path, params) => {
-        const qs = new URLSearchParams(params).toString();
-        await expectSafe(await testApp.app().request(`${path}?${qs}`), true);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...ops),
+        fc.array(fc.tuple(fc.constantFrom(...names), junk), { maxLength: 5 }),
+        async (path, params) => {
+          const qs = new URLSearchParams(params).toString();
+          await expectSafe(await testApp.app().request(`${path}?${qs}`), true);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -83,21 +171,50 @@ describe('hostile requests', () => {
     const body = fc.oneof(
       fc.string({ maxLength: 200 }),
       fc.json({ maxDepth: 3 }),
-      fc.record({ resourceType: fc.constantFrom('Parameters', 'ValueSet', 'Patient', ''), parameter: fc.array(fc.record({ name: junk, valueString: junk, valueCode: junk, valueUri: junk, valueInteger: fc.integer() }, { requiredKeys: ['name'] }), { maxLength: 4 }) }).map((o) => JSON.stringify(o)),
+      fc
+        .record({
+          resourceType: fc.constantFrom('Parameters', 'ValueSet', 'Patient', ''),
+          parameter: fc.array(
+            fc.record(
+              { name: junk, valueString: junk, valueCode: junk, valueUri: junk, valueInteger: fc.integer() },
+              { requiredKeys: ['name'] },
+            ),
+            { maxLength: 4 },
+          ),
+        })
+        .map((o) => JSON.stringify(o)),
     );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('/fhir/CodeSystem/$lookup', '/fhir/CodeSystem/$validate-code', '/fhir/ValueSet/$expand', '/fhir/ConceptMap/$translate', '/fhir/CodeSystem/$subsumes'), body, fc.constantFrom('application/fhir+json', 'application/json', 'text/plain'), async (path, text, type) => {
-        await expectSafe(await testApp.app().request(path, { method: 'POST', body: text, headers: { 'content-type': type } }), true);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(
+          '/fhir/CodeSystem/$lookup',
+          '/fhir/CodeSystem/$validate-code',
+          '/fhir/ValueSet/$expand',
+          '/fhir/ConceptMap/$translate',
+          '/fhir/CodeSystem/$subsumes',
+        ),
+        body,
+        fc.constantFrom('application/fhir+json', 'application/json', 'text/plain'),
+        async (path, text, type) => {
+          await expectSafe(await testApp.app().request(path, { method: 'POST', body: text, headers: { 'content-type': type } }), true);
+        },
+      ),
       { numRuns: 150 },
     );
   });
 
   it('POST /api/v1/validate bodies of any shape', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ maxLength: 300 }), fc.json({ maxDepth: 3 })), fc.constantFrom('application/json', 'text/csv', 'text/plain'), async (text, type) => {
-        await expectSafe(await testApp.app().request('/api/v1/validate', { method: 'POST', body: text, headers: { 'content-type': type } }), false);
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.string({ maxLength: 300 }), fc.json({ maxDepth: 3 })),
+        fc.constantFrom('application/json', 'text/csv', 'text/plain'),
+        async (text, type) => {
+          await expectSafe(
+            await testApp.app().request('/api/v1/validate', { method: 'POST', body: text, headers: { 'content-type': type } }),
+            false,
+          );
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -71,7 +71,10 @@ describe('bad input never replaces the database in service', () => {
   it('a row with a broken code, naming the line', async () => {
     const lines = readFileSync(join(RELEASE, 'icd10cm_order_2026.txt'), 'latin1').split('\n');
     lines[4] = lines[4].slice(0, 6) + 'A0?1   ' + lines[4].slice(13);
-    await expectRefusedAndKept([brokenRelease('icd10cm_order_2026.txt', lines.join('\n'))], /icd10cm_order_2026\.txt, line 5: code "A0\?1"/);
+    await expectRefusedAndKept(
+      [brokenRelease('icd10cm_order_2026.txt', lines.join('\n'))],
+      /icd10cm_order_2026\.txt, line 5: code "A0\?1"/,
+    );
   });
 
   it('a file of another format', async () => {
@@ -84,7 +87,11 @@ describe('bad input never replaces the database in service', () => {
   it('the CLI says what failed and exits non-zero', async () => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runCli(['--db', db, 'import', 'package.json'], { out: (s) => out.push(s), err: (s) => err.push(s), progress: silentProgress });
+    const code = await runCli(['--db', db, 'import', 'package.json'], {
+      out: (s) => out.push(s),
+      err: (s) => err.push(s),
+      progress: silentProgress,
+    });
     expect(code).toBe(1);
     expect(err.join('\n')).toBe('error [unknown_format]: not a format MedCodes imports: package.json');
   });
@@ -93,7 +100,17 @@ describe('bad input never replaces the database in service', () => {
     const d = mkdtempSync(join(tmpdir(), 'medcodes-sum-'));
     const f = join(d, 'x.zip');
     writeFileSync(f, 'abc');
-    const entry = { path: 'x.zip', sha256: '0'.repeat(64), bytes: 3, systems: [], version: '', publisher: '', license: '', source: '', description: '' };
+    const entry = {
+      path: 'x.zip',
+      sha256: '0'.repeat(64),
+      bytes: 3,
+      systems: [],
+      version: '',
+      publisher: '',
+      license: '',
+      source: '',
+      description: '',
+    };
     await expect(verifyFile(f, entry)).rejects.toThrow(/x\.zip: SHA-256 ba7816bf.* does not match the manifest/);
     await expect(verifyFile(f, { ...entry, bytes: 4 })).rejects.toBeInstanceOf(MedCodesError);
   });

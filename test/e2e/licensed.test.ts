@@ -45,7 +45,12 @@ const cli = async (...args: string[]) => {
 
 beforeAll(async () => {
   await runImport({ db, inputs: [HCPCS], progress: silentProgress, incremental: false });
-  summaries = await runImport({ db, inputs: [LOINC_DIR, RXNORM_ZIP, NDC_DIR, SNOMED_DIR, CPT_DIR], progress: silentProgress, incremental: true });
+  summaries = await runImport({
+    db,
+    inputs: [LOINC_DIR, RXNORM_ZIP, NDC_DIR, SNOMED_DIR, CPT_DIR],
+    progress: silentProgress,
+    incremental: true,
+  });
   store = new Store(db);
   app = createApp({ store: () => store });
 }, 60_000);
@@ -63,10 +68,18 @@ describe('importing the licensed sets', () => {
   it('reports imported and skipped counts per set', () => {
     const by = Object.fromEntries(summaries.map((s) => [s.system, s]));
     expect(Object.keys(by).sort()).toEqual(['cpt', 'loinc', 'ndc', 'rxnorm', 'snomedct']);
-    expect(by.loinc).toMatchObject({ version: '2.80', imported: { codes: 12, deprecated: 1, withThirdPartyCopyright: 1, replacements: 1 } });
+    expect(by.loinc).toMatchObject({
+      version: '2.80',
+      imported: { codes: 12, deprecated: 1, withThirdPartyCopyright: 1, replacements: 1 },
+    });
     expect(by.loinc.skipped).toMatchObject({ 'other release files (not read)': 2 });
     expect(by.rxnorm).toMatchObject({ version: '2024-11-04', imported: { codes: 17, ndcs: 3, hcpcsCodesWithBrandNames: 1 } });
-    expect(by.rxnorm.skipped).toMatchObject({ 'names of other sources (UMLS licence)': 1, 'suppressed or obsolete names': 1, 'NDCs of other sources': 1, 'duplicate NDCs': 1 });
+    expect(by.rxnorm.skipped).toMatchObject({
+      'names of other sources (UMLS licence)': 1,
+      'suppressed or obsolete names': 1,
+      'NDCs of other sources': 1,
+      'duplicate NDCs': 1,
+    });
     expect(by.ndc).toMatchObject({ imported: { labelers: 3, products: 4, packages: 5 } });
     expect(by.ndc.skipped).toMatchObject({ 'products listed again under another SPL': 1, 'packages of products not in product.txt': 1 });
     expect(by.snomedct).toMatchObject({ version: 'INT-20250101', imported: { codes: 11, withSeveralParents: 1 } });
@@ -133,8 +146,22 @@ describe('refusing files that are not what they claim to be', () => {
 describe('LOINC', () => {
   it('serves a term with its axes, class hierarchy and synonyms', () => {
     const doc = lookup(store, 'loinc', '90001-9');
-    expect(doc).toMatchObject({ display: 'Zentorin [Mass/volume] in Serum or Plasma', shortDisplay: 'Zentorin SerPl-mCnc', status: 'active', version: '2.80' });
-    expect(doc.properties).toMatchObject({ component: 'Zentorin', property: 'MCnc', timeAspect: 'Pt', system: 'Ser/Plas', scale: 'Qn', class: 'CHEM', status: 'ACTIVE', consumerName: 'Zentorin blood level' });
+    expect(doc).toMatchObject({
+      display: 'Zentorin [Mass/volume] in Serum or Plasma',
+      shortDisplay: 'Zentorin SerPl-mCnc',
+      status: 'active',
+      version: '2.80',
+    });
+    expect(doc.properties).toMatchObject({
+      component: 'Zentorin',
+      property: 'MCnc',
+      timeAspect: 'Pt',
+      system: 'Ser/Plas',
+      scale: 'Qn',
+      class: 'CHEM',
+      status: 'ACTIVE',
+      consumerName: 'Zentorin blood level',
+    });
     expect(doc.parents.map((p) => p.code)).toEqual(['T-1', 'C-CHEM']);
     expect(doc.indexTerms.map((t) => t.path)).toEqual(['Zentorin SerPl-mCnc', 'Zentorin blood level', 'Zentorin [Mass/volume]']);
     expect(doc.notice).toMatch(/LOINC/);
@@ -142,12 +169,21 @@ describe('LOINC', () => {
   it('keeps a deprecated term with its replacement from MapTo.csv', () => {
     const doc = lookup(store, 'loinc', '90005-0');
     expect(doc.status).toBe('deleted');
-    expect(doc.history).toEqual([{ version: '2.80', action: 'deleted', display: 'Zentorin [Mass/volume] in Urine (old)', replacedBy: [{ code: '90006-8', display: 'Zentorin [Mass/volume] in Urine' }] }]);
+    expect(doc.history).toEqual([
+      {
+        version: '2.80',
+        action: 'deleted',
+        display: 'Zentorin [Mass/volume] in Urine (old)',
+        replacedBy: [{ code: '90006-8', display: 'Zentorin [Mass/volume] in Urine' }],
+      },
+    ]);
   });
   it('shows the third-party copyright of a term on its page', async () => {
     const doc = lookup(store, 'loinc', '90007-6');
     expect(doc.properties?.externalCopyrightNotice).toMatch(/Example Survey Press/);
-    expect(doc.notes.map((n) => n.text)).toContainEqual(expect.stringMatching(/^Third-party copyright: Copyright \(c\) 2020 Example Survey Press/));
+    expect(doc.notes.map((n) => n.text)).toContainEqual(
+      expect.stringMatching(/^Third-party copyright: Copyright \(c\) 2020 Example Survey Press/),
+    );
     const page = await (await app.request('/codes/loinc/90007-6')).text();
     expect(page).toContain('Example Survey Press');
     expect(page).toContain('Regenstrief Institute');
@@ -165,14 +201,26 @@ describe('SNOMED CT', () => {
   it('titles a concept by its US preferred term, with its FSN and synonyms', () => {
     const doc = lookup(store, 'snomedct', '9100004000');
     expect(doc.display).toBe('Glimmerflimberitis');
-    expect(doc.properties).toMatchObject({ fsn: 'Glimmer-flimber inflammation (disorder)', semanticTag: 'disorder', parents: ['9100002009', '9100003004'] });
+    expect(doc.properties).toMatchObject({
+      fsn: 'Glimmer-flimber inflammation (disorder)',
+      semanticTag: 'disorder',
+      parents: ['9100002009', '9100003004'],
+    });
     expect(doc.indexTerms.map((t) => t.path).sort()).toEqual(['Glimmer-flimber inflammation', 'Inflamed glimmer flimber']);
     expect(lookup(store, 'snomedct', '9100010000').display).toBe('Color of glimmer');
   });
   it('keeps the lowest parent as parent and the others as is-a mappings', () => {
     const doc = lookup(store, 'snomedct', '9100004000');
     expect(doc.parents.map((p) => p.code)).toEqual(['138875005', '9100001003', '9100002009']);
-    expect(doc.mappings).toEqual([expect.objectContaining({ direction: 'to', system: 'snomedct', code: '9100003004', source: 'snomed-isa', flags: { relation: 'is-a' } })]);
+    expect(doc.mappings).toEqual([
+      expect.objectContaining({
+        direction: 'to',
+        system: 'snomedct',
+        code: '9100003004',
+        source: 'snomed-isa',
+        flags: { relation: 'is-a' },
+      }),
+    ]);
     expect(doc.children.map((c) => c.code)).toEqual(['9100005004', '9100006003']);
     // The second parent lists the concept among the concepts that point to it.
     expect(lookup(store, 'snomedct', '9100003004').mappings).toEqual([expect.objectContaining({ direction: 'from', code: '9100004000' })]);
@@ -187,7 +235,8 @@ describe('SNOMED CT', () => {
   it('FHIR follows every is-a parent: $subsumes, is-a value sets and their validation', async () => {
     const get = async (path: string) => (await app.request(path)).json();
     const sct = 'http://snomed.info/sct';
-    const outcome = async (a: string, b: string) => (await get(`/fhir/CodeSystem/$subsumes?system=${sct}&codeA=${a}&codeB=${b}`)).parameter[0].valueCode;
+    const outcome = async (a: string, b: string) =>
+      (await get(`/fhir/CodeSystem/$subsumes?system=${sct}&codeA=${a}&codeB=${b}`)).parameter[0].valueCode;
     // 9100004000's second parent is 9100003004 (kept as a snomed-isa mapping).
     expect(await outcome('9100003004', '9100004000')).toBe('subsumes');
     expect(await outcome('9100003004', '9100005004')).toBe('subsumes');
@@ -195,7 +244,12 @@ describe('SNOMED CT', () => {
     expect(await outcome('9100002009', '9100003004')).toBe('not-subsumed');
     const vs = encodeURIComponent(`${sct}?fhir_vs=isa/9100003004`);
     const expansion = await get(`/fhir/ValueSet/$expand?url=${vs}`);
-    expect(expansion.expansion.contains.map((c: { code: string }) => c.code).sort()).toEqual(['9100003004', '9100004000', '9100005004', '9100006003']);
+    expect(expansion.expansion.contains.map((c: { code: string }) => c.code).sort()).toEqual([
+      '9100003004',
+      '9100004000',
+      '9100005004',
+      '9100006003',
+    ]);
     expect(expansion.expansion.total).toBe(4);
     const v = await get(`/fhir/ValueSet/$validate-code?url=${vs}&system=${sct}&code=9100006003`);
     expect(v.parameter[0]).toEqual({ name: 'result', valueBoolean: true });
@@ -223,7 +277,10 @@ describe('codes of the licensed sets typed as codes', () => {
 describe('RxNorm and NDC', () => {
   it('serves a drug with its term type, relations and NDCs', () => {
     const doc = lookup(store, 'rxnorm', '1004');
-    expect(doc).toMatchObject({ display: 'zorbatinib 10 MG Oral Tablet [Zorbex]', properties: { tty: 'SBD', termType: 'Semantic branded drug' } });
+    expect(doc).toMatchObject({
+      display: 'zorbatinib 10 MG Oral Tablet [Zorbex]',
+      properties: { tty: 'SBD', termType: 'Semantic branded drug' },
+    });
     expect(doc.parents.map((p) => p.code)).toEqual(['T-SBD']);
     expect(doc.indexTerms.map((t) => t.path)).toEqual(['Zorbex 10 MG Tablets']);
     expect(doc.mappings.map((m) => [m.direction, m.system, m.code, m.flags?.relation ?? null])).toEqual([
@@ -248,7 +305,15 @@ describe('RxNorm and NDC', () => {
       ['0999-1433', 'Zorbex (zorbatinib) 10 mg/1, tablet, film coated'],
     ]);
     expect(pkg.properties).toMatchObject({ ndc10: '0999-1433-80', ndc11: '00999-1433-80' });
-    expect(pkg.mappings).toEqual([expect.objectContaining({ direction: 'from', system: 'rxnorm', code: '1004', display: 'zorbatinib 10 MG Oral Tablet [Zorbex]', source: 'rxnorm' })]);
+    expect(pkg.mappings).toEqual([
+      expect.objectContaining({
+        direction: 'from',
+        system: 'rxnorm',
+        code: '1004',
+        display: 'zorbatinib 10 MG Oral Tablet [Zorbex]',
+        source: 'rxnorm',
+      }),
+    ]);
     expect(lookup(store, 'ndc', '0999-1433').children.map((c) => c.code)).toEqual(['0999-1433-80', '0999-1433-90']);
   });
   it('searches NDCs typed in 10- and 11-digit forms', () => {
@@ -282,8 +347,16 @@ describe('RxNorm and NDC', () => {
 describe('CPT', () => {
   it('serves a code with its descriptors, section and notice', () => {
     const doc = lookup(store, 'cpt', '99213');
-    expect(doc).toMatchObject({ display: 'Made-up office visit for an established patient, low complexity, 20 minutes', shortDisplay: 'OFFICE VISIT EST LOW', version: '2026' });
-    expect(doc.properties).toMatchObject({ category: 'I', mediumDescriptor: 'OFFICE VISIT ESTABLISHED PATIENT LOW', consumerDescriptor: 'Doctor visit for a returning patient, short' });
+    expect(doc).toMatchObject({
+      display: 'Made-up office visit for an established patient, low complexity, 20 minutes',
+      shortDisplay: 'OFFICE VISIT EST LOW',
+      version: '2026',
+    });
+    expect(doc.properties).toMatchObject({
+      category: 'I',
+      mediumDescriptor: 'OFFICE VISIT ESTABLISHED PATIENT LOW',
+      consumerDescriptor: 'Doctor visit for a returning patient, short',
+    });
     expect(doc.parents.map((p) => p.display)).toEqual(['Evaluation and Management (Category I)']);
     expect(doc.indexTerms.map((t) => t.source)).toEqual(['cpt-consumer', 'cpt-clinician', 'cpt-clinician']);
     expect(lookup(store, 'cpt', '0999T').parents.map((p) => p.code)).toEqual(['C-III']);
@@ -339,13 +412,21 @@ describe('code pages of the licensed sets', () => {
     expect(rx).not.toContain('<h2>Crosswalks</h2>');
     expect(await page('/codes/rxnorm/1004')).toMatch(/<h3>NDC packages<\/h3><ul><li><a class="code" href="\/codes\/ndc\/0999-1433-80">/);
     expect(await page('/codes/ndc/0999-1433-80')).toMatch(/<h3>RxNorm concept<\/h3>/);
-    expect(await page('/codes/snomedct/9100004000')).toMatch(/<h3>Also a subtype of<\/h3><ul><li><a class="code" href="\/codes\/snomedct\/9100003004">/);
+    expect(await page('/codes/snomedct/9100004000')).toMatch(
+      /<h3>Also a subtype of<\/h3><ul><li><a class="code" href="\/codes\/snomedct\/9100003004">/,
+    );
   });
 });
 
 describe('API and CLI', () => {
   it('answers the API for every set', async () => {
-    for (const [system, code] of [['loinc', '90001-9'], ['snomedct', '9100004000'], ['rxnorm', '1001'], ['ndc', '00999-1433-80'], ['cpt', '0999U']]) {
+    for (const [system, code] of [
+      ['loinc', '90001-9'],
+      ['snomedct', '9100004000'],
+      ['rxnorm', '1001'],
+      ['ndc', '00999-1433-80'],
+      ['cpt', '0999U'],
+    ]) {
       const res = await app.request(`/api/v1/codes/${system}/${encodeURIComponent(code)}`);
       expect(res.status, `${system} ${code}`).toBe(200);
     }
@@ -364,7 +445,9 @@ describe('API and CLI', () => {
     expect(r.code).toBe(0);
     expect(r.out.split('\n').slice(0, 2)).toEqual([
       'cpt 2026: imported 14 codes, 2 modifiers, 6 synonyms, 11 withShortDescriptor, 3 withConsumerDescriptor; skipped 1 other release files (not read)',
-      expect.stringMatching(/^ndc \d{4}-\d\d-\d\d: imported 3 labelers, 4 products, 5 packages; skipped 1 products listed again under another SPL, 1 packages of products not in product.txt$/),
+      expect.stringMatching(
+        /^ndc \d{4}-\d\d-\d\d: imported 3 labelers, 4 products, 5 packages; skipped 1 products listed again under another SPL, 1 packages of products not in product.txt$/,
+      ),
     ]);
     reopen();
   });

@@ -17,7 +17,8 @@ afterAll(() => store.close());
 
 const appWith = (limits: Partial<Limits> = {}) => createApp({ store: () => store, limits });
 
-const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+const CSP =
+  "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 describe('rate limit', () => {
   it('answers 429 rate_limited with Retry-After after the configured number of requests', async () => {
@@ -33,14 +34,26 @@ describe('rate limit', () => {
     expect(Number(res.headers.get('Retry-After'))).toBeLessThanOrEqual(60);
     expect(res.headers.get('Content-Type')).toMatch(/^application\/json/);
     const body = await res.json();
-    expect(body).toEqual({ error: { code: 'rate_limited', message: expect.stringMatching(/^more than 3 requests in 60 s from this client; retry in \d+ s$/) } });
+    expect(body).toEqual({
+      error: { code: 'rate_limited', message: expect.stringMatching(/^more than 3 requests in 60 s from this client; retry in \d+ s$/) },
+    });
     // The limit covers /fhir too, with a FHIR answer; pages and CORS preflights are not limited.
     const fhir = await app.request('/fhir/metadata');
     expect(fhir.status).toBe(429);
     expect(fhir.headers.get('Content-Type')).toMatch(/^application\/fhir\+json/);
-    expect(await fhir.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'throttled', details: { coding: [{ system: 'urn:medcodes:error-code', code: 'rate_limited' }] } }] });
+    expect(await fhir.json()).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'throttled', details: { coding: [{ system: 'urn:medcodes:error-code', code: 'rate_limited' }] } }],
+    });
     expect((await app.request('/')).status).toBe(200);
-    expect((await app.request('/api/v1/search', { method: 'OPTIONS', headers: { Origin: 'https://a.example', 'Access-Control-Request-Method': 'GET' } })).status).toBe(204);
+    expect(
+      (
+        await app.request('/api/v1/search', {
+          method: 'OPTIONS',
+          headers: { Origin: 'https://a.example', 'Access-Control-Request-Method': 'GET' },
+        })
+      ).status,
+    ).toBe(204);
   });
 
   it('counts each client by its socket address, and by X-Forwarded-For only behind a trusted proxy', async () => {
@@ -50,7 +63,8 @@ describe('rate limit', () => {
         const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
       });
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const get = (xff?: string) => fetch(`${base}/api/v1/systems/icd10cm`, { headers: xff ? { 'X-Forwarded-For': xff } : {} }).then((r) => r.status);
+      const get = (xff?: string) =>
+        fetch(`${base}/api/v1/systems/icd10cm`, { headers: xff ? { 'X-Forwarded-For': xff } : {} }).then((r) => r.status);
       return { get, close: () => new Promise((r) => server.close(r)) };
     };
     // Not trusted: a forged X-Forwarded-For does not buy a fresh quota.
@@ -63,7 +77,9 @@ describe('rate limit', () => {
     // Behind one proxy: the address it appended (the right-most) is the client.
     const proxied = await listen({ trustProxy: 1 });
     try {
-      expect([await proxied.get('6.6.6.6, 10.0.0.1'), await proxied.get('7.7.7.7, 10.0.0.1'), await proxied.get('10.0.0.1')]).toEqual([200, 200, 429]);
+      expect([await proxied.get('6.6.6.6, 10.0.0.1'), await proxied.get('7.7.7.7, 10.0.0.1'), await proxied.get('10.0.0.1')]).toEqual([
+        200, 200, 429,
+      ]);
       expect(await proxied.get('10.0.0.1, 10.0.0.2')).toBe(200);
     } finally {
       await proxied.close();
@@ -74,10 +90,18 @@ describe('rate limit', () => {
 describe('request size', () => {
   it('answers 413 payload_too_large for a body over the limit, declared or chunked', async () => {
     const app = appWith({ maxBodyBytes: 100 });
-    const small = await app.request('/api/v1/validate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"codes": ["E11.9"]}' });
+    const small = await app.request('/api/v1/validate', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"codes": ["E11.9"]}',
+    });
     expect(small.status).toBe(200);
     const big = JSON.stringify({ codes: Array(30).fill('E11.9') });
-    const declared = await app.request('/api/v1/validate', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(big.length) }, body: big });
+    const declared = await app.request('/api/v1/validate', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(big.length) },
+      body: big,
+    });
     expect(declared.status).toBe(413);
     expect(await declared.json()).toEqual({ error: { code: 'payload_too_large', message: 'the request body is larger than 100 bytes' } });
     const chunks = [big.slice(0, 60), big.slice(60)];
@@ -88,7 +112,12 @@ describe('request size', () => {
         else controller.enqueue(new TextEncoder().encode(next));
       },
     });
-    const chunked = await app.request('/api/v1/validate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    const chunked = await app.request('/api/v1/validate', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(chunked.status).toBe(413);
     expect((await chunked.json()).error.code).toBe('payload_too_large');
   });
@@ -101,7 +130,18 @@ describe('request size', () => {
     expect(await res.json()).toEqual({ error: { code: 'uri_too_long', message: 'the query string is longer than 512 bytes' } });
     const fhir = await app.request(`/fhir/CodeSystem/$lookup?code=${'a'.repeat(600)}`);
     expect(fhir.status).toBe(414);
-    expect(await fhir.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'too-long', details: { text: 'the query string is longer than 512 bytes', coding: [{ system: 'urn:medcodes:error-code', code: 'uri_too_long' }] } }] });
+    expect(await fhir.json()).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [
+        {
+          code: 'too-long',
+          details: {
+            text: 'the query string is longer than 512 bytes',
+            coding: [{ system: 'urn:medcodes:error-code', code: 'uri_too_long' }],
+          },
+        },
+      ],
+    });
   });
 });
 
@@ -135,12 +175,20 @@ describe('hostile and malformed requests', () => {
       expect(text, url).not.toMatch(/\n\s+at |\.ts:\d+|node_modules/);
       if (code) expect(JSON.parse(text).error.code, url).toBe(code);
     }
-    const post = (body: string, type = 'application/json') => app.request('/api/v1/validate', { method: 'POST', headers: { 'content-type': type }, body });
+    const post = (body: string, type = 'application/json') =>
+      app.request('/api/v1/validate', { method: 'POST', headers: { 'content-type': type }, body });
     expect((await (await post('{"codes": [')).json()).error.code).toBe('bad_request');
-    expect((await (await post('{"__proto__": {"codes": ["E11.9"]}}')).json()).error).toEqual({ code: 'bad_request', message: 'the codes body field is required' });
+    expect((await (await post('{"__proto__": {"codes": ["E11.9"]}}')).json()).error).toEqual({
+      code: 'bad_request',
+      message: 'the codes body field is required',
+    });
     expect((await (await post('[]')).json()).error.code).toBe('bad_request');
     expect((await post('\xff\xfe', 'text/csv')).status).toBe(200);
-    const notUtf8 = await app.request('/api/v1/validate', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: new Uint8Array([0xc3, 0x28]) });
+    const notUtf8 = await app.request('/api/v1/validate', {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: new Uint8Array([0xc3, 0x28]),
+    });
     expect(await notUtf8.json()).toEqual({ error: { code: 'bad_request', message: 'the request body is not valid UTF-8' } });
   });
 
@@ -172,7 +220,12 @@ describe('time limit', () => {
       },
     });
     const started = Date.now();
-    const res = await app.request('/api/v1/validate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: stalled, duplex: 'half' } as RequestInit);
+    const res = await app.request('/api/v1/validate', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stalled,
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ error: { code: 'timeout', message: 'the request took longer than 50 ms' } });
     expect(Date.now() - started).toBeLessThan(2000);
@@ -182,7 +235,10 @@ describe('time limit', () => {
 describe('CORS', () => {
   it('allows any origin on /api by default, with preflight, and not on pages', async () => {
     const app = appWith();
-    const pre = await app.request('/api/v1/validate', { method: 'OPTIONS', headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' } });
+    const pre = await app.request('/api/v1/validate', {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('Access-Control-Allow-Origin')).toBe('*');
     expect(pre.headers.get('Access-Control-Allow-Methods')).toContain('POST');
@@ -192,7 +248,14 @@ describe('CORS', () => {
     expect(get.headers.get('Access-Control-Expose-Headers')).toContain('Retry-After');
     expect((await app.request('/', { headers: { Origin: 'https://app.example' } })).headers.get('Access-Control-Allow-Origin')).toBeNull();
     // Every kind of machine answer carries it: FHIR resources, Clinical Tables arrays, errors.
-    for (const path of ['/fhir/metadata', '/fhir/CodeSystem/$lookup?system=http://hl7.org/fhir/sid/icd-10-cm&code=E11.9', '/fhir/CodeSystem/$lookup?code=nope', '/api/icd10cm/v3/search?terms=x', '/api/v1/codes/icd10cm/Q99.999', '/api/nowhere']) {
+    for (const path of [
+      '/fhir/metadata',
+      '/fhir/CodeSystem/$lookup?system=http://hl7.org/fhir/sid/icd-10-cm&code=E11.9',
+      '/fhir/CodeSystem/$lookup?code=nope',
+      '/api/icd10cm/v3/search?terms=x',
+      '/api/v1/codes/icd10cm/Q99.999',
+      '/api/nowhere',
+    ]) {
       const res = await app.request(path, { headers: { Origin: 'https://app.example' } });
       expect(res.headers.get('Access-Control-Allow-Origin'), path).toBe('*');
       expect(res.headers.get('Cross-Origin-Resource-Policy'), path).toBe('cross-origin');
@@ -207,14 +270,24 @@ describe('CORS', () => {
     const bad = await app.request('/api/v1/systems', { headers: { Origin: 'https://evil.example' } });
     expect(bad.headers.get('Access-Control-Allow-Origin')).toBeNull();
     const off = appWith({ corsOrigins: [] });
-    expect((await off.request('/api/v1/systems', { headers: { Origin: 'https://good.example' } })).headers.get('Access-Control-Allow-Origin')).toBeNull();
+    expect(
+      (await off.request('/api/v1/systems', { headers: { Origin: 'https://good.example' } })).headers.get('Access-Control-Allow-Origin'),
+    ).toBeNull();
   });
 });
 
 describe('security headers', () => {
   it('are on pages, API answers and errors', async () => {
     const app = appWith();
-    for (const [url, status] of [['/', 200], ['/codes/icd10cm/E11.9', 200], ['/api', 200], ['/api/v1/codes/icd10cm/E11.9', 200], ['/api/v1/search', 400], ['/nothing', 404], ['/openapi.json', 200]] as const) {
+    for (const [url, status] of [
+      ['/', 200],
+      ['/codes/icd10cm/E11.9', 200],
+      ['/api', 200],
+      ['/api/v1/codes/icd10cm/E11.9', 200],
+      ['/api/v1/search', 400],
+      ['/nothing', 404],
+      ['/openapi.json', 200],
+    ] as const) {
       const res = await app.request(url);
       expect(res.status, url).toBe(status);
       expect(res.headers.get('Content-Security-Policy'), url).toBe(CSP);
@@ -222,7 +295,9 @@ describe('security headers', () => {
       expect(res.headers.get('Referrer-Policy'), url).toBe('same-origin');
       expect(res.headers.get('X-Frame-Options'), url).toBe('DENY');
       expect(res.headers.get('Cross-Origin-Opener-Policy'), url).toBe('same-origin');
-      expect(res.headers.get('Cross-Origin-Resource-Policy'), url).toBe(url === '/' || url.startsWith('/codes') || url === '/nothing' ? 'same-origin' : 'cross-origin');
+      expect(res.headers.get('Cross-Origin-Resource-Policy'), url).toBe(
+        url === '/' || url.startsWith('/codes') || url === '/nothing' ? 'same-origin' : 'cross-origin',
+      );
       expect(res.headers.get('X-Powered-By'), url).toBeNull();
     }
   });
@@ -232,11 +307,30 @@ describe('configuration', () => {
   it('reads the limits from the environment, and names a malformed variable', () => {
     expect(limitsFromEnv({})).toEqual(DEFAULT_LIMITS);
     expect(
-      limitsFromEnv({ MEDCODES_RATE_LIMIT: '10', MEDCODES_RATE_WINDOW_MS: '1000', MEDCODES_MAX_BODY_BYTES: '2048', MEDCODES_CORS_ORIGINS: 'https://a.example, http://localhost:3000', MEDCODES_TRUST_PROXY: 'true', MEDCODES_REQUEST_TIMEOUT_MS: '0' }),
-    ).toMatchObject({ rateLimit: 10, rateWindowMs: 1000, maxBodyBytes: 2048, corsOrigins: ['https://a.example', 'http://localhost:3000'], trustProxy: 1, requestTimeoutMs: 0 });
+      limitsFromEnv({
+        MEDCODES_RATE_LIMIT: '10',
+        MEDCODES_RATE_WINDOW_MS: '1000',
+        MEDCODES_MAX_BODY_BYTES: '2048',
+        MEDCODES_CORS_ORIGINS: 'https://a.example, http://localhost:3000',
+        MEDCODES_TRUST_PROXY: 'true',
+        MEDCODES_REQUEST_TIMEOUT_MS: '0',
+      }),
+    ).toMatchObject({
+      rateLimit: 10,
+      rateWindowMs: 1000,
+      maxBodyBytes: 2048,
+      corsOrigins: ['https://a.example', 'http://localhost:3000'],
+      trustProxy: 1,
+      requestTimeoutMs: 0,
+    });
     expect(limitsFromEnv({ MEDCODES_CORS_ORIGINS: '' }).corsOrigins).toEqual([]);
     expect(limitsFromEnv({ MEDCODES_TRUST_PROXY: '2' }).trustProxy).toBe(2);
-    for (const [name, value] of [['MEDCODES_RATE_LIMIT', 'lots'], ['MEDCODES_MAX_QUERY_BYTES', '10'], ['MEDCODES_CORS_ORIGINS', 'https://a.example/path'], ['MEDCODES_TRUST_PROXY', 'maybe']]) {
+    for (const [name, value] of [
+      ['MEDCODES_RATE_LIMIT', 'lots'],
+      ['MEDCODES_MAX_QUERY_BYTES', '10'],
+      ['MEDCODES_CORS_ORIGINS', 'https://a.example/path'],
+      ['MEDCODES_TRUST_PROXY', 'maybe'],
+    ]) {
       let err: unknown;
       try {
         limitsFromEnv({ [name]: value });

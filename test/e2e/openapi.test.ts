@@ -38,7 +38,9 @@ async function check(method: string, template: string, url: string, init?: Reque
   const status = String(res.status);
   const response = doc.paths[template][method].responses[status];
   expect(response, `${method} ${url}: status ${status} is not documented`).toBeDefined();
-  const validate = ajv.getSchema(`openapi#/${pointer('paths', template, method, 'responses', status, 'content', 'application/json', 'schema')}`)!;
+  const validate = ajv.getSchema(
+    `openapi#/${pointer('paths', template, method, 'responses', status, 'content', 'application/json', 'schema')}`,
+  )!;
   const ok = validate(body);
   expect(ok, `${method} ${url} (${status}): ${JSON.stringify(validate.errors?.slice(0, 3))}`).toBe(true);
   return { status: res.status, body };
@@ -74,7 +76,10 @@ describe('the OpenAPI 3.1 document', () => {
           if (p.in === 'path') expect(p.required, `${where} ${p.name}`).toBe(true);
         }
         const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-        const declared = (op.parameters ?? []).filter((p: any) => p.in === 'path').map((p: any) => p.name).sort();
+        const declared = (op.parameters ?? [])
+          .filter((p: any) => p.in === 'path')
+          .map((p: any) => p.name)
+          .sort();
         expect(declared, where).toEqual(templated);
         expect(op.responses['200']?.content?.['application/json']?.schema, where).toBeTypeOf('object');
         for (const s of ['400', '429']) {
@@ -102,7 +107,8 @@ describe('the OpenAPI 3.1 document', () => {
       expect(r.startsWith('#/components/schemas/'), r).toBe(true);
       expect(doc.components.schemas[r.split('/').at(-1)!], r).toBeDefined();
     }
-    for (const name of Object.keys(doc.components.schemas)) expect(ajv.getSchema(`openapi#/components/schemas/${name}`), name).toBeTypeOf('function');
+    for (const name of Object.keys(doc.components.schemas))
+      expect(ajv.getSchema(`openapi#/components/schemas/${name}`), name).toBeTypeOf('function');
   });
 
   it('publishes the schemas that validate requests: limits, enums and required parameters', () => {
@@ -113,7 +119,10 @@ describe('the OpenAPI 3.1 document', () => {
     expect(byName.status.schema.enum).toEqual(['active', 'deleted', 'all']);
     const body = doc.paths['/api/v1/validate'].post.requestBody;
     expect(Object.keys(body.content)).toEqual(['application/json', 'text/csv']);
-    expect(doc.components.schemas.ValidateRequest).toMatchObject({ required: ['codes'], properties: { codes: { type: 'array', maxItems: 10000 } } });
+    expect(doc.components.schemas.ValidateRequest).toMatchObject({
+      required: ['codes'],
+      properties: { codes: { type: 'array', maxItems: 10000 } },
+    });
   });
 });
 
@@ -123,7 +132,17 @@ describe('real responses validate against the document', () => {
     expect((await check('get', '/api/v1/systems/{system}', '/api/v1/systems/icd10cm')).status).toBe(200);
     expect((await check('get', '/api/v1/systems/{system}', '/api/v1/systems/cpt')).body.loaded).toBe(false);
     expect((await check('get', '/api/v1/systems/{system}', '/api/v1/systems/zzz')).status).toBe(404);
-    for (const [system, code] of [['icd10cm', 'I21.4'], ['icd10cm', 'S52.501A'], ['icd10cm', 'H40.11X0'], ['icd10cm', 'E11'], ['icd10cm', 'I00-I99'], ['icd10pcs', '0DTJ4ZZ'], ['hcpcs', 'A4466'], ['icd9cm', '250.00'], ['nucc', '207Q00000X']]) {
+    for (const [system, code] of [
+      ['icd10cm', 'I21.4'],
+      ['icd10cm', 'S52.501A'],
+      ['icd10cm', 'H40.11X0'],
+      ['icd10cm', 'E11'],
+      ['icd10cm', 'I00-I99'],
+      ['icd10pcs', '0DTJ4ZZ'],
+      ['hcpcs', 'A4466'],
+      ['icd9cm', '250.00'],
+      ['nucc', '207Q00000X'],
+    ]) {
       const { status, body } = await check('get', '/api/v1/codes/{system}/{code}', `/api/v1/codes/${system}/${code}`);
       expect(status, code).toBe(200);
       expect(body.code).toBe(code);
@@ -146,18 +165,34 @@ describe('real responses validate against the document', () => {
     const v = await check('post', '/api/v1/validate', '/api/v1/validate', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ codes: ['E11.9', 'E11', 'H40.11X0', 'B88.01', { system: 'hcpcs', code: 'A4466' }, '0DTJ4ZZ', 'E11.99', 'xyz!'], date: '2025-06-01' }),
+      body: JSON.stringify({
+        codes: ['E11.9', 'E11', 'H40.11X0', 'B88.01', { system: 'hcpcs', code: 'A4466' }, '0DTJ4ZZ', 'E11.99', 'xyz!'],
+        date: '2025-06-01',
+      }),
     });
     expect(v.body.count).toBe(8);
-    expect((await check('post', '/api/v1/validate', '/api/v1/validate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"codes": 1}' })).status).toBe(400);
-    for (const q of ['', '?chars=J', '?chars=J4ZZ']) expect((await check('get', '/api/v1/icd10pcs/tables/{table}', `/api/v1/icd10pcs/tables/0DT${q}`)).status, q).toBe(200);
+    expect(
+      (
+        await check('post', '/api/v1/validate', '/api/v1/validate', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"codes": 1}',
+        })
+      ).status,
+    ).toBe(400);
+    for (const q of ['', '?chars=J', '?chars=J4ZZ'])
+      expect((await check('get', '/api/v1/icd10pcs/tables/{table}', `/api/v1/icd10pcs/tables/0DT${q}`)).status, q).toBe(200);
     expect((await check('get', '/api/{table}/v3/search', '/api/icd10cm/v3/search?terms=tuberc&ef=name')).status).toBe(200);
-    expect((await check('get', '/api/{table}/v3/search', '/api/hcpcs/v3/search?terms=wheelchair&df=code,display&ef=obsolete,is_noc:noc')).status).toBe(200);
+    expect(
+      (await check('get', '/api/{table}/v3/search', '/api/hcpcs/v3/search?terms=wheelchair&df=code,display&ef=obsolete,is_noc:noc')).status,
+    ).toBe(200);
   });
 
   it('the schemas are strict enough to catch a wrong answer', async () => {
     const { body } = await check('get', '/api/v1/search', '/api/v1/search?q=diabetes&limit=2');
-    const validate = ajv.getSchema(`openapi#/${pointer('paths', '/api/v1/search', 'get', 'responses', '200', 'content', 'application/json', 'schema')}`)!;
+    const validate = ajv.getSchema(
+      `openapi#/${pointer('paths', '/api/v1/search', 'get', 'responses', '200', 'content', 'application/json', 'schema')}`,
+    )!;
     expect(validate({ ...body, results: [{ ...body.results[0], billable: 'yes' }] })).toBe(false);
     expect(validate({ ...body, total: undefined })).toBe(false);
   });

@@ -9,7 +9,8 @@ const page = async (path: string) => {
 };
 
 /** Text as hono/html escapes it, to look for stored text in a page. */
-const escaped = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const escaped = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 /** The value cell of a row headed `<th scope="row">label</th>`. */
 const rowCell = (html: string, label: string) => new RegExp(`<th scope="row">${label}</th><td>(.*?)</td></tr>`).exec(html)?.[1];
@@ -96,9 +97,13 @@ describe('HCPCS code pages', () => {
   it('a terminated code is marked deleted with its termination date and linked cross-reference', async () => {
     const p = await page('/codes/hcpcs/A4466');
     expect(p.status).toBe(200);
-    expect(p.html).toContain('<span class="deleted">Deleted code</span><span>: terminated <time datetime="2016-12-31">2016-12-31</time> (the last date it may be used); replaced by <a class="code" href="/codes/hcpcs/A4467">A4467</a></span>');
+    expect(p.html).toContain(
+      '<span class="deleted">Deleted code</span><span>: terminated <time datetime="2016-12-31">2016-12-31</time> (the last date it may be used); replaced by <a class="code" href="/codes/hcpcs/A4467">A4467</a></span>',
+    );
     expect(p.html).not.toContain('Billable');
-    expect(rowCell(p.html, 'HCPCS Cross Reference Code')).toBe('<a class="code" href="/codes/hcpcs/A4467">A4467</a> Belt, strap, sleeve, garment, or covering, any type');
+    expect(rowCell(p.html, 'HCPCS Cross Reference Code')).toBe(
+      '<a class="code" href="/codes/hcpcs/A4467">A4467</a> Belt, strap, sleeve, garment, or covering, any type',
+    );
     expect(rowCell(p.html, 'HCPCS Termination Date')).toBe('<time datetime="2016-12-31">2016-12-31</time>');
     // A cross-reference to a code no loaded system has (C8904 -> CPT 77046) stays plain text.
     const cpt = await page('/codes/hcpcs/C8904');
@@ -124,9 +129,15 @@ describe('ICD-10-PCS pages and the code builder', () => {
   it('0DTJ4ZZ shows its seven characters with the definition of Resection and a builder link', async () => {
     const p = await page('/codes/icd10pcs/0DTJ4ZZ');
     expect(p.status).toBe(200);
-    expect(p.html).toContain('<thead><tr><th scope="col">Position</th><th scope="col">Axis</th><th scope="col">Character</th><th scope="col">Value</th><th scope="col">Definition</th></tr></thead>');
-    expect(p.html).toContain('<tr><td>3</td><td>Operation</td><td class="code">T</td><td>Resection</td><td class="def"><p>Cutting out or off, without replacement, all of a body part</p>');
-    expect(p.html).toContain('<tr><td>5</td><td>Approach</td><td class="code">4</td><td>Percutaneous Endoscopic</td><td class="def"><p>Entry, by puncture or minor incision');
+    expect(p.html).toContain(
+      '<thead><tr><th scope="col">Position</th><th scope="col">Axis</th><th scope="col">Character</th><th scope="col">Value</th><th scope="col">Definition</th></tr></thead>',
+    );
+    expect(p.html).toContain(
+      '<tr><td>3</td><td>Operation</td><td class="code">T</td><td>Resection</td><td class="def"><p>Cutting out or off, without replacement, all of a body part</p>',
+    );
+    expect(p.html).toContain(
+      '<tr><td>5</td><td>Approach</td><td class="code">4</td><td>Percutaneous Endoscopic</td><td class="def"><p>Entry, by puncture or minor incision',
+    );
     expect(hrefOf(p.html, /^Build a code in table 0DT$/)).toBe('/codes/icd10pcs/tables/0DT');
     expect(p.html).toContain('<span>Valid code (billable)</span>');
     expectAccessibleStructure(p.html);
@@ -157,10 +168,14 @@ describe('ICD-10-PCS pages and the code builder', () => {
       expect(p.status).toBe(200);
       expect(p.html).toContain(`<h2>Chosen so far: <span class="code">0DT${chars}</span></h2>`);
       expect(p.html).toContain(`<h2>${next}</h2>`);
-      expect(hrefOf(p.html, /^Undo the last choice$/)).toBe(chars.length > 1 ? `/codes/icd10pcs/tables/0DT?chars=${chars.slice(0, -1)}` : '/codes/icd10pcs/tables/0DT');
+      expect(hrefOf(p.html, /^Undo the last choice$/)).toBe(
+        chars.length > 1 ? `/codes/icd10pcs/tables/0DT?chars=${chars.slice(0, -1)}` : '/codes/icd10pcs/tables/0DT',
+      );
       expectAccessibleStructure(p.html);
     }
-    expect(p.html).toContain('<p><a class="code" href="/codes/icd10pcs/0DTJ4ZZ">0DTJ4ZZ</a> Resection of Appendix, Percutaneous Endoscopic Approach</p>');
+    expect(p.html).toContain(
+      '<p><a class="code" href="/codes/icd10pcs/0DTJ4ZZ">0DTJ4ZZ</a> Resection of Appendix, Percutaneous Endoscopic Approach</p>',
+    );
     expect(p.html).toContain('Valid code in FY2026.');
     const code = await page(hrefOf(p.html, /^0DTJ4ZZ$/)!);
     expect(code.html).toContain('<title>0DTJ4ZZ Resection of Appendix, Percutaneous Endoscopic Approach | MedCodes</title>');
@@ -186,14 +201,19 @@ describe('crosswalks (GEMs)', () => {
   it('E11.9 lists 250.00 in both directions, linked', async () => {
     const p = await page('/codes/icd10cm/E11.9');
     expect(p.html).toContain('<h2>Crosswalks</h2>');
-    const link = '<a class="code" href="/codes/icd9cm/250.00">250.00</a> Diabetes mellitus without mention of complication, type II or unspecified type, not stated as uncontrolled <span class="muted">(approximate)</span>';
+    const link =
+      '<a class="code" href="/codes/icd9cm/250.00">250.00</a> Diabetes mellitus without mention of complication, type II or unspecified type, not stated as uncontrolled <span class="muted">(approximate)</span>';
     expect(p.html).toContain(`<h3>ICD-10-CM → ICD-9-CM</h3><ul><li>${link}</li></ul>`);
     expect(p.html).toContain(`<h3>ICD-9-CM → ICD-10-CM</h3><ul><li>${link}</li></ul>`);
     expectAccessibleStructure(p.html);
     // And back: 250.00 leads to E11.9 (I9gem) and is the target of E11.9 and E13.9 (I10gem).
     const back = await page('/codes/icd9cm/250.00');
-    expect(back.html).toContain('<h3>ICD-9-CM → ICD-10-CM</h3><ul><li><a class="code" href="/codes/icd10cm/E11.9">E11.9</a> Type 2 diabetes mellitus without complications <span class="muted">(approximate)</span></li></ul>');
-    expect(back.html).toMatch(/<h3>ICD-10-CM → ICD-9-CM<\/h3><ul><li><a class="code" href="\/codes\/icd10cm\/E11.9">E11.9<\/a>.*<a class="code" href="\/codes\/icd10cm\/E13.9">E13.9<\/a>/);
+    expect(back.html).toContain(
+      '<h3>ICD-9-CM → ICD-10-CM</h3><ul><li><a class="code" href="/codes/icd10cm/E11.9">E11.9</a> Type 2 diabetes mellitus without complications <span class="muted">(approximate)</span></li></ul>',
+    );
+    expect(back.html).toMatch(
+      /<h3>ICD-10-CM → ICD-9-CM<\/h3><ul><li><a class="code" href="\/codes\/icd10cm\/E11.9">E11.9<\/a>.*<a class="code" href="\/codes\/icd10cm\/E13.9">E13.9<\/a>/,
+    );
   });
 
   it('says when there is no equivalent, and shows combinations joined with +', async () => {
@@ -205,16 +225,26 @@ describe('crosswalks (GEMs)', () => {
     );
     // Seen from one of the targets, the whole combination, with this code in it.
     const part = await page('/codes/icd10cm/S32.009A');
-    expect(part.html).toMatch(/<a class="code" href="\/codes\/icd9cm\/806.4">806.4<\/a> Closed fracture of lumbar spine with spinal cord injury, as part of the combination: \(<a [^>]*>S34.109A<\/a>[^+]*\) \+ <strong class="code">S32.009A<\/strong>/);
+    expect(part.html).toMatch(
+      /<a class="code" href="\/codes\/icd9cm\/806.4">806.4<\/a> Closed fracture of lumbar spine with spinal cord injury, as part of the combination: \(<a [^>]*>S34.109A<\/a>[^+]*\) \+ <strong class="code">S32.009A<\/strong>/,
+    );
   });
 
   it('long crosswalk lists stop at 100 entries and point to the API', async () => {
     // ICD-9-CM 00.40 is a target of thousands of ICD-10-PCS rows (I10 procedure GEM).
-    const sources = new Set(testApp.store().mappings('icd9pcs', '0040').filter((m) => m.direction === 'from').map((m) => m.key));
+    const sources = new Set(
+      testApp
+        .store()
+        .mappings('icd9pcs', '0040')
+        .filter((m) => m.direction === 'from')
+        .map((m) => m.key),
+    );
     expect(sources.size).toBeGreaterThan(100);
     const p = await page('/codes/icd9pcs/00.40');
     expect(p.status).toBe(200);
-    expect(p.html).toContain(`<p class="muted">And ${(sources.size - 100).toLocaleString('en-US')} more ICD-10-PCS codes: all of them are in <a href="/api/v1/codes/icd9pcs/00.40">the API answer for 00.40</a>.</p>`);
+    expect(p.html).toContain(
+      `<p class="muted">And ${(sources.size - 100).toLocaleString('en-US')} more ICD-10-PCS codes: all of them are in <a href="/api/v1/codes/icd9pcs/00.40">the API answer for 00.40</a>.</p>`,
+    );
     const section = p.html.split('<h3>ICD-10-PCS → ICD-9-CM Vol. 3</h3>')[1].split('</ul>')[0];
     expect(new Set([...section.matchAll(/<li><a class="code" href="\/codes\/icd10pcs\/(\w+)">/g)].map((m) => m[1])).size).toBe(100);
     expect(p.html.length).toBeLessThan(200_000);
@@ -222,34 +252,48 @@ describe('crosswalks (GEMs)', () => {
 
   it('procedures too: 0DTJ4ZZ and ICD-9-CM Vol. 3', async () => {
     const p = await page('/codes/icd10pcs/0DTJ4ZZ');
-    expect(p.html).toContain('<h3>ICD-10-PCS → ICD-9-CM Vol. 3</h3><ul><li><a class="code" href="/codes/icd9pcs/47.01">47.01</a> Laparoscopic appendectomy <span class="muted">(approximate)</span></li></ul>');
+    expect(p.html).toContain(
+      '<h3>ICD-10-PCS → ICD-9-CM Vol. 3</h3><ul><li><a class="code" href="/codes/icd9pcs/47.01">47.01</a> Laparoscopic appendectomy <span class="muted">(approximate)</span></li></ul>',
+    );
   });
 });
 
 describe('NUCC and ICD-9-CM pages', () => {
-  const nuccNotice = () => testApp.store().releases().find((r) => r.system === 'nucc')!.notice!;
+  const nuccNotice = () =>
+    testApp
+      .store()
+      .releases()
+      .find((r) => r.system === 'nucc')!.notice!;
 
   it('a NUCC page shows the taxonomy columns and the release notice', async () => {
     expect(nuccNotice()).toMatch(/National Uniform Claim Committee/);
     const p = await page('/codes/nucc/103TA0400X');
     expect(p.status).toBe(200);
-    expect(p.html).toContain(`<section class="notice" aria-labelledby="notice-h"><h2 id="notice-h">Notice</h2><p>${escaped(nuccNotice())}</p></section>`);
+    expect(p.html).toContain(
+      `<section class="notice" aria-labelledby="notice-h"><h2 id="notice-h">Notice</h2><p>${escaped(nuccNotice())}</p></section>`,
+    );
     expect(rowCell(p.html, 'Grouping')).toBe('Behavioral Health &amp; Social Service Providers');
     expect(rowCell(p.html, 'Classification')).toBe('Psychologist');
     expect(rowCell(p.html, 'Specialization')).toBe('Addiction (Substance Use Disorder)');
     expect(rowCell(p.html, 'Definition')).toMatch(/^A psychologist with a proficiency/);
     // NUCC's <br/> become line breaks; the text between them stays escaped.
-    expect(rowCell(p.html, 'Notes')).toBe('Source: American Psychological Association, www.apa.org  [1/1/2019: new definition]<br><br>Additional Resources:  The APA proficiency is Addiction Psychology.');
+    expect(rowCell(p.html, 'Notes')).toBe(
+      'Source: American Psychological Association, www.apa.org  [1/1/2019: new definition]<br><br>Additional Resources:  The APA proficiency is Addiction Psychology.',
+    );
     expectAccessibleStructure(p.html);
     // Other angle brackets in NUCC text are text, and its lists are lists.
     expect(rowCell((await page('/codes/nucc/3336C0004X')).html, 'Notes')).toContain('USP &lt;795&gt; and &lt;797&gt;');
-    expect(rowCell((await page('/codes/nucc/224ZR0403X')).html, 'Notes')).toMatch(/requirements: <ul><li>Professional or technical degree.*<\/li><\/ul>AOTA Fact Sheets/);
+    expect(rowCell((await page('/codes/nucc/224ZR0403X')).html, 'Notes')).toMatch(
+      /requirements: <ul><li>Professional or technical degree.*<\/li><\/ul>AOTA Fact Sheets/,
+    );
     // Every NUCC page: groups, inactive codes, and the browse page.
     for (const path of ['/codes/nucc/G-ALLOPATHIC-OSTEOPATHIC-PHYSICIANS', '/codes/nucc/103GC0700X', '/codes/nucc']) {
       expect((await page(path)).html, path).toContain(escaped(nuccNotice()));
     }
     const inactive = await page('/codes/nucc/103GC0700X');
-    expect(inactive.html).toContain('<span class="deleted">Deleted code</span><span> on <time datetime="2007-01-01">2007-01-01</time>; replaced by <a class="code" href="/codes/nucc/103G00000X">103G00000X</a></span>');
+    expect(inactive.html).toContain(
+      '<span class="deleted">Deleted code</span><span> on <time datetime="2007-01-01">2007-01-01</time>; replaced by <a class="code" href="/codes/nucc/103G00000X">103G00000X</a></span>',
+    );
   });
 
   it('an ICD-9-CM page says the code set is retired, with its notice', async () => {
@@ -335,9 +379,15 @@ describe('code page order (the reference page: title, code set, article sections
     const h2 = [...p.html.matchAll(/<h2[^>]*>(.*?)<\/h2>/g)].map((m) => m[1]);
     expect(h2).toEqual(['Summary', 'Similar codes', 'Crosswalks', 'Coding notes', 'Index terms', 'History']);
     expect(p.html).toMatch(/<h1>.*<\/h1>\n<p class="status"><span class="badge">ICD-10-CM<\/span>/);
-    expect(p.html).toContain('<p class="provenance">From the official data: ICD-10-CM FY2026, <time datetime="2025-10-01">2025-10-01</time></p>');
-    expect(p.html).toContain('<li><a class="code" href="/codes/icd10cm/I21.9">I21.9</a> Acute myocardial infarction, unspecified<br><span class="muted">Also in category I21 (Acute myocardial infarction)</span></li>');
-    expect(p.html).toContain('<meta name="description" content="I21.4 is a billable ICD-10-CM code: “Non-ST elevation (NSTEMI) myocardial infarction”.">');
+    expect(p.html).toContain(
+      '<p class="provenance">From the official data: ICD-10-CM FY2026, <time datetime="2025-10-01">2025-10-01</time></p>',
+    );
+    expect(p.html).toContain(
+      '<li><a class="code" href="/codes/icd10cm/I21.9">I21.9</a> Acute myocardial infarction, unspecified<br><span class="muted">Also in category I21 (Acute myocardial infarction)</span></li>',
+    );
+    expect(p.html).toContain(
+      '<meta name="description" content="I21.4 is a billable ICD-10-CM code: “Non-ST elevation (NSTEMI) myocardial infarction”.">',
+    );
     expect(p.html).toContain('<link rel="canonical" href="/codes/icd10cm/I21.4">');
     // No generated text here, so no notice for it; and no empty section headings.
     expect(p.html).not.toContain('class="generated"');

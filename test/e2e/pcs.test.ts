@@ -23,7 +23,13 @@ let store: Store;
 let app: Hono;
 
 beforeAll(async () => {
-  [summary] = await runImport({ db, inputs: ['data/icd10pcs'], progress: silentProgress, importers: [icd10pcsImporter], incremental: false });
+  [summary] = await runImport({
+    db,
+    inputs: ['data/icd10pcs'],
+    progress: silentProgress,
+    importers: [icd10pcsImporter],
+    incremental: false,
+  });
   store = new Store(db);
   app = new Hono();
   app.onError((e, c) => errorResponse(c, e));
@@ -42,13 +48,23 @@ const get = async (path: string) => {
 describe('ICD-10-PCS FY2026 from the official files', () => {
   it('has the 79,115 valid codes of FY2026 in 914 tables, every one decomposed', () => {
     expect(summary.version).toBe('FY2026');
-    expect(summary.imported).toMatchObject({ codes: 80029, billable: 79115, tables: 914, sections: 17, bodySystems: 115, decomposed: 79115, deleted: 3216 });
+    expect(summary.imported).toMatchObject({
+      codes: 80029,
+      billable: 79115,
+      tables: 914,
+      sections: 17,
+      bodySystems: 115,
+      decomposed: 79115,
+      deleted: 3216,
+    });
     const c = store.counts().icd10pcs;
     expect(c.billable).toBe(79115);
     // Four tables were deleted: XR2 and XW2 in FY2022, XK0 in FY2023, XV5 in FY2024.
     expect(c.byKind.table).toBe(914 + 4);
     expect(c.byKind.chapter).toBe(17);
-    const undecomposed = store.db.prepare("SELECT count(*) AS n FROM codes WHERE system = 'icd10pcs' AND kind = 'code' AND status = 'active' AND properties IS NULL").get() as { n: number };
+    const undecomposed = store.db
+      .prepare("SELECT count(*) AS n FROM codes WHERE system = 'icd10pcs' AND kind = 'code' AND status = 'active' AND properties IS NULL")
+      .get() as { n: number };
     expect(undecomposed.n).toBe(0);
     expect(summary.skipped).toEqual({
       'index terms without a code (headings)': 5646,
@@ -59,14 +75,36 @@ describe('ICD-10-PCS FY2026 from the official files', () => {
 
   it('decomposes 0DTJ4ZZ, with the definition of Resection', () => {
     const code = store.get('icd10pcs', '0DTJ4ZZ')!;
-    expect(code).toMatchObject({ display: 'Resection of Appendix, Percutaneous Endoscopic Approach', billable: true, status: 'active', parentKey: '0DT' });
-    expect(store.ancestors(code).map((r) => `${r.key} ${r.display}`)).toEqual(['0 Medical and Surgical', '0D Gastrointestinal System', '0DT Gastrointestinal System, Resection']);
+    expect(code).toMatchObject({
+      display: 'Resection of Appendix, Percutaneous Endoscopic Approach',
+      billable: true,
+      status: 'active',
+      parentKey: '0DT',
+    });
+    expect(store.ancestors(code).map((r) => `${r.key} ${r.display}`)).toEqual([
+      '0 Medical and Surgical',
+      '0D Gastrointestinal System',
+      '0DT Gastrointestinal System, Resection',
+    ]);
     const table = store.get('icd10pcs', '0DT')!.properties;
     expect(isPcsTableStructure(table)).toBe(true);
     const axes = pcsCodeAxes('0DTJ4ZZ', table as any)!;
-    expect(axes.map((a) => a.label)).toEqual(['Medical and Surgical', 'Gastrointestinal System', 'Resection', 'Appendix', 'Percutaneous Endoscopic', 'No Device', 'No Qualifier']);
+    expect(axes.map((a) => a.label)).toEqual([
+      'Medical and Surgical',
+      'Gastrointestinal System',
+      'Resection',
+      'Appendix',
+      'Percutaneous Endoscopic',
+      'No Device',
+      'No Qualifier',
+    ]);
     expect(axes.map((a) => a.label).slice(3)).toEqual((code.properties as any).labels);
-    expect(axes[2]).toMatchObject({ axis: 'Operation', char: 'T', definition: 'Cutting out or off, without replacement, all of a body part', includes: ['Total nephrectomy, total lobectomy of lung'] });
+    expect(axes[2]).toMatchObject({
+      axis: 'Operation',
+      char: 'T',
+      definition: 'Cutting out or off, without replacement, all of a body part',
+      includes: ['Total nephrectomy, total lobectomy of lung'],
+    });
     expect(axes[3].includes).toEqual(['Appendiceal orifice', 'Vermiform appendix']);
   });
 
@@ -78,7 +116,12 @@ describe('ICD-10-PCS FY2026 from the official files', () => {
   });
 
   it('puts the Index terms on codes and tables', () => {
-    expect(summary.imported).toMatchObject({ indexTerms: 16343, indexTermsOnTables: 13566, indexTermsFromReferences: 1650, indexReferences: 4127 });
+    expect(summary.imported).toMatchObject({
+      indexTerms: 16343,
+      indexTermsOnTables: 13566,
+      indexTermsFromReferences: 1650,
+      indexReferences: 4127,
+    });
     const paths = store.indexTerms('icd10pcs', '0DT').map((t) => t.path);
     expect(paths).toContain('Appendectomy');
     expect(paths).toContain('Resection, Appendix');
@@ -90,21 +133,55 @@ describe('GET /api/v1/icd10pcs/tables/{table}', () => {
   it('answers table 0DT with its axes, rows and definitions', async () => {
     const { status, body } = await get('/api/v1/icd10pcs/tables/0dt');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ system: 'icd10pcs', table: '0DT', display: 'Gastrointestinal System, Resection', version: 'FY2026', status: 'active', validCodes: 106 });
+    expect(body).toMatchObject({
+      system: 'icd10pcs',
+      table: '0DT',
+      display: 'Gastrointestinal System, Resection',
+      version: 'FY2026',
+      status: 'active',
+      validCodes: 106,
+    });
     expect(body.parents.map((p: any) => p.code)).toEqual(['0', '0D']);
-    expect(body.axes[2]).toMatchObject({ pos: 3, axis: 'Operation', char: 'T', label: 'Resection', definition: 'Cutting out or off, without replacement, all of a body part' });
+    expect(body.axes[2]).toMatchObject({
+      pos: 3,
+      axis: 'Operation',
+      char: 'T',
+      label: 'Resection',
+      definition: 'Cutting out or off, without replacement, all of a body part',
+    });
     expect(body.rows.map((r: any) => r.codes)).toEqual([68, 6, 4, 16, 8, 4]);
-    expect(body.rows[2].axes[0].values).toContainEqual({ char: 'J', label: 'Appendix', includes: ['Appendiceal orifice', 'Vermiform appendix'] });
-    expect(body.rows[0].axes[1].values[0]).toMatchObject({ char: '0', label: 'Open', definition: expect.stringMatching(/^Cutting through the skin/) });
+    expect(body.rows[2].axes[0].values).toContainEqual({
+      char: 'J',
+      label: 'Appendix',
+      includes: ['Appendiceal orifice', 'Vermiform appendix'],
+    });
+    expect(body.rows[0].axes[1].values[0]).toMatchObject({
+      char: '0',
+      label: 'Open',
+      definition: expect.stringMatching(/^Cutting through the skin/),
+    });
   });
 
   it('builds 0DTJ4ZZ one character at a time', async () => {
     const start = await get('/api/v1/icd10pcs/tables/0DT?chars=');
-    expect(start.body).toMatchObject({ table: { code: '0DT' }, prefix: '0DT', complete: false, valid: false, next: { pos: 4, axis: 'Body Part' } });
+    expect(start.body).toMatchObject({
+      table: { code: '0DT' },
+      prefix: '0DT',
+      complete: false,
+      valid: false,
+      next: { pos: 4, axis: 'Body Part' },
+    });
     const j = await get('/api/v1/icd10pcs/tables/0DT?chars=J');
     expect(j.body.next.choices.map((c: any) => c.char)).toEqual(['0', '4', '7', '8']);
     const j4z = await get('/api/v1/icd10pcs/tables/0DT?chars=J4Z');
-    expect(j4z.body.next).toMatchObject({ pos: 7, axis: 'Qualifier', choices: [{ char: 'G', label: 'Hand-Assisted' }, { char: 'Z', label: 'No Qualifier' }] });
+    expect(j4z.body.next).toMatchObject({
+      pos: 7,
+      axis: 'Qualifier',
+      choices: [
+        { char: 'G', label: 'Hand-Assisted' },
+        { char: 'Z', label: 'No Qualifier' },
+      ],
+    });
     const done = await get('/api/v1/icd10pcs/tables/0DT?chars=J4ZZ');
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({
@@ -119,7 +196,10 @@ describe('GET /api/v1/icd10pcs/tables/{table}', () => {
 
   it('refuses characters the table does not allow, and unknown tables', async () => {
     const bad = await get('/api/v1/icd10pcs/tables/0DT?chars=J3');
-    expect(bad).toEqual({ status: 400, body: { error: { code: 'invalid_parameter', message: '0DTJ: character 5 (Approach) cannot be "3"; valid: 0, 4, 7, 8' } } });
+    expect(bad).toEqual({
+      status: 400,
+      body: { error: { code: 'invalid_parameter', message: '0DTJ: character 5 (Approach) cannot be "3"; valid: 0, 4, 7, 8' } },
+    });
     expect((await get('/api/v1/icd10pcs/tables/0DT?chars=JI')).status).toBe(400);
     expect((await get('/api/v1/icd10pcs/tables/0DT?chars=J4ZZZ')).status).toBe(400);
     const shape = await get('/api/v1/icd10pcs/tables/0D');

@@ -48,7 +48,11 @@ describe('words', () => {
     expect(codes('diabetes')[0]).toBe('E11.9');
     expect(codes('diab')[0]).toBe('E11.9');
     // ...but a word inside a longer name ("Dandy-Walker syndrome") does not.
-    expect(codes('walker').slice(0, 3).every((c) => c.startsWith('E01'))).toBe(true);
+    expect(
+      codes('walker')
+        .slice(0, 3)
+        .every((c) => c.startsWith('E01')),
+    ).toBe(true);
   });
   it('tolerates typos without pushing exact matches down', () => {
     const r = engine.search({ q: 'pnuemonia', limit: 10 });
@@ -102,26 +106,51 @@ describe('filters, facets, pagination', () => {
 describe('hostile queries', () => {
   it('any string is answered or refused with a catalog error, never an engine error', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 80 }), fc.constantFrom('"', 'NEAR(a b)', "'; DROP TABLE codes; --", '*', '((((', 'a-b-c', '.', '-', 'E11.-', '\u0000', '😀🔥', 'E08-', '-E13')), (q) => {
-        try {
-          const r = engine.search({ q, limit: 5 });
-          expect(Array.isArray(r.results)).toBe(true);
-        } catch (e) {
-          expect(e).toBeInstanceOf(MedCodesError);
-          expect((e as MedCodesError).code).toBe('query_too_long');
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 300 }),
+          fc.string({ unit: 'binary', maxLength: 80 }),
+          fc.constantFrom(
+            '"',
+            'NEAR(a b)',
+            "'; DROP TABLE codes; --",
+            '*',
+            '((((',
+            'a-b-c',
+            '.',
+            '-',
+            'E11.-',
+            '\u0000',
+            '😀🔥',
+            'E08-',
+            '-E13',
+          ),
+        ),
+        (q) => {
+          try {
+            const r = engine.search({ q, limit: 5 });
+            expect(Array.isArray(r.results)).toBe(true);
+          } catch (e) {
+            expect(e).toBeInstanceOf(MedCodesError);
+            expect((e as MedCodesError).code).toBe('query_too_long');
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });
   it('over HTTP: 200 or 400, with the catalog code', async () => {
     const app = createApp({ store: () => store });
     await fc.assert(
-      fc.asyncProperty(fc.string({ maxLength: 400 }), fc.constantFrom('', '&limit=-1', '&offset=abc', '&system=zzz', '&year=1', '&status=x', '&billable=maybe'), async (q, extra) => {
-        const res = await app.request(`/api/v1/search?q=${encodeURIComponent(q)}${extra}`);
-        expect([200, 400, 404]).toContain(res.status);
-        if (res.status !== 200) expect((await res.json()).error.code).toMatch(/^(invalid_parameter|query_too_long|unknown_system)$/);
-      }),
+      fc.asyncProperty(
+        fc.string({ maxLength: 400 }),
+        fc.constantFrom('', '&limit=-1', '&offset=abc', '&system=zzz', '&year=1', '&status=x', '&billable=maybe'),
+        async (q, extra) => {
+          const res = await app.request(`/api/v1/search?q=${encodeURIComponent(q)}${extra}`);
+          expect([200, 400, 404]).toContain(res.status);
+          if (res.status !== 200) expect((await res.json()).error.code).toMatch(/^(invalid_parameter|query_too_long|unknown_system)$/);
+        },
+      ),
       { numRuns: 200 },
     );
   });

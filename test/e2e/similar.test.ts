@@ -15,9 +15,15 @@ const find = (list: SimilarCode[], code: string) => list.find((c) => c.code === 
 describe('similar codes', () => {
   it('S72.001A: the left and unspecified sides first, then other encounters of the same fracture', () => {
     const s = similar('icd10cm', 'S72001A');
-    expect(s.slice(0, 2).map((c) => [c.code, c.relation])).toEqual([['S72.002A', 'laterality'], ['S72.009A', 'laterality']]);
+    expect(s.slice(0, 2).map((c) => [c.code, c.relation])).toEqual([
+      ['S72.002A', 'laterality'],
+      ['S72.009A', 'laterality'],
+    ]);
     expect(find(s, 'S72.002A')!.reason).toBe('Differs only in laterality: “left” instead of “right”');
-    expect(find(s, 'S72.001D')).toMatchObject({ relation: 'encounter', reason: 'Same condition, another encounter (7th character D): subsequent encounter for closed fracture with routine healing' });
+    expect(find(s, 'S72.001D')).toMatchObject({
+      relation: 'encounter',
+      reason: 'Same condition, another encounter (7th character D): subsequent encounter for closed fracture with routine healing',
+    });
     expect(find(s, 'S72.001S')?.relation).toBe('encounter');
     // At most three encounter variants: the list is not crowded by all 16 of them.
     expect(s.filter((c) => c.relation === 'encounter').length).toBeLessThanOrEqual(3);
@@ -34,7 +40,11 @@ describe('similar codes', () => {
 
   it('0DTJ4ZZ: the same resection of the appendix by another approach, first', () => {
     const s = similar('icd10pcs', '0DTJ4ZZ');
-    expect(s[0]).toMatchObject({ code: '0DTJ0ZZ', relation: 'approach', reason: 'Same procedure, differs only in approach (character 5): Open instead of Percutaneous Endoscopic' });
+    expect(s[0]).toMatchObject({
+      code: '0DTJ0ZZ',
+      relation: 'approach',
+      reason: 'Same procedure, differs only in approach (character 5): Open instead of Percutaneous Endoscopic',
+    });
     expect(find(s, '0DTJ4ZG')).toMatchObject({ relation: 'qualifier' });
     // Another body part ranks after every other approach, device or qualifier of the appendix.
     const firstBodyPart = s.findIndex((c) => c.relation === 'body-part');
@@ -85,6 +95,8 @@ describe('similar codes', () => {
     expect(body.similar[0]).toMatchObject({ system: 'icd10cm', code: 'S72.002A', relation: 'laterality' });
     const page = await (await testApp.app().request('/codes/icd10cm/S72.001A')).text();
     expect(page).toContain('<h2>Similar codes</h2>');
-    expect(page).toContain('<a class="code" href="/codes/icd10cm/S72.002A">S72.002A</a> Fracture of unspecified part of neck of left femur, initial encounter for closed fracture<br><span class="muted">Differs only in laterality: “left” instead of “right”</span>');
+    expect(page).toContain(
+      '<a class="code" href="/codes/icd10cm/S72.002A">S72.002A</a> Fracture of unspecified part of neck of left femur, initial encounter for closed fracture<br><span class="muted">Differs only in laterality: “left” instead of “right”</span>',
+    );
   });
 });

@@ -83,7 +83,10 @@ describe('pages for search engines', () => {
     expect(urls.length).toBe(URLS_PER_SITEMAP + 1);
     expect(urls[0]).toBe('http://codes.example/codes/icd10cm');
     expect(urls).toContain('http://codes.example/codes/icd10cm/A00.0');
-    const all = [...urls, ...[...(await (await get('http://codes.example/sitemaps/icd10cm-2.xml')).text()).matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1])];
+    const all = [
+      ...urls,
+      ...[...(await (await get('http://codes.example/sitemaps/icd10cm-2.xml')).text()).matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1]),
+    ];
     expect(all).toContain('http://codes.example/codes/icd10cm/E11.9');
     // Deleted codes keep their page.
     expect(all).toContain('http://codes.example/codes/icd10cm/A92.3');

@@ -19,7 +19,10 @@ const postJson = (body: unknown) => post(JSON.stringify(body), 'application/json
 
 describe('POST /api/v1/validate', () => {
   it('validates a JSON batch with a date of service', async () => {
-    const { status, body } = await postJson({ codes: ['E11.9', 'E11', 'H40.11X0', 'B88.01', { system: 'hcpcs', code: 'A4466' }, '0DTJ4ZZ', 'E11.99', 'xyz!'], date: '2025-06-01' });
+    const { status, body } = await postJson({
+      codes: ['E11.9', 'E11', 'H40.11X0', 'B88.01', { system: 'hcpcs', code: 'A4466' }, '0DTJ4ZZ', 'E11.99', 'xyz!'],
+      date: '2025-06-01',
+    });
     expect(status).toBe(200);
     expect(body.results.map((r: any) => [r.input, r.system, r.code, r.status])).toEqual([
       ['E11.9', 'icd10cm', 'E11.9', 'valid'],
@@ -80,9 +83,15 @@ describe('POST /api/v1/validate', () => {
       expect(r.body.error.code, body).toBe(code);
     }
     // The JSON body is checked with the schema published in /openapi.json; the message names the field.
-    expect(await postJson({ codes: ['E11.9'], system: 5 })).toEqual({ status: 400, body: { error: { code: 'bad_request', message: 'system: Invalid input: expected string, received number' } } });
+    expect(await postJson({ codes: ['E11.9'], system: 5 })).toEqual({
+      status: 400,
+      body: { error: { code: 'bad_request', message: 'system: Invalid input: expected string, received number' } },
+    });
     expect((await postJson({ codes: [{ system: 'hcpcs' }] })).body.error.message).toMatch(/^codes\.0: /);
-    expect((await postJson({ date: '2025-01-01' })).body.error).toEqual({ code: 'bad_request', message: 'the codes body field is required' });
+    expect((await postJson({ date: '2025-01-01' })).body.error).toEqual({
+      code: 'bad_request',
+      message: 'the codes body field is required',
+    });
     const sys = await postJson({ codes: ['E11.9'], system: 'icd11' });
     expect(sys.status).toBe(404);
     expect(sys.body.error.code).toBe('unknown_system');

@@ -30,7 +30,9 @@ describe('CMS order file parser', () => {
   });
 
   it('refuses a file in another format', () => {
-    expect(() => parseOrderFile('Code,Grouping,Classification\n101Y00000X,Behavioral,Counselor\n', 'nucc.csv')).toThrow(/nucc\.csv, line 1: line is \d+ characters/);
+    expect(() => parseOrderFile('Code,Grouping,Classification\n101Y00000X,Behavioral,Counselor\n', 'nucc.csv')).toThrow(
+      /nucc\.csv, line 1: line is \d+ characters/,
+    );
     expect(() => parseOrderLine('00001 A00     2 Cholera' + ' '.repeat(60) + 'Cholera', 9, 'f')).toThrow(/line 9: flag "2"/);
     expect(() => parseOrderFile('\r\n\r\n', 'empty.txt')).toThrow(/no records/);
   });

@@ -4,7 +4,16 @@ import type { CodeRecord } from '../../model.js';
 import { MedCodesError } from '../../errors.js';
 import { sourceLabel } from '../sources.js';
 import { classifyAll, claims, dirHas, linesWithProgress, sourceLines, Skips, type ReleaseLayout } from '../release.js';
-import { CPT_CATEGORY_GROUPS, CPT_SECTIONS, cptCategory, cptGroupOf, cptKindOf, readCptDescriptors, readCptExtra, type CptKind } from './record.js';
+import {
+  CPT_CATEGORY_GROUPS,
+  CPT_SECTIONS,
+  cptCategory,
+  cptGroupOf,
+  cptKindOf,
+  readCptDescriptors,
+  readCptExtra,
+  type CptKind,
+} from './record.js';
 
 /**
  * The CPT importer: the AMA's CPT data files (zip or extracted folder; see record.ts for the files
@@ -41,7 +50,7 @@ export function cptNotice(copyrightYear: number): string {
     'Fee schedules, relative value units, conversion factors and/or related components are not assigned by the AMA, are not part of CPT, ' +
     'and the AMA is not recommending their use. The AMA does not directly or indirectly practice medicine or dispense medical services. ' +
     'The AMA assumes no liability for data contained or not contained herein. CPT is a registered trademark of the American Medical Association. ' +
-    'Applicable FARS/DFARS restrictions apply to government use. CPT content is shown here from the licensee\'s own CPT data files.'
+    "Applicable FARS/DFARS restrictions apply to government use. CPT content is shown here from the licensee's own CPT data files."
   );
 }
 
@@ -66,11 +75,16 @@ export async function importCpt(files: string[], ctx: ImportContext): Promise<Im
   const sources = await classifyAll(files, CPT_LAYOUT, skips);
   const of = (k: CptKind) => {
     const s = sources.filter((x) => x.kind === k);
-    if (s.length > 1) throw new MedCodesError('unknown_format', `several ${basename(s[0].member ?? s[0].file)} given (${s.map(sourceLabel).join(', ')}): import one CPT release at a time`);
+    if (s.length > 1)
+      throw new MedCodesError(
+        'unknown_format',
+        `several ${basename(s[0].member ?? s[0].file)} given (${s.map(sourceLabel).join(', ')}): import one CPT release at a time`,
+      );
     return s[0];
   };
   const long = of('long') ?? of('longUpper');
-  if (!long) throw new MedCodesError('unknown_format', `no CPT long descriptor file (LONGULT.txt) in ${files.map((f) => basename(f)).join(', ')}`);
+  if (!long)
+    throw new MedCodesError('unknown_format', `no CPT long descriptor file (LONGULT.txt) in ${files.map((f) => basename(f)).join(', ')}`);
   if (of('long') && of('longUpper')) skips.add('upper-case long descriptor file (LONGULT.txt read instead)');
 
   const byCode = async (k: CptKind) => {
@@ -84,7 +98,8 @@ export async function importCpt(files: string[], ctx: ImportContext): Promise<Im
   const medium = await byCode('medium');
   const consumer = new Map<string, string>();
   const consumerSrc = of('consumer');
-  if (consumerSrc) for await (const d of readCptExtra(sourceLines(consumerSrc), sourceLabel(consumerSrc), 'consumer')) consumer.set(d.code, d.text);
+  if (consumerSrc)
+    for await (const d of readCptExtra(sourceLines(consumerSrc), sourceLabel(consumerSrc), 'consumer')) consumer.set(d.code, d.text);
 
   const notice: string[] = [];
   const path = long.member ? `${long.file}/${long.member}` : long.file;
@@ -96,9 +111,17 @@ export async function importCpt(files: string[], ctx: ImportContext): Promise<Im
     const group = cptGroupOf(d.code);
     if (group) groups.set(group, (groups.get(group) ?? 0) + 1);
     records.push({
-      system: 'cpt', key: d.code, code: d.code, display: d.text,
+      system: 'cpt',
+      key: d.code,
+      code: d.code,
+      display: d.text,
       ...(short.get(d.code) ? { shortDisplay: short.get(d.code) } : {}),
-      kind: 'code', billable: true, status: 'active', ...(group ? { parentKey: group } : {}), sort: n++, version: '',
+      kind: 'code',
+      billable: true,
+      status: 'active',
+      ...(group ? { parentKey: group } : {}),
+      sort: n++,
+      version: '',
       properties: {
         category: cptCategory(d.code),
         ...(medium.get(d.code) ? { mediumDescriptor: medium.get(d.code) } : {}),
@@ -106,7 +129,9 @@ export async function importCpt(files: string[], ctx: ImportContext): Promise<Im
       },
     });
   }
-  const noticeYear = Number(/copyright\D{0,20}((?:19|20)\d{2})(?:\s*-\s*((?:19|20)\d{2}))?/i.exec(notice.join(' '))?.slice(1).filter(Boolean).at(-1) ?? NaN);
+  const noticeYear = Number(
+    /copyright\D{0,20}((?:19|20)\d{2})(?:\s*-\s*((?:19|20)\d{2}))?/i.exec(notice.join(' '))?.slice(1).filter(Boolean).at(-1) ?? NaN,
+  );
   if (!year && noticeYear) year = noticeYear + 1;
   const version = year ? String(year) : 'unversioned';
   const copyrightYear = noticeYear || (year ? year - 1 : new Date().getUTCFullYear());
@@ -119,11 +144,36 @@ export async function importCpt(files: string[], ctx: ImportContext): Promise<Im
   }
   let sort = -100;
   for (const s of CPT_SECTIONS) {
-    if (groups.has(s.key)) writer.putCode({ system: 'cpt', key: s.key, code: s.key, display: `${s.title} (Category I)`, shortDisplay: s.title, kind: 'block', billable: false, status: 'active', sort: sort++, version, properties: { count: groups.get(s.key) } });
+    if (groups.has(s.key))
+      writer.putCode({
+        system: 'cpt',
+        key: s.key,
+        code: s.key,
+        display: `${s.title} (Category I)`,
+        shortDisplay: s.title,
+        kind: 'block',
+        billable: false,
+        status: 'active',
+        sort: sort++,
+        version,
+        properties: { count: groups.get(s.key) },
+      });
   }
   for (const [cat, title] of Object.entries(CPT_CATEGORY_GROUPS)) {
     const key = `C-${cat}`;
-    if (groups.has(key)) writer.putCode({ system: 'cpt', key, code: key, display: title, kind: 'block', billable: false, status: 'active', sort: sort++, version, properties: { count: groups.get(key) } });
+    if (groups.has(key))
+      writer.putCode({
+        system: 'cpt',
+        key,
+        code: key,
+        display: title,
+        kind: 'block',
+        billable: false,
+        status: 'active',
+        sort: sort++,
+        version,
+        properties: { count: groups.get(key) },
+      });
   }
 
   let terms = 0;
@@ -150,13 +200,40 @@ export async function importCpt(files: string[], ctx: ImportContext): Promise<Im
   let modifiers = 0;
   const mod = of('modifier');
   if (mod) {
-    writer.putCode({ system: 'cpt', key: MODIFIERS_KEY.toUpperCase(), code: MODIFIERS_KEY, display: 'CPT modifiers', kind: 'block', billable: false, status: 'active', sort: sort++, version });
+    writer.putCode({
+      system: 'cpt',
+      key: MODIFIERS_KEY.toUpperCase(),
+      code: MODIFIERS_KEY,
+      display: 'CPT modifiers',
+      kind: 'block',
+      billable: false,
+      status: 'active',
+      sort: sort++,
+      version,
+    });
     for await (const d of readCptDescriptors(sourceLines(mod), sourceLabel(mod), true)) {
-      writer.putCode({ system: 'cpt', key: d.code, code: d.code, display: d.text, kind: 'modifier', billable: false, status: 'active', parentKey: MODIFIERS_KEY.toUpperCase(), sort: modifiers++, version });
+      writer.putCode({
+        system: 'cpt',
+        key: d.code,
+        code: d.code,
+        display: d.text,
+        kind: 'modifier',
+        billable: false,
+        status: 'active',
+        parentKey: MODIFIERS_KEY.toUpperCase(),
+        sort: modifiers++,
+        version,
+      });
     }
   }
 
-  const imported = { codes: records.length, modifiers, synonyms: terms, withShortDescriptor: records.filter((r) => r.shortDisplay).length, withConsumerDescriptor: consumer.size };
+  const imported = {
+    codes: records.length,
+    modifiers,
+    synonyms: terms,
+    withShortDescriptor: records.filter((r) => r.shortDisplay).length,
+    withConsumerDescriptor: consumer.size,
+  };
   writer.putRelease({ system: 'cpt', version, notice: cptNotice(copyrightYear) }, imported, [...new Set(sources.map(sourceLabel))]);
   return { system: 'cpt', version, imported, skipped: skips.counts, files };
 }

@@ -92,7 +92,11 @@ export async function* readCptDescriptors(
 }
 
 /** Rows of ConsumerDescriptor.txt / ClinicianDescriptor.txt, by header names. */
-export async function* readCptExtra(lines: AsyncIterable<{ text: string; line: number }>, file: string, kind: 'consumer' | 'clinician'): AsyncGenerator<CptExtraDescriptor> {
+export async function* readCptExtra(
+  lines: AsyncIterable<{ text: string; line: number }>,
+  file: string,
+  kind: 'consumer' | 'clinician',
+): AsyncGenerator<CptExtraDescriptor> {
   let codeCol = -1;
   let textCol = -1;
   let conceptCol = -1;
@@ -105,7 +109,10 @@ export async function* readCptExtra(lines: AsyncIterable<{ text: string; line: n
       textCol = f.findIndex((c) => (kind === 'consumer' ? /consumer.*descriptor/i : /^clinician[ _]?descriptor$/i).test(c));
       conceptCol = f.findIndex((c) => /^concept[ _]?id$/i.test(c));
       if (codeCol < 0 || textCol < 0) {
-        throw parseError(`not a CPT ${kind} descriptor file: the header "${text.slice(0, 60)}" lacks "CPT Code" and "${kind === 'consumer' ? 'Consumer Friendly Descriptor' : 'Clinician Descriptor'}"`, { file, line });
+        throw parseError(
+          `not a CPT ${kind} descriptor file: the header "${text.slice(0, 60)}" lacks "CPT Code" and "${kind === 'consumer' ? 'Consumer Friendly Descriptor' : 'Clinician Descriptor'}"`,
+          { file, line },
+        );
       }
       header = true;
       continue;
@@ -148,7 +155,14 @@ export const CPT_SECTIONS: { key: string; title: string; ranges: [number, number
   { key: 'S-SURGERY', title: 'Surgery', ranges: [[10000, 69999]] },
   { key: 'S-RADIOLOGY', title: 'Radiology', ranges: [[70000, 79999]] },
   { key: 'S-PATHOLOGY', title: 'Pathology and Laboratory', ranges: [[80000, 89999]] },
-  { key: 'S-MEDICINE', title: 'Medicine', ranges: [[90000, 99199], [99500, 99999]] },
+  {
+    key: 'S-MEDICINE',
+    title: 'Medicine',
+    ranges: [
+      [90000, 99199],
+      [99500, 99999],
+    ],
+  },
 ];
 
 export const CPT_CATEGORY_GROUPS: Record<string, string> = {

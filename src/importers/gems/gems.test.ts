@@ -83,7 +83,11 @@ describe('GEM rows (fixtures cut from the 2018 files)', () => {
   it('streams from chunks split mid-row', async () => {
     const bytes = fixture('2018_I9gem.txt');
     const out: GemEntry[] = [];
-    for await (const e of readGem([bytes.subarray(0, 5), bytes.subarray(5, 61), bytes.subarray(61)], { file: 'f', direction: 'icd9cm-icd10cm' })) out.push(e);
+    for await (const e of readGem([bytes.subarray(0, 5), bytes.subarray(5, 61), bytes.subarray(61)], {
+      file: 'f',
+      direction: 'icd9cm-icd10cm',
+    }))
+      out.push(e);
     expect(out.map((e) => e.source)).toEqual((await load('2018_I9gem.txt', 'icd9cm-icd10cm')).map((e) => e.source));
   });
 
@@ -174,16 +178,19 @@ describe('groupCombinations', () => {
 
     const dx = groupCombinations(await load('2018_I9gem.txt', 'icd9cm-icd10cm'));
     expect(dx).toHaveLength(1);
-    expect([...clusters(dx[0])]).toEqual(
-      ['S064X1A', 'S064X2A', 'S065X1A', 'S065X2A', 'S066X1A', 'S066X2A'].map((t) => ['S020XXA', t]),
-    );
+    expect([...clusters(dx[0])]).toEqual(['S064X1A', 'S064X2A', 'S065X1A', 'S065X2A', 'S066X1A', 'S066X2A'].map((t) => ['S020XXA', t]));
   });
 });
 
 describe('GEM errors', () => {
   it('rejects a truncated row, naming file, line and problem', async () => {
     const text = fixture('2018_I10gem.txt').toString('latin1').replace('E119    25000 10000', 'E119    25000 10');
-    await expectParseError(parseGem(text, { file: '2018_I10gem.txt', direction: 'icd10cm-icd9cm' }), '2018_I10gem.txt', 'line 7', 'truncated');
+    await expectParseError(
+      parseGem(text, { file: '2018_I10gem.txt', direction: 'icd10cm-icd9cm' }),
+      '2018_I10gem.txt',
+      'line 7',
+      'truncated',
+    );
   });
 
   it('rejects a file of another direction or format', async () => {
@@ -202,7 +209,10 @@ describe('GEM errors', () => {
     );
     // A NUCC CSV.
     await expectParseError(
-      parseGem('Code,Grouping,Classification,Specialization,Definition,Notes,Display Name,Section\r\n', { file: 'nucc.csv', direction: 'icd9pcs-icd10pcs' }),
+      parseGem('Code,Grouping,Classification,Specialization,Definition,Notes,Display Name,Section\r\n', {
+        file: 'nucc.csv',
+        direction: 'icd9pcs-icd10pcs',
+      }),
       'nucc.csv',
       'line 1',
     );
@@ -210,7 +220,11 @@ describe('GEM errors', () => {
 
   it('rejects broken codes and flags', async () => {
     const opts = { file: 'g.txt', direction: 'icd9cm-icd10cm' as const };
-    await expectParseError(parseGem('0010  A000    00000\r\n0X11  A001    00000\r\n', opts), 'line 2', 'source "0X11" is not an ICD-9-CM diagnosis code');
+    await expectParseError(
+      parseGem('0010  A000    00000\r\n0X11  A001    00000\r\n', opts),
+      'line 2',
+      'source "0X11" is not an ICD-9-CM diagnosis code',
+    );
     await expectParseError(parseGem('0010  A0.0    00000\r\n', opts), 'target "A0.0" is not an ICD-10-CM code');
     await expectParseError(parseGem('0010  A000    0020X\r\n', opts), 'flags "0020X"');
     await expectParseError(parseGem('0010  A000    01000\r\n', opts), 'no-map flag is 1 but the target is "A000"');
@@ -236,10 +250,30 @@ async function* zipMember(zipPath: string, name: string): AsyncGenerator<Buffer>
 
 describe.runIf(existsSync(data + 'Dxgem_2018.zip'))('GEMs 2018 full files', () => {
   const files: [string, GemDirection, () => AsyncIterable<Buffer>, { rows: number; noMap: number; noTarget: number; combos: number }][] = [
-    ['2018_I10gem.txt', 'icd10cm-icd9cm', () => zipMember(data + 'Dxgem_2018.zip', '2018_I10gem.txt'), { rows: 81593, noMap: 731, noTarget: 731, combos: 4298 }],
-    ['2018_I9gem.txt', 'icd9cm-icd10cm', () => zipMember(data + 'Dxgem_2018.zip', '2018_I9gem.txt'), { rows: 24860, noMap: 422, noTarget: 422, combos: 779 }],
-    ['gem_i9pcs.txt', 'icd9pcs-icd10pcs', () => createReadStream(data + 'gem_i9pcs.txt'), { rows: 73593, noMap: 210, noTarget: 210, combos: 337 }],
-    ['gem_pcsi9.txt', 'icd10pcs-icd9pcs', () => createReadStream(data + 'gem_pcsi9.txt'), { rows: 101025, noMap: 2, noTarget: 31, combos: 5451 }],
+    [
+      '2018_I10gem.txt',
+      'icd10cm-icd9cm',
+      () => zipMember(data + 'Dxgem_2018.zip', '2018_I10gem.txt'),
+      { rows: 81593, noMap: 731, noTarget: 731, combos: 4298 },
+    ],
+    [
+      '2018_I9gem.txt',
+      'icd9cm-icd10cm',
+      () => zipMember(data + 'Dxgem_2018.zip', '2018_I9gem.txt'),
+      { rows: 24860, noMap: 422, noTarget: 422, combos: 779 },
+    ],
+    [
+      'gem_i9pcs.txt',
+      'icd9pcs-icd10pcs',
+      () => createReadStream(data + 'gem_i9pcs.txt'),
+      { rows: 73593, noMap: 210, noTarget: 210, combos: 337 },
+    ],
+    [
+      'gem_pcsi9.txt',
+      'icd10pcs-icd9pcs',
+      () => createReadStream(data + 'gem_pcsi9.txt'),
+      { rows: 101025, noMap: 2, noTarget: 31, combos: 5451 },
+    ],
   ];
   for (const [name, direction, open, expected] of files) {
     it(`${name}: ${expected.rows} rows (the file's line count)`, async () => {

@@ -124,7 +124,6 @@ export function gemDirectionFromFileName(fileName: string): GemDirection | undef
 /** Input accepted by the reader: a file or zip member stream, or any chunks of bytes or text. */
 export type { TextInput } from '../lines.js';
 
-
 /** Parses one row; throws a parse_error naming file, line and problem. Exported for the reader's tests. */
 export function parseGemLine(text: string, where: { file: string; line: number; direction: GemDirection }): GemEntry {
   const { file, line, direction } = where;
@@ -141,10 +140,13 @@ export function parseGemLine(text: string, where: { file: string; line: number; 
   const targetField = text.slice(w + 1, 13).trimEnd();
   const flags = text.slice(14, 19);
   if (text[w] !== ' ' || text[13] !== ' ' || source.includes(' ') || targetField.includes(' ')) {
-    throw fail(`not a ${GEM_SYSTEMS[direction].from} -> ${GEM_SYSTEMS[direction].to} GEM row: expected the source code in columns 1-${w}, the target in ${w + 2}-13 and blanks in columns ${w + 1} and 14: "${trimmed}"`);
+    throw fail(
+      `not a ${GEM_SYSTEMS[direction].from} -> ${GEM_SYSTEMS[direction].to} GEM row: expected the source code in columns 1-${w}, the target in ${w + 2}-13 and blanks in columns ${w + 1} and 14: "${trimmed}"`,
+    );
   }
   if (!rule.from.pattern.test(source)) throw fail(`source "${text.slice(0, w).trimEnd()}" is not an ${rule.from.what}`);
-  if (!/^[01]{3}\d\d$/.test(flags)) throw fail(`flags "${flags}" in columns 15-19 are not approximate, no map, combination (0/1), scenario, choice list (0-9)`);
+  if (!/^[01]{3}\d\d$/.test(flags))
+    throw fail(`flags "${flags}" in columns 15-19 are not approximate, no map, combination (0/1), scenario, choice list (0-9)`);
   const noMap = flags[1] === '1';
   let target: string | null = null;
   if (targetField !== rule.noMap) {

@@ -29,7 +29,13 @@ let store: Store;
 
 beforeAll(async () => {
   // GEMs last: each importer first clears its own systems, mappings to and from them included.
-  const summaries = await runImport({ db, inputs: [ICD10CM, ICD9, GEMS], progress: silentProgress, importers: [icd10cmImporter, icd9cmImporter, gemsImporter], incremental: false });
+  const summaries = await runImport({
+    db,
+    inputs: [ICD10CM, ICD9, GEMS],
+    progress: silentProgress,
+    importers: [icd10cmImporter, icd9cmImporter, gemsImporter],
+    incremental: false,
+  });
   expect(summaries.filter((s) => s.version.startsWith('GEMs')).map((s) => [s.system, s.version, s.imported])).toEqual([
     ['icd10cm', 'GEMs 2018', { 'mappings to icd9cm': 15, 'no-map rows': 1 }],
     ['icd9cm', 'GEMs 2018', { 'mappings to icd10cm': 14, 'no-map rows': 1 }],
@@ -43,14 +49,36 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const flags = (approximate: boolean, noMap = false, combination = false, scenario = 0, choiceList = 0) => ({ approximate, noMap, combination, scenario, choiceList });
+const flags = (approximate: boolean, noMap = false, combination = false, scenario = 0, choiceList = 0) => ({
+  approximate,
+  noMap,
+  combination,
+  scenario,
+  choiceList,
+});
 
 describe('GEMs import', () => {
   it('shows a mapping on the code pages of both ends, in both directions', () => {
     const a000 = lookup(store, 'icd10cm', 'A00.0').mappings;
     expect(a000).toEqual([
-      { direction: 'to', system: 'icd9cm', code: '001.0', display: 'Cholera due to vibrio cholerae', flags: flags(false), source: 'gems', version: '2018' },
-      { direction: 'from', system: 'icd9cm', code: '001.0', display: 'Cholera due to vibrio cholerae', flags: flags(false), source: 'gems', version: '2018' },
+      {
+        direction: 'to',
+        system: 'icd9cm',
+        code: '001.0',
+        display: 'Cholera due to vibrio cholerae',
+        flags: flags(false),
+        source: 'gems',
+        version: '2018',
+      },
+      {
+        direction: 'from',
+        system: 'icd9cm',
+        code: '001.0',
+        display: 'Cholera due to vibrio cholerae',
+        flags: flags(false),
+        source: 'gems',
+        version: '2018',
+      },
     ]);
     expect(lookup(store, 'icd9cm', '001.0').mappings.map((m) => [m.direction, m.code, m.display])).toEqual([
       ['to', 'A00.0', 'Cholera due to Vibrio cholerae 01, biovar cholerae'],
@@ -73,11 +101,24 @@ describe('GEMs import', () => {
   });
 
   it('writes no-map rows with an empty target, so a page can say there is no equivalent', () => {
-    expect(store.mappings('icd9cm', '7796')).toEqual([{ direction: 'to', system: 'icd10cm', key: '', flags: flags(true, true), source: 'gems', version: '2018' }]);
-    expect(store.mappings('icd10cm', 'R29700')).toEqual([{ direction: 'to', system: 'icd9cm', key: '', flags: flags(true, true), source: 'gems', version: '2018' }]);
+    expect(store.mappings('icd9cm', '7796')).toEqual([
+      { direction: 'to', system: 'icd10cm', key: '', flags: flags(true, true), source: 'gems', version: '2018' },
+    ]);
+    expect(store.mappings('icd10cm', 'R29700')).toEqual([
+      { direction: 'to', system: 'icd9cm', key: '', flags: flags(true, true), source: 'gems', version: '2018' },
+    ]);
     expect(store.mappings('icd9pcs', '9051')[0]).toMatchObject({ key: '', flags: flags(true, true) });
     // gem_pcsi9.txt: NoI9 filed with no-map flag 0; a no-map row all the same, the filed flags kept.
-    expect(store.mappings('icd10pcs', '02H40NZ')).toEqual([{ direction: 'to', system: 'icd9pcs', key: '', flags: { ...flags(true, true), filedFlags: '10000' }, source: 'gems', version: 'undated' }]);
+    expect(store.mappings('icd10pcs', '02H40NZ')).toEqual([
+      {
+        direction: 'to',
+        system: 'icd9pcs',
+        key: '',
+        flags: { ...flags(true, true), filedFlags: '10000' },
+        source: 'gems',
+        version: 'undated',
+      },
+    ]);
     expect(store.mappings('icd10pcs', 'XR2G021')[0].flags).toEqual(flags(true, true));
     // No code is ever the target of a no-map row.
     expect(store.db.prepare("SELECT count(*) AS n FROM mappings WHERE to_key = ''").get()).toEqual({ n: 5 });
@@ -86,7 +127,13 @@ describe('GEMs import', () => {
   it('replaces its mappings when imported again, and leaves other sources alone', async () => {
     const count = () => (store.db.prepare('SELECT count(*) AS n FROM mappings WHERE source = ?').get(GEM_SOURCE) as { n: number }).n;
     expect(count()).toBe(86);
-    await runImport({ db, inputs: [join(GEMS, '2018_I9gem.txt'), join(GEMS, 'gem_pcsi9.txt')], progress: silentProgress, importers: [gemsImporter], incremental: true });
+    await runImport({
+      db,
+      inputs: [join(GEMS, '2018_I9gem.txt'), join(GEMS, 'gem_pcsi9.txt')],
+      progress: silentProgress,
+      importers: [gemsImporter],
+      incremental: true,
+    });
     const again = new Store(db);
     expect((again.db.prepare('SELECT count(*) AS n FROM mappings').get() as { n: number }).n).toBe(15 + 7);
     expect(again.get('icd10cm', 'E119')?.display).toBe('Type 2 diabetes mellitus without complications');
@@ -113,7 +160,13 @@ describe('GEM files', () => {
   it('refuses two GEMs of one direction', async () => {
     const d = mkdtempSync(join(dir, 'gems-two-'));
     copyFileSync(join(GEMS, 'gem_i9pcs.txt'), join(d, '2018_gem_i9pcs.txt'));
-    const err = await runImport({ db: join(d, 'x.db'), inputs: [join(GEMS, 'gem_i9pcs.txt'), join(d, '2018_gem_i9pcs.txt')], progress: silentProgress, importers: [gemsImporter], incremental: false }).catch((e: unknown) => e);
+    const err = await runImport({
+      db: join(d, 'x.db'),
+      inputs: [join(GEMS, 'gem_i9pcs.txt'), join(d, '2018_gem_i9pcs.txt')],
+      progress: silentProgress,
+      importers: [gemsImporter],
+      incremental: false,
+    }).catch((e: unknown) => e);
     expect((err as Error).message).toBe('two GEM files of the same direction (icd9pcs -> icd10pcs): gem_i9pcs.txt, 2018_gem_i9pcs.txt');
     rmSync(d, { recursive: true, force: true });
   });
@@ -126,7 +179,13 @@ describe('GEM files', () => {
     const rows = readFileSync(join(GEMS, '2018_I9gem.txt'), 'latin1').split('\r\n');
     rows[3] = rows[3].slice(0, 12);
     writeFileSync(join(d, '2018_I9gem.txt'), rows.join('\r\n'));
-    const err = await runImport({ db: target, inputs: [join(d, '2018_I9gem.txt')], progress: silentProgress, importers: [gemsImporter], incremental: true }).catch((e: unknown) => e);
+    const err = await runImport({
+      db: target,
+      inputs: [join(d, '2018_I9gem.txt')],
+      progress: silentProgress,
+      importers: [gemsImporter],
+      incremental: true,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MedCodesError);
     expect((err as Error).message).toMatch(/^2018_I9gem\.txt, line 4: row is truncated/);
     expect(readFileSync(target).equals(before)).toBe(true);

@@ -123,10 +123,18 @@ export const gemsImporter: Importer = {
 export async function importGems(files: string[], ctx: ImportContext): Promise<ImportSummary[]> {
   const { writer, progress } = ctx;
   const sources: GemSource[] = await gatherSources(files, ctx, 'GEMs', sourcesOf);
-  if (!sources.length) throw new MedCodesError('unknown_format', `no GEM file (2018_I10gem.txt, 2018_I9gem.txt, gem_pcsi9.txt, gem_i9pcs.txt) in ${files.map((f) => basename(f)).join(', ')}`);
+  if (!sources.length)
+    throw new MedCodesError(
+      'unknown_format',
+      `no GEM file (2018_I10gem.txt, 2018_I9gem.txt, gem_pcsi9.txt, gem_i9pcs.txt) in ${files.map((f) => basename(f)).join(', ')}`,
+    );
   for (const d of new Set(sources.map((s) => s.direction))) {
     const same = sources.filter((s) => s.direction === d);
-    if (same.length > 1) throw new MedCodesError('parse_error', `two GEM files of the same direction (${GEM_SYSTEMS[d].from} -> ${GEM_SYSTEMS[d].to}): ${same.map(label).join(', ')}`);
+    if (same.length > 1)
+      throw new MedCodesError(
+        'parse_error',
+        `two GEM files of the same direction (${GEM_SYSTEMS[d].from} -> ${GEM_SYSTEMS[d].to}): ${same.map(label).join(', ')}`,
+      );
   }
 
   const removed = clearGemMappings(writer);
@@ -146,7 +154,13 @@ export async function importGems(files: string[], ctx: ImportContext): Promise<I
       p.tick();
     }
     p.done();
-    summaries.push({ system: from, version: `GEMs ${version}`, imported: { [`mappings to ${to}`]: mapped, 'no-map rows': noMap }, skipped: {}, files: [s.file] });
+    summaries.push({
+      system: from,
+      version: `GEMs ${version}`,
+      imported: { [`mappings to ${to}`]: mapped, 'no-map rows': noMap },
+      skipped: {},
+      files: [s.file],
+    });
   }
   return summaries;
 }

@@ -18,7 +18,10 @@ async function collect(gen: AsyncIterable<HcpcsRecord>): Promise<HcpcsRecord[]> 
 }
 
 /** The fixture's lines without line ends. */
-const lines = () => text().split('\r\n').filter((l) => l !== '');
+const lines = () =>
+  text()
+    .split('\r\n')
+    .filter((l) => l !== '');
 
 /** Writes `value` at a 1-based layout position of a line. */
 const put = (line: string, position: number, value: string) =>
@@ -125,7 +128,11 @@ describe('parseHcpcsFixedWidth errors', () => {
     const all = lines();
     // Line 3 is GD's RecID 8 line; put it before GD's first line.
     const orphan = [all[0], all[2], all[1], ...all.slice(3)];
-    await expectParseError(parseHcpcsFixedWidthText(orphan.join('\r\n'), OPTIONS), `${TXT}, line 2`, 'continuation line (Record Identification Code 8) of "GD"');
+    await expectParseError(
+      parseHcpcsFixedWidthText(orphan.join('\r\n'), OPTIONS),
+      `${TXT}, line 2`,
+      'continuation line (Record Identification Code 8) of "GD"',
+    );
     // A procedure continuation (4) after a modifier's first line.
     all[2] = put(all[2], 11, '4');
     await expectParseError(parseHcpcsFixedWidthText(all.join('\r\n'), OPTIONS), 'line 3', 'Record Identification Code 4');
@@ -152,6 +159,10 @@ describe('parseHcpcsFixedWidth errors', () => {
     units[c9088] = put(units[c9088], 266, ' x0');
     await expectParseError(parseHcpcsFixedWidthText(units.join('\n'), OPTIONS), 'positions 266-268', 'is not a number');
     const dup = [...all, all[c9088]];
-    await expectParseError(parseHcpcsFixedWidthText(dup.join('\n'), OPTIONS), `line ${all.length + 1}`, 'procedure C9088 appears a second time');
+    await expectParseError(
+      parseHcpcsFixedWidthText(dup.join('\n'), OPTIONS),
+      `line ${all.length + 1}`,
+      'procedure C9088 appears a second time',
+    );
   });
 });

@@ -75,8 +75,7 @@ async function* lines(input: TextInput): AsyncGenerator<{ text: string; number: 
   let number = 0;
   const strip = (t: string) => (t.endsWith('\r') ? t.slice(0, -1) : t);
   for await (const chunk of input as AsyncIterable<string | Uint8Array>) {
-    const decoded =
-      typeof chunk === 'string' ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+    const decoded = typeof chunk === 'string' ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
     const data = rest + decoded;
     let from = 0;
     let nl: number;
@@ -101,10 +100,10 @@ export async function* parseHcpcsFixedWidth(input: TextInput, options: HcpcsPars
   for await (const { text, number } of lines(input)) {
     if (text === '') continue;
     if (text.length !== HCPCS_RECORD_LENGTH) {
-      throw parseError(
-        `the line is ${text.length} characters long; the HCPCS record layout has ${HCPCS_RECORD_LENGTH}`,
-        { file, line: number },
-      );
+      throw parseError(`the line is ${text.length} characters long; the HCPCS record layout has ${HCPCS_RECORD_LENGTH}`, {
+        file,
+        line: number,
+      });
     }
     const at = (field: keyof HcpcsLine) => {
       const [start, length, occurs] = HCPCS_POSITIONS[field];

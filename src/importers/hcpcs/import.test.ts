@@ -22,12 +22,17 @@ const TXT = join(FIXTURES, 'HCPC2025_OCT_ANWEB-slice.txt');
 const DATA = fileURLToPath(new URL('../../../data/', import.meta.url));
 
 const dir = mkdtempSync(join(tmpdir(), 'medcodes-hcpcs-'));
-const importInto = (db: string, inputs: string[]) => runImport({ db, inputs, progress: silentProgress, importers: [hcpcsImporter], incremental: false });
+const importInto = (db: string, inputs: string[]) =>
+  runImport({ db, inputs, progress: silentProgress, importers: [hcpcsImporter], incremental: false });
 let store: Store;
 
 beforeAll(async () => {
   const [s] = await importInto(join(dir, 'x.db'), [XLSX]);
-  expect(s).toMatchObject({ system: 'hcpcs', version: '2025-10', imported: { codes: 11, active: 8, deleted: 3, modifiers: 3, activeModifiers: 2, groups: 7 } });
+  expect(s).toMatchObject({
+    system: 'hcpcs',
+    version: '2025-10',
+    imported: { codes: 11, active: 8, deleted: 3, modifiers: 3, activeModifiers: 2, groups: 7 },
+  });
   store = new Store(join(dir, 'x.db'));
 });
 afterAll(() => {
@@ -38,17 +43,31 @@ afterAll(() => {
 /** Every stored row of the system, without the row id, for comparing two imports. */
 function dump(s: Store) {
   return {
-    codes: s.db.prepare("SELECT system, key, code, display, short_display, kind, billable, status, parent_key, sort, version, properties FROM codes WHERE system = 'hcpcs' ORDER BY key").all(),
+    codes: s.db
+      .prepare(
+        "SELECT system, key, code, display, short_display, kind, billable, status, parent_key, sort, version, properties FROM codes WHERE system = 'hcpcs' ORDER BY key",
+      )
+      .all(),
     history: s.db.prepare("SELECT * FROM history WHERE system = 'hcpcs' ORDER BY key, version, action").all(),
-    releases: s.db.prepare("SELECT system, version, effective, notice, counts FROM releases").all(),
+    releases: s.db.prepare('SELECT system, version, effective, notice, counts FROM releases').all(),
   };
 }
 
 describe('HCPCS import of the spreadsheet', () => {
   it('writes procedure codes under their letter and modifiers under one group', () => {
     const doc = lookup(store, 'hcpcs', 'e0210');
-    expect(doc).toMatchObject({ code: 'E0210', display: 'Electric heat pad, standard', shortDisplay: 'Electric heat pad standard', kind: 'code', billable: true, status: 'active', version: '2025-10' });
-    expect(doc.parents).toEqual([{ system: 'hcpcs', code: 'E', display: 'HCPCS Level II codes beginning with E', kind: 'group', billable: false, status: 'active' }]);
+    expect(doc).toMatchObject({
+      code: 'E0210',
+      display: 'Electric heat pad, standard',
+      shortDisplay: 'Electric heat pad standard',
+      kind: 'code',
+      billable: true,
+      status: 'active',
+      version: '2025-10',
+    });
+    expect(doc.parents).toEqual([
+      { system: 'hcpcs', code: 'E', display: 'HCPCS Level II codes beginning with E', kind: 'group', billable: false, status: 'active' },
+    ]);
     const mod = lookup(store, 'hcpcs', 'K2');
     expect(mod).toMatchObject({ kind: 'modifier', billable: false, status: 'active' });
     expect(mod.display).toMatch(/^Lower extremity prosthesis functional level 2 - has the ability or potential for ambulation/);
@@ -66,14 +85,20 @@ describe('HCPCS import of the spreadsheet', () => {
       { version: '2025-10-01', action: 'deleted', display: 'Instillation, bupivacaine and meloxicam, 1 mg/0.03 mg' },
     ]);
     // Crosswalked to a CPT code, which MedCodes does not hold: the key is kept, with no title.
-    expect(lookup(store, 'hcpcs', 'G0464').history.at(-1)).toMatchObject({ version: '2016-01-01', action: 'deleted', replacedBy: [{ code: '81528' }] });
+    expect(lookup(store, 'hcpcs', 'G0464').history.at(-1)).toMatchObject({
+      version: '2016-01-01',
+      action: 'deleted',
+      replacedBy: [{ code: '81528' }],
+    });
     expect(lookup(store, 'hcpcs', 'GD')).toMatchObject({ kind: 'modifier', status: 'deleted' });
     // A deleted code is not offered among its group's children.
     expect(lookup(store, 'hcpcs', 'C').children.map((c) => c.code)).toEqual(['C1742']);
   });
 
   it('dates additions and reactivations, with a title only where the file proves it', () => {
-    expect(lookup(store, 'hcpcs', 'L6034').history).toEqual([{ version: '2025-10-01', action: 'added', display: expect.stringMatching(/^Partial hand, finger, and thumb prosthesis/) }]);
+    expect(lookup(store, 'hcpcs', 'L6034').history).toEqual([
+      { version: '2025-10-01', action: 'added', display: expect.stringMatching(/^Partial hand, finger, and thumb prosthesis/) },
+    ]);
     expect(lookup(store, 'hcpcs', 'J0570').history).toEqual([
       { version: '2017-01-01', action: 'added' },
       { version: '2025-10-01', action: 'reactivated', display: 'Buprenorphine implant, 74.2 mg' },
@@ -89,7 +114,9 @@ describe('HCPCS import of the spreadsheet', () => {
     expect(g0103).toMatchObject({
       recordType: { code: '3', meaning: 'Procedure code' },
       coverageIssuesManual: expect.any(Array),
-      labCertifications: expect.arrayContaining([expect.objectContaining({ code: expect.stringMatching(/^\d{3}$/), meaning: expect.any(String) })]),
+      labCertifications: expect.arrayContaining([
+        expect.objectContaining({ code: expect.stringMatching(/^\d{3}$/), meaning: expect.any(String) }),
+      ]),
       processingNote: expect.stringMatching(/^\d{4}$/),
       addedDate: '2000-01-01',
       actionCode: { code: 'N', meaning: 'No maintenance for this code' },
@@ -149,13 +176,21 @@ describe('broken HCPCS input', () => {
   }
 
   it('a truncated spreadsheet', async () => {
-    await expectRefused('HCPC2025_OCT_ANWEB.xlsx', readFileSync(XLSX).subarray(0, 4000), /HCPC2025_OCT_ANWEB\.xlsx: truncated or corrupt xlsx workbook/);
+    await expectRefused(
+      'HCPC2025_OCT_ANWEB.xlsx',
+      readFileSync(XLSX).subarray(0, 4000),
+      /HCPC2025_OCT_ANWEB\.xlsx: truncated or corrupt xlsx workbook/,
+    );
   });
 
   it('a text record of the wrong length, naming file and line', async () => {
     const lines = readFileSync(TXT, 'latin1').split('\r\n');
     lines[5] = lines[5].slice(0, 300);
-    await expectRefused('HCPC2025_OCT_ANWEB.txt', lines.join('\r\n'), /HCPC2025_OCT_ANWEB\.txt, line 6: the line is 300 characters long; the HCPCS record layout has 320/);
+    await expectRefused(
+      'HCPC2025_OCT_ANWEB.txt',
+      lines.join('\r\n'),
+      /HCPC2025_OCT_ANWEB\.txt, line 6: the line is 300 characters long; the HCPCS record layout has 320/,
+    );
   });
 });
 
@@ -168,7 +203,9 @@ describe('hcpcsHistory and hcpcsProperties', () => {
       { system: 'hcpcs', key: 'J7518', version: '2025-10-01', action: 'revised', display: j7518.longDescription },
     ]);
     // As filed (action N, added and last changed 2005-01-01): the added event carries the title.
-    expect(hcpcsHistory(j7518, 'J7518', 'active')).toEqual([{ system: 'hcpcs', key: 'J7518', version: '2005-01-01', action: 'added', display: j7518.longDescription }]);
+    expect(hcpcsHistory(j7518, 'J7518', 'active')).toEqual([
+      { system: 'hcpcs', key: 'J7518', version: '2005-01-01', action: 'added', display: j7518.longDescription },
+    ]);
     expect(hcpcsProperties(j7518).carriersManual).toHaveLength(3);
   });
 });

@@ -119,7 +119,12 @@ async function sourcesOf(file: string): Promise<HcpcsSource[]> {
     }
     return members
       .filter((m) => OFFICIAL_NAME.test(basename(m.name)))
-      .map((m) => ({ file, member: m.name, format: /\.xlsx$/i.test(m.name) ? ('xlsx' as const) : ('txt' as const), effective: effectiveFromName(m.name) }));
+      .map((m) => ({
+        file,
+        member: m.name,
+        format: /\.xlsx$/i.test(m.name) ? ('xlsx' as const) : ('txt' as const),
+        effective: effectiveFromName(m.name),
+      }));
   }
   if (/\.xlsx$/i.test(name)) {
     if (OFFICIAL_NAME.test(name) || (await looksLikeHcpcsXlsx(file))) return [{ file, format: 'xlsx', effective: effectiveFromName(name) }];
@@ -146,7 +151,11 @@ async function readSource(s: HcpcsSource): Promise<HcpcsRecord[]> {
 function effectiveFromContent(records: HcpcsRecord[], file: string): string {
   let newest = '';
   for (const r of records) for (const d of [r.actionEffectiveDate, r.addedDate]) if (d && d > newest) newest = d;
-  if (!newest) throw new MedCodesError('parse_error', `${file}: no date in the file name (HCPCYYYY_MON) and no action or added date in the records to date the release by`);
+  if (!newest)
+    throw new MedCodesError(
+      'parse_error',
+      `${file}: no date in the file name (HCPCYYYY_MON) and no action or added date in the records to date the release by`,
+    );
   return newest;
 }
 
@@ -186,7 +195,11 @@ export function hcpcsHistory(r: HcpcsRecord, key: string, status: 'active' | 'de
   }
   if (status === 'deleted' && r.terminationDate) {
     events.push({
-      system: 'hcpcs', key, version: dayAfter(r.terminationDate), action: 'deleted', display: r.longDescription,
+      system: 'hcpcs',
+      key,
+      version: dayAfter(r.terminationDate),
+      action: 'deleted',
+      display: r.longDescription,
       ...(r.crossReferences.length ? { replacedBy: [...r.crossReferences] } : {}),
     });
   }
@@ -211,7 +224,11 @@ export const hcpcsImporter: Importer = {
 export async function importHcpcs(files: string[], ctx: ImportContext): Promise<ImportSummary> {
   const { writer, progress } = ctx;
   const sources: HcpcsSource[] = await gatherSources(files, ctx, 'HCPCS', sourcesOf);
-  if (!sources.some((s) => s.format !== 'layout')) throw new MedCodesError('unknown_format', `HCPCS needs a release file (HCPCYYYY_MON_ANWEB.xlsx or .txt); got ${files.map((f) => basename(f)).join(', ')}`);
+  if (!sources.some((s) => s.format !== 'layout'))
+    throw new MedCodesError(
+      'unknown_format',
+      `HCPCS needs a release file (HCPCYYYY_MON_ANWEB.xlsx or .txt); got ${files.map((f) => basename(f)).join(', ')}`,
+    );
   const skipped: Record<string, number> = {};
   const layouts = sources.filter((s) => s.format === 'layout');
   if (layouts.length) skipped['record layout documents'] = layouts.length;
@@ -226,11 +243,15 @@ export async function importHcpcs(files: string[], ctx: ImportContext): Promise<
     read.push({ source: s, records, effective: s.effective ?? effectiveFromContent(records, label(s)) });
     p.done();
   }
-  read.sort((a, b) => a.effective.localeCompare(b.effective) || (a.source.format === 'xlsx' ? 1 : 0) - (b.source.format === 'xlsx' ? 1 : 0));
+  read.sort(
+    (a, b) => a.effective.localeCompare(b.effective) || (a.source.format === 'xlsx' ? 1 : 0) - (b.source.format === 'xlsx' ? 1 : 0),
+  );
   const chosen = read.at(-1)!;
   for (const other of read.slice(0, -1)) {
     skipped['older or duplicate release files'] = (skipped['older or duplicate release files'] ?? 0) + 1;
-    progress.log(`  HCPCS: ${label(other.source)} (${other.effective}) not imported: ${label(chosen.source)} (${chosen.effective}) is newer or the preferred edition`);
+    progress.log(
+      `  HCPCS: ${label(other.source)} (${other.effective}) not imported: ${label(chosen.source)} (${chosen.effective}) is newer or the preferred edition`,
+    );
   }
   const { effective, records } = chosen;
   const version = effective.slice(0, 7);
@@ -250,9 +271,18 @@ export async function importHcpcs(files: string[], ctx: ImportContext): Promise<
       g.count++;
     }
     concepts.push({
-      system: 'hcpcs', key: r.code, code: r.code, display: r.longDescription, shortDisplay: r.shortDescription,
-      kind: r.kind === 'modifier' ? 'modifier' : 'code', billable: r.kind === 'procedure' && status === 'active', status,
-      parentKey, sort, version, properties: hcpcsProperties(r),
+      system: 'hcpcs',
+      key: r.code,
+      code: r.code,
+      display: r.longDescription,
+      shortDisplay: r.shortDescription,
+      kind: r.kind === 'modifier' ? 'modifier' : 'code',
+      billable: r.kind === 'procedure' && status === 'active',
+      status,
+      parentKey,
+      sort,
+      version,
+      properties: hcpcsProperties(r),
     });
     history.push(...hcpcsHistory(r, r.code, status));
     if (r.kind === 'modifier') {
@@ -268,9 +298,15 @@ export async function importHcpcs(files: string[], ctx: ImportContext): Promise<
   for (const [key, g] of groups) {
     const modifiers = key === MODIFIERS_KEY;
     concepts.push({
-      system: 'hcpcs', key, code: modifiers ? 'Modifiers' : key,
+      system: 'hcpcs',
+      key,
+      code: modifiers ? 'Modifiers' : key,
       display: modifiers ? 'HCPCS Level II modifiers' : `HCPCS Level II codes beginning with ${key}`,
-      kind: 'group', billable: false, status: 'active', sort: g.sort, version,
+      kind: 'group',
+      billable: false,
+      status: 'active',
+      sort: g.sort,
+      version,
       properties: { first: g.first, last: g.last, count: g.count },
     });
   }

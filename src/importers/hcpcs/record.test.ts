@@ -108,9 +108,7 @@ describe('decodeHcpcs', () => {
   it('puts the coded fields of a procedure into words', () => {
     expect(decodeHcpcs(G0103)).toEqual({
       kind: { code: '3', meaning: 'Procedure code' },
-      pricingIndicators: [
-        { code: '21', meaning: 'Price subject to national limitation amount', group: 'Clinical Lab Fee Schedule' },
-      ],
+      pricingIndicators: [{ code: '21', meaning: 'Price subject to national limitation amount', group: 'Clinical Lab Fee Schedule' }],
       multiplePricingIndicator: { code: 'A', meaning: 'Not applicable as HCPCS priced under one methodology' },
       coverage: { code: 'D', meaning: 'Special coverage instructions apply' },
       labCertifications: [{ code: '310', meaning: 'Routine chemistry', group: { code: '300', meaning: 'Chemistry' } }],

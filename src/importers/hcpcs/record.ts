@@ -689,10 +689,7 @@ export class HcpcsAssembler {
       return undefined;
     }
     if (recordId !== '3' && recordId !== '7') {
-      throw parseError(
-        `Record Identification Code "${line.recordId}" is not one of the layout's 3, 4, 7, 8`,
-        at('recordId'),
-      );
+      throw parseError(`Record Identification Code "${line.recordId}" is not one of the layout's 3, 4, 7, 8`, at('recordId'));
     }
     const done = this.finish();
     const record = this.firstLine(line, recordId === '3' ? 'procedure' : 'modifier', at);
@@ -796,7 +793,7 @@ export interface HcpcsDecoded {
 }
 
 function coded(table: Readonly<Record<string, string>>, code: string): HcpcsCodedValue {
-  const meaning = Object.prototype.hasOwnProperty.call(table, code) ? table[code] : undefined;
+  const meaning = Object.hasOwn(table, code) ? table[code] : undefined;
   return meaning === undefined ? { code } : { code, meaning };
 }
 
@@ -817,17 +814,14 @@ export function decodeHcpcs(record: HcpcsRecord): HcpcsDecoded {
     }),
     labCertifications: record.labCertifications.map((c) => {
       const group = labCertificationGroup(c);
-      return group === undefined
-        ? coded(LAB_CERTIFICATION, c)
-        : { ...coded(LAB_CERTIFICATION, c), group: coded(LAB_CERTIFICATION, group) };
+      return group === undefined ? coded(LAB_CERTIFICATION, c) : { ...coded(LAB_CERTIFICATION, c), group: coded(LAB_CERTIFICATION, group) };
     }),
     typesOfService: record.typesOfService.map((c) => coded(TYPE_OF_SERVICE, c)),
   };
   const optional: Partial<HcpcsDecoded> = {
     multiplePricingIndicator: codedOpt(MULTIPLE_PRICING_INDICATOR, record.multiplePricingIndicator),
     coverage: codedOpt(COVERAGE, record.coverage),
-    ascPaymentGroup:
-      record.kind === 'procedure' ? coded(ASC_PAYMENT_GROUP, record.ascPaymentGroup ?? '') : undefined,
+    ascPaymentGroup: record.kind === 'procedure' ? coded(ASC_PAYMENT_GROUP, record.ascPaymentGroup ?? '') : undefined,
     mogPaymentGroup: codedOpt(MOG_PAYMENT_GROUP, record.mogPaymentGroup),
     mogPaymentPolicyIndicator: codedOpt(MOG_PAYMENT_POLICY, record.mogPaymentPolicyIndicator),
     betos: codedOpt(BETOS, record.betos),

@@ -26,8 +26,20 @@ describe('parseHcpcsXlsx on a slice of the October 2025 file', () => {
   it('gives one record per code and modifier, in file order', async () => {
     const records = await readHcpcsXlsx(slice(), OPTIONS);
     expect(records.map((r) => `${r.kind[0]}:${r.code}`)).toEqual([
-      'm:AA', 'm:GD', 'm:K2', 'p:A0021', 'p:A6515', 'p:C1742', 'p:C9088', 'p:C9248',
-      'p:E0210', 'p:G0103', 'p:G0464', 'p:J0570', 'p:J7518', 'p:L6034',
+      'm:AA',
+      'm:GD',
+      'm:K2',
+      'p:A0021',
+      'p:A6515',
+      'p:C1742',
+      'p:C9088',
+      'p:C9248',
+      'p:E0210',
+      'p:G0103',
+      'p:G0464',
+      'p:J0570',
+      'p:J7518',
+      'p:L6034',
     ]);
   });
 
@@ -166,7 +178,11 @@ describe('parseHcpcsXlsx errors', () => {
     const code = await editedSlice((sheet) => {
       sheet.getCell('A5').value = 'A00-1';
     });
-    await expectParseError(readHcpcsXlsx(code, OPTIONS), `${SLICE}, line 5, A5 (HCPC, HCPCS Code)`, '"A00-1" is not a 5-character procedure code');
+    await expectParseError(
+      readHcpcsXlsx(code, OPTIONS),
+      `${SLICE}, line 5, A5 (HCPC, HCPCS Code)`,
+      '"A00-1" is not a 5-character procedure code',
+    );
     const recid = await editedSlice((sheet) => {
       sheet.getCell('C9').value = '5';
     });

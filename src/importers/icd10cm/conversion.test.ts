@@ -34,8 +34,14 @@ describe('ICD-10-CM conversion table', () => {
   });
 
   it('refuses another workbook and a broken code, naming the row', async () => {
-    await expect(parseConversionTable(await workbook([['HCPC', 'SEQNUM']]), 'h.xlsx')).rejects.toThrow(/h\.xlsx: no "Current code assignment" header/);
-    const bad = await workbook([['Current code assignment', 'Effective', 'Previous Code(s) Assignment'], ['A04.71', 2017, 'A04.7'], ['4Z!', 2017, 'A04.7']]);
+    await expect(parseConversionTable(await workbook([['HCPC', 'SEQNUM']]), 'h.xlsx')).rejects.toThrow(
+      /h\.xlsx: no "Current code assignment" header/,
+    );
+    const bad = await workbook([
+      ['Current code assignment', 'Effective', 'Previous Code(s) Assignment'],
+      ['A04.71', 2017, 'A04.7'],
+      ['4Z!', 2017, 'A04.7'],
+    ]);
     await expect(parseConversionTable(bad, 'c.xlsx')).rejects.toThrow(/c\.xlsx, row 3: "4Z!" in column A is not an ICD-10-CM code/);
     await expect(parseConversionTable(Buffer.from('PK\u0003\u0004 truncated'), 't.xlsx')).rejects.toThrow(/t\.xlsx: not a readable xlsx/);
   });

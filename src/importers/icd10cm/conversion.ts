@@ -77,7 +77,8 @@ export async function parseConversionTable(data: Buffer, file = 'conversion tabl
   for (let i = 1; i <= Math.min(10, ws.rowCount); i++) {
     if (/current code assignment/i.test(cellText(ws.getRow(i).getCell(1).value))) headerRow = i;
   }
-  if (!headerRow) throw parseError('no "Current code assignment" header in the first 10 rows: not the ICD-10-CM conversion table', { file });
+  if (!headerRow)
+    throw parseError('no "Current code assignment" header in the first 10 rows: not the ICD-10-CM conversion table', { file });
   const out: ConversionRow[] = [];
   for (let i = headerRow + 1; i <= ws.rowCount; i++) {
     const r = ws.getRow(i);
@@ -87,7 +88,13 @@ export async function parseConversionTable(data: Buffer, file = 'conversion tabl
     const code = codeKey('icd10cm', codeText);
     if (!isIcd10cmKey(code)) throw parseError(`"${codeText}" in column A is not an ICD-10-CM code`, { file, element });
     const previousText = cellText(r.getCell(3).value).trim();
-    out.push({ code, ...effectiveOf(r.getCell(2).value, { file, element }), previousText, previous: parsePreviousCodes(previousText), row: i });
+    out.push({
+      code,
+      ...effectiveOf(r.getCell(2).value, { file, element }),
+      previousText,
+      previous: parsePreviousCodes(previousText),
+      row: i,
+    });
   }
   if (!out.length) throw parseError('the conversion table has no rows', { file });
   return out;

@@ -58,11 +58,9 @@ function classifyName(name: string): { kind: Kind; year: number; format: Source[
 
 const sourcesOf = (file: string): Promise<Source[]> => sourcesByName(file, classifyName);
 
-
 async function bufferOf(s: Source): Promise<Buffer> {
   return s.member ? (await readZipMember(s.file, s.member)).data : readFileSync(s.file);
 }
-
 
 /**
  * The newest source of a kind. For the Table of Drugs the official XML wins over CDC's CSV edition of
@@ -72,7 +70,10 @@ async function bufferOf(s: Source): Promise<Buffer> {
  */
 function newest(sources: Source[], kind: Kind): Source | undefined {
   const rank = (s: Source) => (s.format === 'csv' ? 0 : 1);
-  return sources.filter((s) => s.kind === kind).sort((a, b) => rank(a) - rank(b) || a.year - b.year).at(-1);
+  return sources
+    .filter((s) => s.kind === kind)
+    .sort((a, b) => rank(a) - rank(b) || a.year - b.year)
+    .at(-1);
 }
 
 /**
@@ -93,7 +94,10 @@ export function replacementsFrom(rows: ConversionRow[], addedIn: (key: string) =
     }
   }
   return (key: string, fiscalYear: number): string[] => {
-    const candidates = [...(byPrev.get(key) ?? []), ...ranges.filter((g) => g.from.length === key.length && key >= g.from && key <= g.to).map((g) => g.row)];
+    const candidates = [
+      ...(byPrev.get(key) ?? []),
+      ...ranges.filter((g) => g.from.length === key.length && key >= g.from && key <= g.to).map((g) => g.row),
+    ];
     return [...new Set(candidates.filter((r) => addedIn(r.code) === fiscalYear).map((r) => r.code))];
   };
 }
@@ -115,7 +119,10 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
   const sources: Source[] = await gatherSources(files, ctx, 'ICD-10-CM', sourcesOf);
   const orders = sources.filter((s) => s.kind === 'order').sort((a, b) => a.year - b.year);
   if (!orders.length) {
-    throw new MedCodesError('unknown_format', `ICD-10-CM needs at least one order file (icd10cm_order_YYYY.txt, alone or in cms_YYYY_dx.zip); got ${files.map((f) => basename(f)).join(', ')}`);
+    throw new MedCodesError(
+      'unknown_format',
+      `ICD-10-CM needs at least one order file (icd10cm_order_YYYY.txt, alone or in cms_YYYY_dx.zip); got ${files.map((f) => basename(f)).join(', ')}`,
+    );
   }
   const skipped: Record<string, number> = {};
   const skip = (why: string, n = 1) => (skipped[why] = (skipped[why] ?? 0) + n);
@@ -124,7 +131,8 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
   const releases: { fiscalYear: number; records: OrderRecord[] }[] = [];
   const pOrder = progress.phase('ICD-10-CM: order files', orders.length);
   for (const s of orders) {
-    if (releases.some((r) => r.fiscalYear === s.year)) throw new MedCodesError('parse_error', `two order files for FY${s.year}: ${label(s)}`);
+    if (releases.some((r) => r.fiscalYear === s.year))
+      throw new MedCodesError('parse_error', `two order files for FY${s.year}: ${label(s)}`);
     releases.push({ fiscalYear: s.year, records: parseOrderFile(await sourceText(s), label(s)) });
     pOrder.tick();
   }
@@ -165,7 +173,16 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
       if (d.notes.length) skip('Tabular notes of codes not in the current release', d.notes.length);
       return;
     }
-    for (const n of d.notes) notes.push({ system: 'icd10cm', key, kind: n.kind, text: n.text, ...(n.char ? { char: n.char } : {}), seq: n.seq, version: tabVersion });
+    for (const n of d.notes)
+      notes.push({
+        system: 'icd10cm',
+        key,
+        kind: n.kind,
+        text: n.text,
+        ...(n.char ? { char: n.char } : {}),
+        seq: n.seq,
+        version: tabVersion,
+      });
   }
 
   // 5. Concepts: chapters and blocks (ranges), then codes and deleted codes.
@@ -190,12 +207,24 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
   const outside: string[] = [];
 
   for (const ch of chapters) {
-    const firstOrder = Math.min(...current.records.filter((r) => r.code.length === 3 && covers(ch.first, ch.last, r.code)).map((r) => r.order));
+    const firstOrder = Math.min(
+      ...current.records.filter((r) => r.code.length === 3 && covers(ch.first, ch.last, r.code)).map((r) => r.order),
+    );
     records.push({
-      system: 'icd10cm', key: chapterKey(ch), code: chapterKey(ch), display: ch.title, kind: 'chapter', billable: false, status: 'active',
-      sort: (Number.isFinite(firstOrder) ? firstOrder : 0) * 10 - 4, version: tabVersion, properties: { chapter: ch.number },
+      system: 'icd10cm',
+      key: chapterKey(ch),
+      code: chapterKey(ch),
+      display: ch.title,
+      kind: 'chapter',
+      billable: false,
+      status: 'active',
+      sort: (Number.isFinite(firstOrder) ? firstOrder : 0) * 10 - 4,
+      version: tabVersion,
+      properties: { chapter: ch.number },
     });
-    ch.notes.forEach((n) => notes.push({ system: 'icd10cm', key: chapterKey(ch), kind: n.kind, text: n.text, seq: n.seq, version: tabVersion }));
+    ch.notes.forEach((n) =>
+      notes.push({ system: 'icd10cm', key: chapterKey(ch), kind: n.kind, text: n.text, seq: n.seq, version: tabVersion }),
+    );
   }
   for (const s of sections) {
     const key = sectionKey(s);
@@ -205,11 +234,24 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
       s.notes.forEach((n) => notes.push({ system: 'icd10cm', key, kind: n.kind, text: n.text, seq: 100 + n.seq, version: tabVersion }));
       continue;
     }
-    const parent = s.parentSection && sectionById.has(s.parentSection) && !chapterKeys.has(sectionKey(sectionById.get(s.parentSection)!)) ? sectionKey(sectionById.get(s.parentSection)!) : chapterKey(ch);
-    const firstOrder = Math.min(...current.records.filter((r) => r.code.length === 3 && covers(s.first, s.last, r.code)).map((r) => r.order));
+    const parent =
+      s.parentSection && sectionById.has(s.parentSection) && !chapterKeys.has(sectionKey(sectionById.get(s.parentSection)!))
+        ? sectionKey(sectionById.get(s.parentSection)!)
+        : chapterKey(ch);
+    const firstOrder = Math.min(
+      ...current.records.filter((r) => r.code.length === 3 && covers(s.first, s.last, r.code)).map((r) => r.order),
+    );
     records.push({
-      system: 'icd10cm', key, code: key, display: s.title, kind: 'block', billable: false, status: 'active', parentKey: parent,
-      sort: (Number.isFinite(firstOrder) ? firstOrder : orderOf(s.first) ?? 0) * 10 - 2, version: tabVersion,
+      system: 'icd10cm',
+      key,
+      code: key,
+      display: s.title,
+      kind: 'block',
+      billable: false,
+      status: 'active',
+      parentKey: parent,
+      sort: (Number.isFinite(firstOrder) ? firstOrder : (orderOf(s.first) ?? 0)) * 10 - 2,
+      version: tabVersion,
     });
     s.notes.forEach((n) => notes.push({ system: 'icd10cm', key, kind: n.kind, text: n.text, seq: n.seq, version: tabVersion }));
   }
@@ -225,12 +267,21 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
       if (!parentKey) outside.push(icd10cmDisplay(r.code));
     } else parentKey = parentOf(r.code, (k) => byKey.has(k));
     records.push({
-      system: 'icd10cm', key: r.code, code: icd10cmDisplay(r.code), display: r.longTitle, shortDisplay: r.shortTitle,
-      kind: r.code.length === 3 ? 'category' : 'code', billable: r.valid, status: 'active', ...(parentKey ? { parentKey } : {}),
-      sort: r.order * 10, version,
+      system: 'icd10cm',
+      key: r.code,
+      code: icd10cmDisplay(r.code),
+      display: r.longTitle,
+      shortDisplay: r.shortTitle,
+      kind: r.code.length === 3 ? 'category' : 'code',
+      billable: r.valid,
+      status: 'active',
+      ...(parentKey ? { parentKey } : {}),
+      sort: r.order * 10,
+      version,
     });
   }
-  if (outside.length) progress.log(`  ICD-10-CM: ${outside.length} categories newer than the Tabular's chapters stay top-level: ${outside.join(', ')}`);
+  if (outside.length)
+    progress.log(`  ICD-10-CM: ${outside.length} categories newer than the Tabular's chapters stay top-level: ${outside.join(', ')}`);
 
   // Deleted codes keep a record, placed after the nearest code before them that still exists.
   const deletedKeys = new Set(history.deleted.keys());
@@ -244,9 +295,18 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
     }
     const parentKey = parentOf(key, (k) => byKey.has(k) || deletedKeys.has(k)) ?? (key.length === 3 ? blockOfCategory(key) : undefined);
     records.push({
-      system: 'icd10cm', key, code: icd10cmDisplay(key), display: d.record.longTitle, shortDisplay: d.record.shortTitle,
-      kind: key.length === 3 ? 'category' : 'code', billable: d.record.valid, status: 'deleted', ...(parentKey ? { parentKey } : {}),
-      sort: sort + 5, version: `FY${d.lastYear}`, properties: { deletedIn: `FY${d.deletedIn}` },
+      system: 'icd10cm',
+      key,
+      code: icd10cmDisplay(key),
+      display: d.record.longTitle,
+      shortDisplay: d.record.shortTitle,
+      kind: key.length === 3 ? 'category' : 'code',
+      billable: d.record.valid,
+      status: 'deleted',
+      ...(parentKey ? { parentKey } : {}),
+      sort: sort + 5,
+      version: `FY${d.lastYear}`,
+      properties: { deletedIn: `FY${d.deletedIn}` },
     });
   }
 
@@ -284,7 +344,10 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
         used = true;
       } else skip('index codes not in the current release');
     }
-    for (const [kind, target] of [['see', e.see], ['seeAlso', e.seeAlso]] as const) {
+    for (const [kind, target] of [
+      ['see', e.see],
+      ['seeAlso', e.seeAlso],
+    ] as const) {
       if (!target) continue;
       writer.putIndexReference({ system: 'icd10cm', path, kind, target, source, version: ver });
       indexCounts.refs++;
@@ -300,7 +363,9 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
     const p = progress.phase(`ICD-10-CM: Table of ${kind === 'drug' ? 'Drugs and Chemicals' : 'Neoplasms'} ${s.year}`, 0);
     const ver = s.format === 'csv' ? `${s.year}` : `FY${s.year}`;
     const rows: AsyncIterable<TableRow> =
-      s.format === 'csv' ? readDrugCsv(sourceChunks(s), { file: label(s), version: ver }) : readTableXml(sourceChunks(s), { file: label(s), table: kind });
+      s.format === 'csv'
+        ? readDrugCsv(sourceChunks(s), { file: label(s), version: ver })
+        : readTableXml(sourceChunks(s), { file: label(s), table: kind });
     for await (const row of rows) {
       const base = row.path.join(', ');
       for (const [column, code] of Object.entries(row.cells)) {
@@ -309,7 +374,10 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
         if (key) putTerm(key, `${base}, ${column}`, kind, ver, row.level + 1);
         else skip(`${kind} table codes not in the current release`);
       }
-      for (const [refKind, target] of [['see', row.see], ['seeAlso', row.seeAlso]] as const) {
+      for (const [refKind, target] of [
+        ['see', row.see],
+        ['seeAlso', row.seeAlso],
+      ] as const) {
         if (!target) continue;
         writer.putIndexReference({ system: 'icd10cm', path: base, kind: refKind, target, source: kind, version: ver });
         indexCounts.refs++;
@@ -332,6 +400,10 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
     indexReferences: indexCounts.refs,
     historyEvents: history.events.length,
   };
-  writer.putRelease({ system: 'icd10cm', version, effective: `${current.fiscalYear - 1}-10-01` }, imported, files.map((f) => basename(f)));
+  writer.putRelease(
+    { system: 'icd10cm', version, effective: `${current.fiscalYear - 1}-10-01` },
+    imported,
+    files.map((f) => basename(f)),
+  );
   return { system: 'icd10cm', version, imported, skipped, files };
 }

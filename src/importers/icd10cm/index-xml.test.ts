@@ -130,9 +130,7 @@ describe('Alphabetic Index XML (icd10cm_index.xsd), slice of icd10cm_index_2017.
   });
 
   it('streams the same entries from a file read in small chunks', async () => {
-    const streamed = await collect(
-      readIndexXml(createReadStream(INDEX_SLICE, { highWaterMark: 97 }), { file: 'index-2017-slice.xml' }),
-    );
+    const streamed = await collect(readIndexXml(createReadStream(INDEX_SLICE, { highWaterMark: 97 }), { file: 'index-2017-slice.xml' }));
     expect(streamed).toEqual(entries);
   });
 
@@ -175,7 +173,9 @@ describe('External Cause Index XML, slice of icd10cm_eindex_2022.xml', () => {
 
   it('refuses the external cause index when the Index to Diseases is expected', () => {
     const err = errorOf(() => parseIndexXml(read(EINDEX_SLICE), { file: 'e.xml', source: 'index' }));
-    expect(err.message).toMatch(/^e\.xml, line 4, .*expected the Index to Diseases and Injuries but the file's title is "ICD-10-CM External Cause of Injuries Index"/);
+    expect(err.message).toMatch(
+      /^e\.xml, line 4, .*expected the Index to Diseases and Injuries but the file's title is "ICD-10-CM External Cause of Injuries Index"/,
+    );
   });
 });
 
@@ -266,33 +266,90 @@ describe('full official files', () => {
     // elements are 59,402 term codes + 10 that end a "see (also) subcategory/category" reference;
     // of the 6,557 codes ending in "-", one (M86.8X-) is such a reference.
     expect(counts).toEqual({
-      source: 'index', entries: 77199, mainTerms: 7973, terms: 69226, code: 59402, codeInRef: 10, manif: 746,
-      see: 11979, seeAlso: 1704, seecat: 15, subcat: 130, nemod: 11968, letters: 26, partial: 6556,
+      source: 'index',
+      entries: 77199,
+      mainTerms: 7973,
+      terms: 69226,
+      code: 59402,
+      codeInRef: 10,
+      manif: 746,
+      see: 11979,
+      seeAlso: 1704,
+      seecat: 15,
+      subcat: 130,
+      nemod: 11968,
+      letters: 26,
+      partial: 6556,
     });
     expect(counts.code + counts.codeInRef).toBe(59412);
   });
 
-  it.runIf(existsSync(ZIP_2017))('icd10cm_eindex_2017.xml: 314 main terms, 7,258 terms, 6,208 codes (6,195 + 13 in references)', async () => {
-    const counts = await tally(readIndexXml(zipMemberChunks(ZIP_2017, 'icd10cm_eindex_2017.xml'), { file: 'icd10cm_eindex_2017.xml' }));
-    expect(counts).toEqual({
-      source: 'eindex', entries: 7572, mainTerms: 314, terms: 7258, code: 6195, codeInRef: 13, manif: 0,
-      see: 790, seeAlso: 94, seecat: 4, subcat: 11, nemod: 1492, letters: 22, partial: 233,
-    });
-  });
+  it.runIf(existsSync(ZIP_2017))(
+    'icd10cm_eindex_2017.xml: 314 main terms, 7,258 terms, 6,208 codes (6,195 + 13 in references)',
+    async () => {
+      const counts = await tally(readIndexXml(zipMemberChunks(ZIP_2017, 'icd10cm_eindex_2017.xml'), { file: 'icd10cm_eindex_2017.xml' }));
+      expect(counts).toEqual({
+        source: 'eindex',
+        entries: 7572,
+        mainTerms: 314,
+        terms: 7258,
+        code: 6195,
+        codeInRef: 13,
+        manif: 0,
+        see: 790,
+        seeAlso: 94,
+        seecat: 4,
+        subcat: 11,
+        nemod: 1492,
+        letters: 22,
+        partial: 233,
+      });
+    },
+  );
 
-  it.runIf(existsSync(EINDEX_2022))('icd10cm_eindex_2022.xml: 314 main terms, 7,486 terms, 6,416 codes (6,403 + 13 in references)', async () => {
-    const counts = await tally(readIndexXml(createReadStream(EINDEX_2022), { file: 'icd10cm_eindex_2022.xml' }));
-    expect(counts).toEqual({
-      source: 'eindex', entries: 7800, mainTerms: 314, terms: 7486, code: 6403, codeInRef: 13, manif: 0,
-      see: 788, seeAlso: 98, seecat: 4, subcat: 11, nemod: 1499, letters: 22, partial: 233,
-    });
-  });
+  it.runIf(existsSync(EINDEX_2022))(
+    'icd10cm_eindex_2022.xml: 314 main terms, 7,486 terms, 6,416 codes (6,403 + 13 in references)',
+    async () => {
+      const counts = await tally(readIndexXml(createReadStream(EINDEX_2022), { file: 'icd10cm_eindex_2022.xml' }));
+      expect(counts).toEqual({
+        source: 'eindex',
+        entries: 7800,
+        mainTerms: 314,
+        terms: 7486,
+        code: 6403,
+        codeInRef: 13,
+        manif: 0,
+        see: 788,
+        seeAlso: 98,
+        seecat: 4,
+        subcat: 11,
+        nemod: 1499,
+        letters: 22,
+        partial: 233,
+      });
+    },
+  );
 });
 
 const CODE_IN_REF = /(?:categor(?:y|ies)|and|,) [A-Z]\d[0-9A-Z](?:\.[0-9A-Z-]*)?$/;
 
 async function tally(gen: AsyncIterable<IndexEntry>) {
-  const c = { source: '', entries: 0, mainTerms: 0, terms: 0, code: 0, codeInRef: 0, manif: 0, see: 0, seeAlso: 0, seecat: 0, subcat: 0, nemod: 0, letters: 0, partial: 0 };
+  const c = {
+    source: '',
+    entries: 0,
+    mainTerms: 0,
+    terms: 0,
+    code: 0,
+    codeInRef: 0,
+    manif: 0,
+    see: 0,
+    seeAlso: 0,
+    seecat: 0,
+    subcat: 0,
+    nemod: 0,
+    letters: 0,
+    partial: 0,
+  };
   const letters = new Set<string>();
   for await (const e of gen) {
     c.source = e.source;

@@ -469,11 +469,7 @@ export function isPartialCode(code: string): boolean {
  * split across chunks); `fatal` so that bytes that are not valid in the encoding are reported, not
  * silently replaced.
  */
-export async function* decodeChunks(
-  input: TextInput,
-  encoding: 'utf-8' | 'windows-1252',
-  file?: string,
-): AsyncGenerator<string> {
+export async function* decodeChunks(input: TextInput, encoding: 'utf-8' | 'windows-1252', file?: string): AsyncGenerator<string> {
   if (typeof input === 'string') {
     yield input;
     return;
@@ -507,8 +503,8 @@ export async function* decodeChunks(
 
 /** Windows-1252 code points of bytes 0x80-0x9F (WHATWG encoding table; the 5 unassigned bytes map to C1). */
 const CP1252_HIGH = [
-  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
-  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f, 0x90, 0x2018, 0x2019,
+  0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
 ];
 
 /**
@@ -535,10 +531,7 @@ export function writeSaxes(parser: SaxesParser, chunk: string | null, file?: str
   } catch (err) {
     if (err instanceof MedCodesError) throw err;
     const message = err instanceof Error ? err.message.replace(/^\d+:\d+: /, '') : String(err);
-    const problem =
-      chunk === null
-        ? `XML ends early (truncated file?): ${message}`
-        : `malformed XML: ${message}`;
+    const problem = chunk === null ? `XML ends early (truncated file?): ${message}` : `malformed XML: ${message}`;
     throw parseError(problem, { file, line: parser.line });
   }
 }

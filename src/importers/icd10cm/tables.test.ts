@@ -4,15 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { MedCodesError } from '../../errors.js';
 import { zipMemberChunks } from '../zip.js';
 import { decodeWindows1252 } from './index-xml.js';
-import {
-  DRUG_COLUMNS,
-  NEOPLASM_COLUMNS,
-  parseDrugCsv,
-  parseTableXml,
-  readDrugCsv,
-  readTableXml,
-  type TableRow,
-} from './tables.js';
+import { DRUG_COLUMNS, NEOPLASM_COLUMNS, parseDrugCsv, parseTableXml, readDrugCsv, readTableXml, type TableRow } from './tables.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fixture = (name: string) => `${root}test/fixtures/icd10cm/${name}`;
@@ -90,7 +82,10 @@ describe('Table of Drugs XML (icd10cm_drug_neoplasm.xsd), slice of icd10cm_drug_
       barePath: ['Acetic', 'acid', 'medicinal'],
       cells: { 'Adverse effect': 'T49.2X5', Underdosing: 'T49.2X6' },
     });
-    expect(find(rows, 'Sodium', '(L)-triiodothyronine')).toMatchObject({ bareTitle: '-triiodothyronine', cells: { 'Poisoning Assault': 'T38.1X3' } });
+    expect(find(rows, 'Sodium', '(L)-triiodothyronine')).toMatchObject({
+      bareTitle: '-triiodothyronine',
+      cells: { 'Poisoning Assault': 'T38.1X3' },
+    });
   });
 
   it('keeps see and seeAlso', () => {
@@ -124,15 +119,36 @@ describe('Table of Neoplasms XML, slice of icd10cm_neoplasm_2022.xml', () => {
     expect(rows[0]).toMatchObject({ table: 'neoplasm', letter: 'N', level: 0, path: ['Neoplasm, neoplastic'] });
     expect(Object.keys(rows[0].cells)).toEqual([...NEOPLASM_COLUMNS]);
     expect(codes(rows[0])).toEqual(['C80.1', 'C79.9', 'D09.9', 'D36.9', 'D48.9', 'D49.9']);
-    expect(codes(find(rows, 'Neoplasm, neoplastic', 'abdomen, abdominal', 'cavity'))).toEqual(['C76.2', 'C79.8-', 'D09.8', 'D36.7', 'D48.7', 'D49.89']);
+    expect(codes(find(rows, 'Neoplasm, neoplastic', 'abdomen, abdominal', 'cavity'))).toEqual([
+      'C76.2',
+      'C79.8-',
+      'D09.8',
+      'D36.7',
+      'D48.7',
+      'D49.89',
+    ]);
   });
 
   it('reads "-" and missing cells as no code', () => {
     const bcc = find(rows, 'Neoplasm, neoplastic', 'abdomen, abdominal', 'wall', 'skin', 'basal cell carcinoma');
     expect(codes(bcc)).toEqual(['C44.519', null, null, null, null, null]);
     // <term> "skin" has a single <cell col="2">; "sacrococcyx" lacks col 4.
-    expect(codes(find(rows, 'Neoplasm, neoplastic', 'abdomen, abdominal', 'wall', 'skin'))).toEqual(['C44.509', null, null, null, null, null]);
-    expect(codes(find(rows, 'Neoplasm, neoplastic', 'sacrococcyx, sacrococcygeal'))).toEqual(['C41.4', 'C79.51', null, 'D16.8', 'D48.0', 'D49.2']);
+    expect(codes(find(rows, 'Neoplasm, neoplastic', 'abdomen, abdominal', 'wall', 'skin'))).toEqual([
+      'C44.509',
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+    expect(codes(find(rows, 'Neoplasm, neoplastic', 'sacrococcyx, sacrococcygeal'))).toEqual([
+      'C41.4',
+      'C79.51',
+      null,
+      'D16.8',
+      'D48.0',
+      'D49.2',
+    ]);
   });
 
   it('keeps see, seeAlso and the odd <manif>', () => {
@@ -171,7 +187,11 @@ describe('Table of Drugs CSV (CDC, April 2025), slice of icd10cm-drug-April-2025
   });
 
   it('turns the en-dash level marks into paths and splits off modifiers', () => {
-    expect(find(rows, '2,4-D (dichlorophen-oxyacetic acid)')).toMatchObject({ bareTitle: '2,4-D', nemod: '(dichlorophen-oxyacetic acid)', line: 5 });
+    expect(find(rows, '2,4-D (dichlorophen-oxyacetic acid)')).toMatchObject({
+      bareTitle: '2,4-D',
+      nemod: '(dichlorophen-oxyacetic acid)',
+      line: 5,
+    });
     expect(find(rows, 'Acetic', 'acid', 'with sodium acetate (ointment)')).toMatchObject({
       level: 2,
       barePath: ['Acetic', 'acid', 'with sodium acetate'],
@@ -194,7 +214,7 @@ describe('Table of Drugs CSV (CDC, April 2025), slice of icd10cm-drug-April-2025
     expect(find(rows, 'Sulph–').seeAlso).toBe('Sulf-');
   });
 
-  it('skips the header repeated mid-file and keeps the file\'s own oddities', () => {
+  it("skips the header repeated mid-file and keeps the file's own oddities", () => {
     const titles = rows.map((r) => r.title);
     expect(titles.slice(titles.indexOf('Butacaine'), titles.indexOf('Butacaine') + 2)).toEqual(['Butacaine', 'Butalamine']);
     // The file prints the sub-term "45" of "DHE" with a hyphen, not the en-dash level mark.
@@ -207,7 +227,9 @@ describe('Table of Drugs CSV (CDC, April 2025), slice of icd10cm-drug-April-2025
   });
 
   it('decodes Windows-1252 bytes and UTF-8 bytes alike (auto), in small chunks', async () => {
-    const cp1252 = await collect(readDrugCsv(createReadStream(DRUG_CSV, { highWaterMark: 50 }), { file: 'drug-2025-04-slice.csv', version: '2025-04' }));
+    const cp1252 = await collect(
+      readDrugCsv(createReadStream(DRUG_CSV, { highWaterMark: 50 }), { file: 'drug-2025-04-slice.csv', version: '2025-04' }),
+    );
     expect(cp1252).toEqual(rows);
     const utf8 = Buffer.from(readCsv(DRUG_CSV), 'utf8');
     const chunks = Array.from({ length: Math.ceil(utf8.length / 33) }, (_, i) => utf8.subarray(i * 33, i * 33 + 33));
@@ -240,26 +262,38 @@ describe('tables: broken input', () => {
 
   it('refuses a file with the wrong root', () => {
     const err = errorOf(() => parseTableXml('<ICD10CM.tabular><version>2017</version></ICD10CM.tabular>', { file: 't.xml' }));
-    expect(err.message).toMatch(/^t\.xml, line 1, <ICD10CM\.tabular>: expected an ICD-10-CM Table of Drugs or Neoplasms .*found root <ICD10CM\.tabular>/);
+    expect(err.message).toMatch(
+      /^t\.xml, line 1, <ICD10CM\.tabular>: expected an ICD-10-CM Table of Drugs or Neoplasms .*found root <ICD10CM\.tabular>/,
+    );
   });
 
   it('refuses unknown column headings and the other table', () => {
     const renamed = drug.replace('<head col="6">Adverse effect</head>', '<head col="6">Side effect</head>');
-    expect(errorOf(() => parseTableXml(renamed, { file })).message).toMatch(/line 12, <indexHeading>: the column headings .*"Side effect".* are neither/);
+    expect(errorOf(() => parseTableXml(renamed, { file })).message).toMatch(
+      /line 12, <indexHeading>: the column headings .*"Side effect".* are neither/,
+    );
     const err = errorOf(() => parseTableXml(drug, { file, table: 'neoplasm' }));
-    expect(err.message).toMatch(/line 12, <indexHeading>: expected the Table of Neoplasms, but the headings are those of the Table of Drugs and Chemicals/);
+    expect(err.message).toMatch(
+      /line 12, <indexHeading>: expected the Table of Neoplasms, but the headings are those of the Table of Drugs and Chemicals/,
+    );
   });
 
   it('refuses a cell that is not a code, naming the row', () => {
     const err = errorOf(() => parseTableXml(drug.replace('<cell col="3">T51.2X2</cell>', '<cell col="3">T51.2X 2</cell>'), { file }));
-    expect(err.message).toBe('drug-2022-slice.xml, line 27, 2-propanol > <cell>: <cell col="3"> "T51.2X 2" is not an ICD-10-CM code nor "--"');
+    expect(err.message).toBe(
+      'drug-2022-slice.xml, line 27, 2-propanol > <cell>: <cell col="3"> "T51.2X 2" is not an ICD-10-CM code nor "--"',
+    );
   });
 
   it('refuses a CSV with the wrong header', () => {
     const csv = readCsv(DRUG_CSV).replace('Poisoning Assault,', 'Poisoning by assault,');
     const err = errorOf(() => parseDrugCsv(csv, { file: 'd.csv' }));
-    expect(err.message).toMatch(/^d\.csv, line 2: expected the Table of Drugs header "Substance,Poisoning Accidental \(unintentional\),.*", found "Substance,Poisoning Accidental \(unintentional\),Poisoning Intentional self-harm,Poisoning by assault,/);
-    expect(errorOf(() => parseDrugCsv('Code,Description\r\nA00,Cholera\r\n', { file: 'x.csv' })).message).toMatch(/^x\.csv, line 1: expected the Table of Drugs header/);
+    expect(err.message).toMatch(
+      /^d\.csv, line 2: expected the Table of Drugs header "Substance,Poisoning Accidental \(unintentional\),.*", found "Substance,Poisoning Accidental \(unintentional\),Poisoning Intentional self-harm,Poisoning by assault,/,
+    );
+    expect(errorOf(() => parseDrugCsv('Code,Description\r\nA00,Cholera\r\n', { file: 'x.csv' })).message).toMatch(
+      /^x\.csv, line 1: expected the Table of Drugs header/,
+    );
   });
 
   it('refuses CSV rows with a broken code, a skipped level, or too few columns', () => {
@@ -286,17 +320,37 @@ describe('full official tables', () => {
   // Row counts = grep -c of <mainTerm> + <term ...>; non-null cells = <cell> elements minus the
   // "--" / "-" ones; see / seeAlso = grep counts. CSV figures from the file's own lines.
   const cases: Array<[string, boolean, () => AsyncIterable<TableRow>, Tally]> = [
-    ['icd10cm_drug_2017.xml', existsSync(ZIP_2017), () => readTableXml(zipMemberChunks(ZIP_2017, 'icd10cm_drug_2017.xml'), { table: 'drug' }),
-      { rows: 7416, mainTerms: 5170, cells: 39964, see: 97, seeAlso: 35, manif: 0 }],
-    ['icd10cm_drug_2022.xml', existsSync(`${TABLES_2022}icd10cm_drug_2022.xml`), () => readTableXml(createReadStream(`${TABLES_2022}icd10cm_drug_2022.xml`), { table: 'drug' }),
-      { rows: 7423, mainTerms: 5175, cells: 40000, see: 97, seeAlso: 35, manif: 0 }],
-    ['icd10cm_neoplasm_2017.xml', existsSync(ZIP_2017), () => readTableXml(zipMemberChunks(ZIP_2017, 'icd10cm_neoplasm_2017.xml'), { table: 'neoplasm' }),
-      { rows: 1930, mainTerms: 1, cells: 9009, see: 67, seeAlso: 120, manif: 1 }],
-    ['icd10cm_neoplasm_2022.xml', existsSync(`${TABLES_2022}icd10cm_neoplasm_2022.xml`), () => readTableXml(createReadStream(`${TABLES_2022}icd10cm_neoplasm_2022.xml`), { table: 'neoplasm' }),
-      { rows: 1939, mainTerms: 1, cells: 9018, see: 67, seeAlso: 120, manif: 1 }],
+    [
+      'icd10cm_drug_2017.xml',
+      existsSync(ZIP_2017),
+      () => readTableXml(zipMemberChunks(ZIP_2017, 'icd10cm_drug_2017.xml'), { table: 'drug' }),
+      { rows: 7416, mainTerms: 5170, cells: 39964, see: 97, seeAlso: 35, manif: 0 },
+    ],
+    [
+      'icd10cm_drug_2022.xml',
+      existsSync(`${TABLES_2022}icd10cm_drug_2022.xml`),
+      () => readTableXml(createReadStream(`${TABLES_2022}icd10cm_drug_2022.xml`), { table: 'drug' }),
+      { rows: 7423, mainTerms: 5175, cells: 40000, see: 97, seeAlso: 35, manif: 0 },
+    ],
+    [
+      'icd10cm_neoplasm_2017.xml',
+      existsSync(ZIP_2017),
+      () => readTableXml(zipMemberChunks(ZIP_2017, 'icd10cm_neoplasm_2017.xml'), { table: 'neoplasm' }),
+      { rows: 1930, mainTerms: 1, cells: 9009, see: 67, seeAlso: 120, manif: 1 },
+    ],
+    [
+      'icd10cm_neoplasm_2022.xml',
+      existsSync(`${TABLES_2022}icd10cm_neoplasm_2022.xml`),
+      () => readTableXml(createReadStream(`${TABLES_2022}icd10cm_neoplasm_2022.xml`), { table: 'neoplasm' }),
+      { rows: 1939, mainTerms: 1, cells: 9018, see: 67, seeAlso: 120, manif: 1 },
+    ],
     // 7,406 lines = 1 title + 3 header rows (lines 2, 1185, 1234) + 7,402 rows.
-    ['icd10cm-drug-April-2025.csv', existsSync(`${TABLES_2022}icd10cm-drug-April-2025.csv`), () => readDrugCsv(createReadStream(`${TABLES_2022}icd10cm-drug-April-2025.csv`)),
-      { rows: 7402, mainTerms: 5154, cells: 39888, see: 97, seeAlso: 35, manif: 0 }],
+    [
+      'icd10cm-drug-April-2025.csv',
+      existsSync(`${TABLES_2022}icd10cm-drug-April-2025.csv`),
+      () => readDrugCsv(createReadStream(`${TABLES_2022}icd10cm-drug-April-2025.csv`)),
+      { rows: 7402, mainTerms: 5154, cells: 39888, see: 97, seeAlso: 35, manif: 0 },
+    ],
   ];
   for (const [name, present, open, want] of cases) {
     it.runIf(present)(`${name}: ${want.rows} rows`, async () => {

@@ -21,16 +21,8 @@
  * Streaming and pure, like index-xml.ts.
  */
 import { SaxesParser } from 'saxes';
-import { MedCodesError, parseError } from '../../errors.js';
-import {
-  collapse,
-  decodeChunks,
-  isCodeRef,
-  renderTitle,
-  writeSaxes,
-  type TextInput,
-  type TitlePart,
-} from './index-xml.js';
+import { type MedCodesError, parseError } from '../../errors.js';
+import { collapse, decodeChunks, isCodeRef, renderTitle, writeSaxes, type TextInput, type TitlePart } from './index-xml.js';
 
 export type TableKind = 'drug' | 'neoplasm';
 
@@ -507,14 +499,15 @@ async function* decodeCsvChunks(input: TextInput, options: DrugCsvOptions): Asyn
     if (exhausted) return;
     for (let r = await source.next(); !r.done; r = await source.next()) yield r.value;
   }
-  decided ??= sniffEncoding(held.filter((c): c is Uint8Array => typeof c !== 'string'), true);
+  decided ??= sniffEncoding(
+    held.filter((c): c is Uint8Array => typeof c !== 'string'),
+    true,
+  );
   yield* decodeChunks(replay(), decided ?? 'windows-1252', options.file);
 }
 
 function toIterator<T>(input: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> | Iterator<T> {
-  return Symbol.asyncIterator in input
-    ? (input as AsyncIterable<T>)[Symbol.asyncIterator]()
-    : (input as Iterable<T>)[Symbol.iterator]();
+  return Symbol.asyncIterator in input ? (input as AsyncIterable<T>)[Symbol.asyncIterator]() : (input as Iterable<T>)[Symbol.iterator]();
 }
 
 /**

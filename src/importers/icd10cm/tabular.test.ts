@@ -37,7 +37,15 @@ describe('ICD-10-CM Tabular XML: slice of the FY2017 file', async () => {
     expect([count('version'), count('chapter'), count('section'), count('diag')]).toEqual([1, 6, 9, 137]);
     expect(recs.filter((r) => r.type === 'chapter').map((r) => (r as TabularChapter).number)).toEqual([1, 2, 4, 7, 9, 19]);
     expect(recs.filter((r) => r.type === 'section').map((r) => (r as TabularSection).id)).toEqual([
-      'A00-A09', 'C00-C96', 'C00-C75', 'C00-C14', 'E08-E13', 'H15-H22', 'H53-H54', 'I20-I25', 'S50-S59',
+      'A00-A09',
+      'C00-C96',
+      'C00-C75',
+      'C00-C14',
+      'E08-E13',
+      'H15-H22',
+      'H53-H54',
+      'I20-I25',
+      'S50-S59',
     ]);
     // Every record's parent was emitted before it.
     const seen = new Set<string>();
@@ -67,7 +75,11 @@ describe('ICD-10-CM Tabular XML: slice of the FY2017 file', async () => {
         { kind: 'useAdditionalCode', text: 'code to identify resistance to antimicrobial drugs (Z16.-)', seq: 0 },
         { kind: 'excludes1', text: 'certain localized infections - see body system-related chapters', seq: 0 },
         { kind: 'excludes2', text: 'carrier or suspected carrier of infectious disease (Z22.-)', seq: 0 },
-        { kind: 'excludes2', text: 'infectious and parasitic diseases complicating pregnancy, childbirth and the puerperium (O98.-)', seq: 1 },
+        {
+          kind: 'excludes2',
+          text: 'infectious and parasitic diseases complicating pregnancy, childbirth and the puerperium (O98.-)',
+          seq: 1,
+        },
         { kind: 'excludes2', text: 'infectious and parasitic diseases specific to the perinatal period (P35-P39)', seq: 2 },
         { kind: 'excludes2', text: 'influenza and other acute respiratory infections (J00-J22)', seq: 3 },
       ],
@@ -75,7 +87,13 @@ describe('ICD-10-CM Tabular XML: slice of the FY2017 file', async () => {
     });
     // Chapter 19 has a <notes> before and another after its <sectionIndex>: one sequence, file order.
     const ch19 = chapter(recs, 19);
-    expect(ch19.notes.map((n) => `${n.kind}#${n.seq}`)).toEqual(['notes#0', 'useAdditionalCode#0', 'excludes1#0', 'excludes1#1', 'notes#1']);
+    expect(ch19.notes.map((n) => `${n.kind}#${n.seq}`)).toEqual([
+      'notes#0',
+      'useAdditionalCode#0',
+      'excludes1#0',
+      'excludes1#1',
+      'notes#1',
+    ]);
     expect(ch19.notes[4].text).toMatch(/^The chapter uses the S-section for coding different types of injuries/);
     // Chapter 2's notes all come after its sectionIndex; internal double spaces are kept.
     expect(texts(chapter(recs, 2), 'notes')).toHaveLength(8);
@@ -99,11 +117,19 @@ describe('ICD-10-CM Tabular XML: slice of the FY2017 file', async () => {
       notes: [],
       line: 78,
     });
-    expect(section(recs, 'C00-C96')).toMatchObject({ first: 'C00', last: 'C96', indexed: false, hasDiags: false, title: 'Malignant neoplasms' });
+    expect(section(recs, 'C00-C96')).toMatchObject({
+      first: 'C00',
+      last: 'C96',
+      indexed: false,
+      hasDiags: false,
+      title: 'Malignant neoplasms',
+    });
     expect(section(recs, 'C00-C96').parentSection).toBeUndefined();
     expect(section(recs, 'C00-C75')).toMatchObject({ indexed: false, hasDiags: false, parentSection: 'C00-C96' });
     expect(section(recs, 'C00-C14')).toMatchObject({ indexed: true, hasDiags: true, parentSection: 'C00-C75', chapter: 2 });
-    expect(section(recs, 'I20-I25').notes).toEqual([{ kind: 'useAdditionalCode', text: 'code to identify presence of hypertension (I10-I16)', seq: 0 }]);
+    expect(section(recs, 'I20-I25').notes).toEqual([
+      { kind: 'useAdditionalCode', text: 'code to identify presence of hypertension (I10-I16)', seq: 0 },
+    ]);
     expect(texts(section(recs, 'S50-S59'), 'excludes2')).toEqual([
       'burns and corrosions (T20-T32)',
       'frostbite (T33-T34)',
@@ -114,8 +140,18 @@ describe('ICD-10-CM Tabular XML: slice of the FY2017 file', async () => {
 
   it('reads diags with parent, depth and all notes by kind', () => {
     expect(diag(recs, 'A00')).toEqual({
-      type: 'diag', code: 'A00', desc: 'Cholera', parent: 'A00-A09', parentKind: 'section', section: 'A00-A09', chapter: 1,
-      depth: 1, placeholder: false, hasChildren: true, notes: [], line: 80,
+      type: 'diag',
+      code: 'A00',
+      desc: 'Cholera',
+      parent: 'A00-A09',
+      parentKind: 'section',
+      section: 'A00-A09',
+      chapter: 1,
+      depth: 1,
+      placeholder: false,
+      hasChildren: true,
+      notes: [],
+      line: 80,
     });
     expect(diag(recs, 'I21.4')).toEqual({
       type: 'diag',
@@ -136,7 +172,11 @@ describe('ICD-10-CM Tabular XML: slice of the FY2017 file', async () => {
       line: 923,
     });
     const i21 = diag(recs, 'I21');
-    expect(i21.notes.map((n) => n.kind)).toEqual([...Array(7).fill('includes'), ...Array(7).fill('useAdditionalCode'), ...Array(3).fill('excludes2')]);
+    expect(i21.notes.map((n) => n.kind)).toEqual([
+      ...Array(7).fill('includes'),
+      ...Array(7).fill('useAdditionalCode'),
+      ...Array(3).fill('excludes2'),
+    ]);
     expect(texts(i21, 'excludes2')).toEqual([
       'old myocardial infarction (I25.2)',
       'postmyocardial infarction syndrome (I24.1)',
@@ -151,7 +191,12 @@ describe('ICD-10-CM Tabular XML: slice of the FY2017 file', async () => {
     expect(diag(recs, 'E11.610').desc).toBe('Type 2 diabetes mellitus with diabetic neuropathic arthropathy');
     expect(texts(diag(recs, 'E11.610'), 'inclusionTerm')).toEqual(["Type 2 diabetes mellitus with Charcôt's joints"]);
     expect(diag(recs, 'H21.1X')).toMatchObject({ placeholder: true, depth: 3, parent: 'H21.1', hasChildren: true });
-    expect(diag(recs, 'H21.1X1')).toMatchObject({ depth: 4, parent: 'H21.1X', hasChildren: false, desc: 'Other vascular disorders of iris and ciliary body, right eye' });
+    expect(diag(recs, 'H21.1X1')).toMatchObject({
+      depth: 4,
+      parent: 'H21.1X',
+      hasChildren: false,
+      desc: 'Other vascular disorders of iris and ciliary body, right eye',
+    });
   });
 
   it('reads sevenChrNote and sevenChrDef where written, with notes inside sevenChrDef as terms', () => {
@@ -162,11 +207,21 @@ describe('ICD-10-CM Tabular XML: slice of the FY2017 file', async () => {
     expect(def.map((n) => n.char).join('')).toBe('ABCDEFGHJKMNPQRS');
     expect(def[0]).toEqual({ kind: 'sevenChrDef', char: 'A', text: 'initial encounter for closed fracture', seq: 0 });
     // The file has "<note>\tinitial encounter for open fracture NOS</note>" after extension B: trimmed, attached to B.
-    expect(def[1]).toEqual({ kind: 'sevenChrDef', char: 'B', text: 'initial encounter for open fracture type I or II', seq: 1, terms: ['initial encounter for open fracture NOS'] });
+    expect(def[1]).toEqual({
+      kind: 'sevenChrDef',
+      char: 'B',
+      text: 'initial encounter for open fracture type I or II',
+      seq: 1,
+      terms: ['initial encounter for open fracture NOS'],
+    });
     expect(def[15]).toEqual({ kind: 'sevenChrDef', char: 'S', text: 'sequela', seq: 15 });
     // Not propagated: S52.0 has none of its own; S52.01 has its own (different) set.
     expect(diag(recs, 'S52.0').notes.some((n) => n.kind === 'sevenChrDef')).toBe(false);
-    expect(diag(recs, 'S52.01').notes.filter((n) => n.kind === 'sevenChrDef').map((n) => n.char)).toEqual(['A', 'D', 'G', 'K', 'P', 'S']);
+    expect(
+      diag(recs, 'S52.01')
+        .notes.filter((n) => n.kind === 'sevenChrDef')
+        .map((n) => n.char),
+    ).toEqual(['A', 'D', 'G', 'K', 'P', 'S']);
   });
 
   it('answers which sevenChrDef applies by nearest ancestor', () => {
@@ -175,7 +230,11 @@ describe('ICD-10-CM Tabular XML: slice of the FY2017 file', async () => {
     expect(lookup.get('S52.011A')?.values.map((v) => v.char)).toEqual(['A', 'D', 'G', 'K', 'P', 'S']);
     expect(lookup.get('S52.001A')?.definedOn).toBe('S52');
     expect(lookup.get('S52001B')).toEqual({ definedOn: 'S52', values: expect.any(Array) });
-    expect(lookup.get('S52001B')!.values[1]).toEqual({ char: 'B', text: 'initial encounter for open fracture type I or II', terms: ['initial encounter for open fracture NOS'] });
+    expect(lookup.get('S52001B')!.values[1]).toEqual({
+      char: 'B',
+      text: 'initial encounter for open fracture type I or II',
+      terms: ['initial encounter for open fracture NOS'],
+    });
     expect(lookup.get('S52')?.definedOn).toBe('S52');
     expect(lookup.get('I21.4')).toBeUndefined();
     expect(lookup.get('Z99.9')).toBeUndefined();
@@ -214,7 +273,11 @@ describe('ICD-10-CM Tabular XML: broken input', () => {
     const e = await expectParseError(parseTabularString(cut, { file: 'cut.xml' }), /^cut\.xml, line \d+/, /truncated/, /unclosed tag/);
     expect(e.details?.line).toBe(cut.split('\n').length);
     // Cut inside a tag.
-    await expectParseError(parseTabularString(SLICE.slice(0, SLICE.indexOf('<name>I21.4</name>') + 3), { file: 'cut.xml' }), /cut\.xml, line \d+/, /malformed or truncated XML/);
+    await expectParseError(
+      parseTabularString(SLICE.slice(0, SLICE.indexOf('<name>I21.4</name>') + 3), { file: 'cut.xml' }),
+      /cut\.xml, line \d+/,
+      /malformed or truncated XML/,
+    );
   });
 
   it('refuses malformed XML with the line of the fault', async () => {
@@ -225,27 +288,83 @@ describe('ICD-10-CM Tabular XML: broken input', () => {
 
   it('refuses a file that is not an ICD-10-CM Tabular', async () => {
     const index = readFileSync(fixture('tabular-wrong-root.xml'), 'utf8');
-    await expectParseError(parseTabularString(index, { file: 'icd10cm_index_2017.xml' }), /icd10cm_index_2017\.xml, line 2/, /not an ICD-10-CM Tabular XML file/, /<ICD10CM\.index>/);
-    await expectParseError(parseTabularString('A00     0 Cholera\n', { file: 'order.txt' }), /order\.txt/, /not an ICD-10-CM Tabular XML file/);
+    await expectParseError(
+      parseTabularString(index, { file: 'icd10cm_index_2017.xml' }),
+      /icd10cm_index_2017\.xml, line 2/,
+      /not an ICD-10-CM Tabular XML file/,
+      /<ICD10CM\.index>/,
+    );
+    await expectParseError(
+      parseTabularString('A00     0 Cholera\n', { file: 'order.txt' }),
+      /order\.txt/,
+      /not an ICD-10-CM Tabular XML file/,
+    );
     await expectParseError(parseTabularString('', { file: 'empty.xml' }), /not an ICD-10-CM Tabular XML file/);
-    await expectParseError(parseTabularString(SLICE.replace('<ICD10CM.tabular>', '<ICD10CM.tabular isAddenda="true">'), { file: 'add.xml' }), /addenda/);
-    await expectParseError(parseTabular([Buffer.from([0x3c, 0x61, 0xff, 0xfe])], { file: 'bin.xml' }).next(), /bin\.xml/, /not valid UTF-8/);
+    await expectParseError(
+      parseTabularString(SLICE.replace('<ICD10CM.tabular>', '<ICD10CM.tabular isAddenda="true">'), { file: 'add.xml' }),
+      /addenda/,
+    );
+    await expectParseError(
+      parseTabular([Buffer.from([0x3c, 0x61, 0xff, 0xfe])], { file: 'bin.xml' }).next(),
+      /bin\.xml/,
+      /not valid UTF-8/,
+    );
   });
 
   it('refuses a diag without <name>, naming the element', async () => {
     const xml = readFileSync(fixture('tabular-diag-without-name.xml'), 'utf8');
-    const e = await expectParseError(parseTabularString(xml, { file: 'noname.xml' }), /noname\.xml, line 39, chapter\[name=1\]\/section\[id=A00-A09\]\/diag\[name=A00\]\/diag: diag without <name>/);
+    const e = await expectParseError(
+      parseTabularString(xml, { file: 'noname.xml' }),
+      /noname\.xml, line 39, chapter\[name=1\]\/section\[id=A00-A09\]\/diag\[name=A00\]\/diag: diag without <name>/,
+    );
     expect(e.details?.element).toBe('chapter[name=1]/section[id=A00-A09]/diag[name=A00]/diag');
   });
 
   it('refuses broken codes and structure', async () => {
-    await expectParseError(parseTabularString(SLICE.replace('<name>A00.1</name>', '<name>A00-1</name>'), { file: 's.xml' }), /s\.xml, line 90, /, /diag\[name=A00-1\]/, /"A00-1" is not an ICD-10-CM code/);
-    await expectParseError(parseTabularString(SLICE.replace('<name>A00.9</name>', '<name>A01.9</name>'), { file: 's.xml' }), /diag A01\.9 is nested in diag A00 but does not extend its code/);
-    await expectParseError(parseTabularString(SLICE.replace('<name>A00.9</name>', '<name>A00.1</name>'), { file: 's.xml' }), /duplicate diag A00\.1/);
-    await expectParseError(parseTabularString(SLICE.replace('<extension char="C">', '<extension>'), { file: 's.xml' }), /diag\[name=S52\]\/sevenChrDef\/extension/, /char="" is not 1-2 letters or digits/);
-    await expectParseError(parseTabularString(SLICE.replace('<section id="A00-A09">', '<section>'), { file: 's.xml' }), /section without an id/);
-    await expectParseError(parseTabularString(SLICE.replace('<desc>Certain infectious and parasitic diseases (A00-B99)</desc>', '<desc>Certain infectious and parasitic diseases</desc>'), { file: 's.xml' }), /chapter\[name=1\]/, /does not end with a code range/);
-    await expectParseError(parseTabularString(SLICE.replace('<inclusionTerm>\r\n            <note>Classical cholera</note>', '<inclusionTerm>\r\n            <term>Classical cholera</term>'), { file: 's.xml' }), /unexpected element <term> in <inclusionTerm>/);
+    await expectParseError(
+      parseTabularString(SLICE.replace('<name>A00.1</name>', '<name>A00-1</name>'), { file: 's.xml' }),
+      /s\.xml, line 90, /,
+      /diag\[name=A00-1\]/,
+      /"A00-1" is not an ICD-10-CM code/,
+    );
+    await expectParseError(
+      parseTabularString(SLICE.replace('<name>A00.9</name>', '<name>A01.9</name>'), { file: 's.xml' }),
+      /diag A01\.9 is nested in diag A00 but does not extend its code/,
+    );
+    await expectParseError(
+      parseTabularString(SLICE.replace('<name>A00.9</name>', '<name>A00.1</name>'), { file: 's.xml' }),
+      /duplicate diag A00\.1/,
+    );
+    await expectParseError(
+      parseTabularString(SLICE.replace('<extension char="C">', '<extension>'), { file: 's.xml' }),
+      /diag\[name=S52\]\/sevenChrDef\/extension/,
+      /char="" is not 1-2 letters or digits/,
+    );
+    await expectParseError(
+      parseTabularString(SLICE.replace('<section id="A00-A09">', '<section>'), { file: 's.xml' }),
+      /section without an id/,
+    );
+    await expectParseError(
+      parseTabularString(
+        SLICE.replace(
+          '<desc>Certain infectious and parasitic diseases (A00-B99)</desc>',
+          '<desc>Certain infectious and parasitic diseases</desc>',
+        ),
+        { file: 's.xml' },
+      ),
+      /chapter\[name=1\]/,
+      /does not end with a code range/,
+    );
+    await expectParseError(
+      parseTabularString(
+        SLICE.replace(
+          '<inclusionTerm>\r\n            <note>Classical cholera</note>',
+          '<inclusionTerm>\r\n            <term>Classical cholera</term>',
+        ),
+        { file: 's.xml' },
+      ),
+      /unexpected element <term> in <inclusionTerm>/,
+    );
   });
 });
 
@@ -281,10 +400,11 @@ describe.runIf(existsSync(ZIP))('ICD-10-CM Tabular XML: the full FY2017 file', (
     for await (const r of parseTabular(await zipMember(ZIP, MEMBER), { file: MEMBER })) {
       counts[r.type]++;
       if (r.type === 'version') version = r.version;
-      else for (const n of r.notes) {
-        noteKinds[n.kind] = (noteKinds[n.kind] ?? 0) + 1;
-        terms += n.terms?.length ?? 0;
-      }
+      else
+        for (const n of r.notes) {
+          noteKinds[n.kind] = (noteKinds[n.kind] ?? 0) + 1;
+          terms += n.terms?.length ?? 0;
+        }
       if (r.type === 'section') sections.push(r);
       if (r.type === 'diag') {
         lookup.add(r);
@@ -319,7 +439,15 @@ describe.runIf(existsSync(ZIP))('ICD-10-CM Tabular XML: the full FY2017 file', (
     // The 295 <section>s: 288 are listed in the chapters' sectionIndex (288 <sectionRef>); 7 are
     // grouping headings not listed; 12 hold no diag (the 7 plus T20-T32, V00-X58, V00-V99, W00-X58, Y62-Y84).
     expect(sections.filter((s) => s.indexed)).toHaveLength(288);
-    expect(sections.filter((s) => !s.indexed).map((s) => s.id)).toEqual(['C00-C96', 'C00-C75', 'M00-M25', 'M40-M54', 'M60-M79', 'M80-M94', 'T07-T88']);
+    expect(sections.filter((s) => !s.indexed).map((s) => s.id)).toEqual([
+      'C00-C96',
+      'C00-C75',
+      'M00-M25',
+      'M40-M54',
+      'M60-M79',
+      'M80-M94',
+      'T07-T88',
+    ]);
     expect(sections.filter((s) => !s.hasDiags)).toHaveLength(12);
     expect(sections.filter((s) => s.parentSection)).toHaveLength(71);
     expect(sections.find((s) => s.id === 'W00-W19')?.parentSection).toBe('W00-X58');
@@ -329,15 +457,29 @@ describe.runIf(existsSync(ZIP))('ICD-10-CM Tabular XML: the full FY2017 file', (
     expect(maxDepth).toBe(4);
 
     expect(keep.get('ch1')).toMatchObject({ title: 'Certain infectious and parasitic diseases', first: 'A00', last: 'B99' });
-    expect(keep.get('ch21')).toMatchObject({ title: 'Factors influencing health status and contact with health services', first: 'Z00', last: 'Z99' });
-    expect(keep.get('I21.4')).toMatchObject({ desc: 'Non-ST elevation (NSTEMI) myocardial infarction', parent: 'I21', section: 'I20-I25', chapter: 9 });
+    expect(keep.get('ch21')).toMatchObject({
+      title: 'Factors influencing health status and contact with health services',
+      first: 'Z00',
+      last: 'Z99',
+    });
+    expect(keep.get('I21.4')).toMatchObject({
+      desc: 'Non-ST elevation (NSTEMI) myocardial infarction',
+      parent: 'I21',
+      section: 'I20-I25',
+      chapter: 9,
+    });
     expect(texts(keep.get('I21.4') as TabularDiag, 'inclusionTerm')).toEqual([
       'Acute subendocardial myocardial infarction',
       'Non-Q wave myocardial infarction NOS',
       'Nontransmural myocardial infarction NOS',
     ]);
     const s52 = keep.get('S52') as TabularDiag;
-    expect(s52.notes.find((n) => n.kind === 'sevenChrDef')).toEqual({ kind: 'sevenChrDef', char: 'A', text: 'initial encounter for closed fracture', seq: 0 });
+    expect(s52.notes.find((n) => n.kind === 'sevenChrDef')).toEqual({
+      kind: 'sevenChrDef',
+      char: 'A',
+      text: 'initial encounter for closed fracture',
+      seq: 0,
+    });
     expect(texts(keep.get('E11') as TabularDiag, 'useAdditionalCode')).toEqual([
       'code to identify control using:',
       'insulin (Z79.4)',

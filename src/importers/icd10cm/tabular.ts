@@ -250,7 +250,11 @@ class TabularReader {
       if (!this.sawRoot) {
         throw parseError(`not an ICD-10-CM Tabular XML file: it is not XML (${problem})`, { file: this.file, line: this.parser.line });
       }
-      throw parseError(`malformed or truncated XML: ${problem}`, { file: this.file, line: this.parser.line, element: this.path() || undefined });
+      throw parseError(`malformed or truncated XML: ${problem}`, {
+        file: this.file,
+        line: this.parser.line,
+        element: this.path() || undefined,
+      });
     });
     this.parser.on('opentag', (tag) => this.open(tag));
     this.parser.on('closetag', (tag) => this.close(tag.name));
@@ -312,7 +316,16 @@ class TabularReader {
     const m = CHAPTER_DESC_RE.exec(ch.desc);
     if (!m) this.fail(`chapter <desc> "${ch.desc}" does not end with a code range such as "(A00-B99)"`, undefined, ch.line);
     ch.emitted = true;
-    this.out.push({ type: 'chapter', number: ch.number!, desc: ch.desc, title: m[1], first: m[2], last: m[3], notes: ch.notes, line: ch.line });
+    this.out.push({
+      type: 'chapter',
+      number: ch.number!,
+      desc: ch.desc,
+      title: m[1],
+      first: m[2],
+      last: m[3],
+      notes: ch.notes,
+      line: ch.line,
+    });
   }
 
   private emitSection(sec: Owner, hasDiags: boolean): void {
@@ -363,7 +376,12 @@ class TabularReader {
     const parentDiag = depth > 1 ? this.diags[depth - 2] : undefined;
     if (d.name === undefined) this.fail('diag without <name>', undefined, d.line);
     const code = d.name.trim();
-    if (!CODE_RE.test(code)) this.fail(`diag <name> "${code}" is not an ICD-10-CM code (letter, digit, digit or letter, then optionally a dot and 1-4 letters or digits)`, undefined, d.line);
+    if (!CODE_RE.test(code))
+      this.fail(
+        `diag <name> "${code}" is not an ICD-10-CM code (letter, digit, digit or letter, then optionally a dot and 1-4 letters or digits)`,
+        undefined,
+        d.line,
+      );
     if (parentDiag) {
       const p = parentDiag.name!.trim();
       if (!(code.length > p.length && code.startsWith(p.includes('.') ? p : `${p}.`))) {
@@ -404,10 +422,18 @@ class TabularReader {
     if (!parent) {
       this.sawRoot = true;
       if (name !== ROOT) {
-        throw parseError(`not an ICD-10-CM Tabular XML file: the root element is <${name}>, expected <${ROOT}>`, { file: this.file, line, element: name });
+        throw parseError(`not an ICD-10-CM Tabular XML file: the root element is <${name}>, expected <${ROOT}>`, {
+          file: this.file,
+          line,
+          element: name,
+        });
       }
       if (tag.attributes.isAddenda === 'true') {
-        throw parseError('this is a Tabular addenda file (isAddenda="true"), not a full ICD-10-CM Tabular List', { file: this.file, line, element: name });
+        throw parseError('this is a Tabular addenda file (isAddenda="true"), not a full ICD-10-CM Tabular List', {
+          file: this.file,
+          line,
+          element: name,
+        });
       }
       this.stack.push({ name, line });
       return;
@@ -449,7 +475,8 @@ class TabularReader {
         this.emitChapter(owner);
         const id = tag.attributes.id;
         if (!id) this.fail('section without an id attribute', name);
-        if (!SECTION_ID_RE.test(id)) this.fail(`section id "${id}" is not a category or a range of categories such as A00-A09`, `section[id=${id}]`);
+        if (!SECTION_ID_RE.test(id))
+          this.fail(`section id "${id}" is not a category or a range of categories such as A00-A09`, `section[id=${id}]`);
         const sec: Owner = { tag: 'section', line, notes: [], seq: new Map(), emitted: false, id };
         if (tag.attributes.oldid !== undefined) sec.oldId = tag.attributes.oldid;
         frame.owner = sec;
@@ -475,7 +502,8 @@ class TabularReader {
     } else if (p === 'sevenChrDef') {
       if (name === 'extension') {
         const char = (tag.attributes.char ?? '').trim();
-        if (!/^[A-Za-z0-9]{1,2}$/.test(char)) this.fail(`<extension> char="${tag.attributes.char ?? ''}" is not 1-2 letters or digits`, name);
+        if (!/^[A-Za-z0-9]{1,2}$/.test(char))
+          this.fail(`<extension> char="${tag.attributes.char ?? ''}" is not 1-2 letters or digits`, name);
         frame.char = char;
       } else if (name === 'note') {
         const owner = parent.owner!;

@@ -51,10 +51,23 @@ describe('tableStructure', () => {
     expect(t0DT.axes).toEqual([
       { pos: 1, axis: 'Section', char: '0', label: 'Medical and Surgical' },
       { pos: 2, axis: 'Body System', char: 'D', label: 'Gastrointestinal System' },
-      { pos: 3, axis: 'Operation', char: 'T', label: 'Resection', definition: 'Cutting out or off, without replacement, all of a body part' },
+      {
+        pos: 3,
+        axis: 'Operation',
+        char: 'T',
+        label: 'Resection',
+        definition: 'Cutting out or off, without replacement, all of a body part',
+      },
     ]);
     expect(t0DT.rows.map((r) => r.codes)).toEqual([68, 6, 4, 16, 8, 4]);
-    expect(t0DT.rows[2].axes[0]).toEqual({ pos: 4, axis: 'Body Part', values: [{ char: 'F', label: 'Large Intestine, Right' }, { char: 'J', label: 'Appendix' }] });
+    expect(t0DT.rows[2].axes[0]).toEqual({
+      pos: 4,
+      axis: 'Body Part',
+      values: [
+        { char: 'F', label: 'Large Intestine, Right' },
+        { char: 'J', label: 'Appendix' },
+      ],
+    });
     expect(t0DT.validCodes).toBe(106);
     expect(t0DT.definitions['3'].Resection).toEqual({
       definition: 'Cutting out or off, without replacement, all of a body part',
@@ -63,7 +76,9 @@ describe('tableStructure', () => {
     expect(t0DT.definitions['4'].Appendix).toEqual({ includes: ['Appendiceal orifice', 'Vermiform appendix'] });
     // A qualifier defined as a body part of the section ("otherAxis"), and a Device Key entry named for New Technology.
     expect(t001.definitions['7'].Nasopharynx.includes).toContain('Choana');
-    expect(tXNS.definitions['6']['Magnetically Controlled Growth Rod(s)'].term).toBe('Magnetically Controlled Growth Rod(s) in New Technology');
+    expect(tXNS.definitions['6']['Magnetically Controlled Growth Rod(s)'].term).toBe(
+      'Magnetically Controlled Growth Rod(s) in New Technology',
+    );
     expect(isPcsTableStructure(t0DT)).toBe(true);
     expect(isPcsTableStructure({ deletedIn: 'FY2026' })).toBe(false);
     expect(isPcsTableStructure(null)).toBe(false);
@@ -115,7 +130,11 @@ describe('buildPcsCode', () => {
     expect(start.next!.pos).toBe(4);
     expect(start.next!.axis).toBe('Body Part');
     expect(start.next!.choices.map((c) => c.char).join('')).toBe('123456789ABCEFGHJKLMNPQRU');
-    expect(start.next!.choices.find((c) => c.char === 'J')).toEqual({ char: 'J', label: 'Appendix', includes: ['Appendiceal orifice', 'Vermiform appendix'] });
+    expect(start.next!.choices.find((c) => c.char === 'J')).toEqual({
+      char: 'J',
+      label: 'Appendix',
+      includes: ['Appendiceal orifice', 'Vermiform appendix'],
+    });
 
     const j = buildPcsCode(t0DT, 'J');
     expect(j.prefix).toBe('0DTJ');
@@ -153,7 +172,13 @@ describe('buildPcsCode', () => {
 
   it('keeps both names of a character until a later choice settles its row', () => {
     const x4 = buildPcsCode(tXNS, '4');
-    expect(x4.chosen[0]).toEqual({ pos: 4, axis: 'Body Part', char: '4', label: 'Thoracic Vertebra', otherLabels: ['Humeral Shaft, Right'] });
+    expect(x4.chosen[0]).toEqual({
+      pos: 4,
+      axis: 'Body Part',
+      char: '4',
+      label: 'Thoracic Vertebra',
+      otherLabels: ['Humeral Shaft, Right'],
+    });
     const x40 = buildPcsCode(tXNS, '40');
     expect(x40.next!.choices.map((c) => `${c.char} ${c.label}`)).toEqual([
       '3 Magnetically Controlled Growth Rod(s)',
@@ -166,8 +191,12 @@ describe('buildPcsCode', () => {
   });
 
   it('refuses characters that are not PCS characters, and too many', () => {
-    expect(refusal(() => buildPcsCode(t0DT, 'JI')).message).toBe('character 5 "I" is not an ICD-10-PCS character (0-9 and A-Z without I and O)');
+    expect(refusal(() => buildPcsCode(t0DT, 'JI')).message).toBe(
+      'character 5 "I" is not an ICD-10-PCS character (0-9 and A-Z without I and O)',
+    );
     expect(refusal(() => buildPcsCode(t0DT, 'J-')).message).toMatch(/character 5 "-"/);
-    expect(refusal(() => buildPcsCode(t0DT, 'J4ZZZ')).message).toBe('"J4ZZZ" has 5 characters; after table 0DT a code has 4 more (positions 4-7)');
+    expect(refusal(() => buildPcsCode(t0DT, 'J4ZZZ')).message).toBe(
+      '"J4ZZZ" has 5 characters; after table 0DT a code has 4 more (positions 4-7)',
+    );
   });
 });

@@ -170,7 +170,12 @@ export function decomposeInTable(t: PcsTableStructure, code: string): { row: num
   const row = t.rows.findIndex((r) => [...tail].every((ch, i) => r.axes[i].values.some((v) => v.char === ch)));
   if (row < 0) return undefined;
   const head: PcsCodeAxis[] = t.axes.map((a) => ({ pos: a.pos, axis: a.axis, char: a.char, label: a.label }));
-  const rest = t.rows[row].axes.map((a, i) => ({ pos: a.pos, axis: a.axis, char: tail[i], label: a.values.find((v) => v.char === tail[i])!.label }));
+  const rest = t.rows[row].axes.map((a, i) => ({
+    pos: a.pos,
+    axis: a.axis,
+    char: tail[i],
+    label: a.values.find((v) => v.char === tail[i])!.label,
+  }));
   return { row, axes: [...head, ...rest] };
 }
 
@@ -252,9 +257,18 @@ export function allowedAt(t: PcsTableStructure, rows: number[], i: number): stri
 export function buildPcsCode(t: PcsTableStructure, chars: string): PcsBuildState {
   const table = tableCode(t);
   const s = chars.trim().toUpperCase();
-  if (s.length > 4) throw new MedCodesError('invalid_parameter', `"${s.slice(0, 12)}" has ${s.length} characters; after table ${table} a code has 4 more (positions 4-7)`);
+  if (s.length > 4)
+    throw new MedCodesError(
+      'invalid_parameter',
+      `"${s.slice(0, 12)}" has ${s.length} characters; after table ${table} a code has 4 more (positions 4-7)`,
+    );
   [...s].forEach((ch, i) => {
-    if (!PCS_CHAR.test(ch)) throw new MedCodesError('invalid_parameter', `character ${i + 4} "${ch}" is not an ICD-10-PCS character (0-9 and A-Z without I and O)`, { pos: i + 4 });
+    if (!PCS_CHAR.test(ch))
+      throw new MedCodesError(
+        'invalid_parameter',
+        `character ${i + 4} "${ch}" is not an ICD-10-PCS character (0-9 and A-Z without I and O)`,
+        { pos: i + 4 },
+      );
   });
   let rows = t.rows.map((_, i) => i);
   for (let i = 0; i < s.length; i++) {
@@ -272,7 +286,13 @@ export function buildPcsCode(t: PcsTableStructure, chars: string): PcsBuildState
   // Labels after the last choice: a later character can settle which row, and so which name, an earlier one has.
   const chosen: PcsChosen[] = [...s].map((ch, i) => {
     const labels = labelsIn(t, rows, i, ch);
-    return { pos: i + 4, axis: t.rows[rows[0]].axes[i].axis, char: ch, label: labels[0], ...(labels.length > 1 ? { otherLabels: labels.slice(1) } : {}) };
+    return {
+      pos: i + 4,
+      axis: t.rows[rows[0]].axes[i].axis,
+      char: ch,
+      label: labels[0],
+      ...(labels.length > 1 ? { otherLabels: labels.slice(1) } : {}),
+    };
   });
   const state: PcsBuildState = { table, chars: s, prefix: table + s, chosen, rows, complete: s.length === 4 };
   if (state.complete) {

@@ -25,9 +25,26 @@ describe('parsePcsDefinitions (slice of icd10pcs_definitions_2026.xml)', () => {
     expect(header).toEqual({ version: '2026', title: '2026 ICD-10-PCS Definitions' });
     expect(terms).toHaveLength(18);
     expect(aggregates).toHaveLength(2);
-    expect(terms.map((t) => `${t.section}${t.axisPos}`)).toEqual(
-      ['03', '03', '04', '04', '04', '04', '05', '05', '06', '06', '06', '36', 'F3', 'F3', 'F5', 'F5', 'X3', 'X6'],
-    );
+    expect(terms.map((t) => `${t.section}${t.axisPos}`)).toEqual([
+      '03',
+      '03',
+      '04',
+      '04',
+      '04',
+      '04',
+      '05',
+      '05',
+      '06',
+      '06',
+      '06',
+      '36',
+      'F3',
+      'F3',
+      'F5',
+      'F5',
+      'X3',
+      'X6',
+    ]);
     expect(terms[0]).toEqual({
       kind: 'term',
       section: '0',
@@ -48,7 +65,11 @@ describe('parsePcsDefinitions (slice of icd10pcs_definitions_2026.xml)', () => {
     expect(terms[10].includes).toHaveLength(1);
     expect(terms[9].includes).toHaveLength(44);
     expect(terms[9].includes[0]).toBe('AbioCor(R) Total Replacement Heart');
-    expect(terms[14]).toMatchObject({ section: 'F', sectionTitle: 'Physical Rehabilitation and Diagnostic Audiology', axisTitle: 'Type Qualifier' });
+    expect(terms[14]).toMatchObject({
+      section: 'F',
+      sectionTitle: 'Physical Rehabilitation and Diagnostic Audiology',
+      axisTitle: 'Type Qualifier',
+    });
     expect(aggregates[1]).toEqual({
       kind: 'deviceAggregate',
       device: 'Synthetic Substitute, Polyethylene',
@@ -57,7 +78,13 @@ describe('parsePcsDefinitions (slice of icd10pcs_definitions_2026.xml)', () => {
       parent: { code: 'J', text: 'Synthetic Substitute' },
       line: 200,
     });
-    expect(aggregates[0].bodySystems).toEqual(['Heart and Great Vessels', 'Lower Arteries', 'Lower Veins', 'Upper Arteries', 'Upper Veins']);
+    expect(aggregates[0].bodySystems).toEqual([
+      'Heart and Great Vessels',
+      'Lower Arteries',
+      'Lower Veins',
+      'Upper Arteries',
+      'Upper Veins',
+    ]);
   });
 
   it('streams from a byte stream the same as from a string', async () => {
@@ -82,14 +109,34 @@ describe('PcsDefinitions lookup', () => {
 
   it('resolves Device Key entries named per operation and body system', async () => {
     const defs = await load();
-    const poly = defs.resolve({ section: '0', pos: 6, label: 'Synthetic Substitute, Polyethylene', operation: 'Replacement', bodySystem: 'Lower Joints' });
+    const poly = defs.resolve({
+      section: '0',
+      pos: 6,
+      label: 'Synthetic Substitute, Polyethylene',
+      operation: 'Replacement',
+      bodySystem: 'Lower Joints',
+    });
     expect(poly?.match).toBe('deviceKey');
     expect(poly?.title).toBe('Synthetic Substitute, Polyethylene for Replacement in Lower Joints');
     expect(poly?.term.includes).toEqual(['Polyethylene socket']);
-    const graft = defs.resolve({ section: '0', pos: 6, label: 'Autologous Arterial Tissue', operation: 'Bypass', bodySystem: 'Heart and Great Vessels' });
+    const graft = defs.resolve({
+      section: '0',
+      pos: 6,
+      label: 'Autologous Arterial Tissue',
+      operation: 'Bypass',
+      bodySystem: 'Heart and Great Vessels',
+    });
     expect(graft).toMatchObject({ match: 'deviceKey', title: 'Autologous Arterial Tissue in Heart and Great Vessels' });
-    expect(defs.resolve({ section: '0', pos: 6, label: 'Autologous Arterial Tissue', operation: 'Bypass', bodySystem: 'Lower Veins' })).toBeUndefined();
-    const rod = defs.resolve({ section: 'X', pos: 6, label: 'Magnetically Controlled Growth Rod(s)', operation: 'Reposition', bodySystem: 'Bones' });
+    expect(
+      defs.resolve({ section: '0', pos: 6, label: 'Autologous Arterial Tissue', operation: 'Bypass', bodySystem: 'Lower Veins' }),
+    ).toBeUndefined();
+    const rod = defs.resolve({
+      section: 'X',
+      pos: 6,
+      label: 'Magnetically Controlled Growth Rod(s)',
+      operation: 'Reposition',
+      bodySystem: 'Bones',
+    });
     expect(rod).toMatchObject({ match: 'deviceKey', title: 'Magnetically Controlled Growth Rod(s) in New Technology' });
   });
 
@@ -106,7 +153,10 @@ describe('PcsDefinitions lookup', () => {
 
   it('matches qualifiers to entries of another axis, and nothing else across axes', async () => {
     const defs = await load();
-    expect(defs.resolve({ section: '3', pos: 7, label: 'Other Antineoplastic' })).toMatchObject({ match: 'otherAxis', title: 'Other Antineoplastic' });
+    expect(defs.resolve({ section: '3', pos: 7, label: 'Other Antineoplastic' })).toMatchObject({
+      match: 'otherAxis',
+      title: 'Other Antineoplastic',
+    });
     expect(defs.resolve({ section: '0', pos: 7, label: 'Nasopharynx' })?.term.axisTitle).toBe('Body Part');
     expect(defs.resolve({ section: '0', pos: 6, label: 'Nasopharynx' })).toBeUndefined();
     expect(defs.resolve({ section: '0', pos: 5, label: 'Appendix' })).toBeUndefined();
@@ -156,14 +206,20 @@ describe('parsePcsDefinitions errors', () => {
 
   it('refuses an entry without a title and a bad section code', async () => {
     const noTitle = slice.replace('<title>Resection</title>', '');
-    await expectParseError(collect(parsePcsDefinitions(noTitle, { file: 'd.xml' })), /d\.xml, line 19, section\[code=0\]\/axis\[pos=3\]\/terms: entry has no <title>/);
+    await expectParseError(
+      collect(parsePcsDefinitions(noTitle, { file: 'd.xml' })),
+      /d\.xml, line 19, section\[code=0\]\/axis\[pos=3\]\/terms: entry has no <title>/,
+    );
     const badSection = slice.replace('<section code="3">', '<section code="33">');
     await expectParseError(collect(parsePcsDefinitions(badSection)), /line 124.*section code="33" is not one ICD-10-PCS character/);
   });
 
   it('refuses an aggregate whose parent value is not a PCS character', async () => {
     const bad = slice.replace('<parent value="J">', '<parent value="">');
-    await expectParseError(collect(parsePcsDefinitions(bad)), /deviceAggregation\/aggregate: parent value="" is not one ICD-10-PCS character/);
+    await expectParseError(
+      collect(parsePcsDefinitions(bad)),
+      /deviceAggregation\/aggregate: parent value="" is not one ICD-10-PCS character/,
+    );
   });
 });
 

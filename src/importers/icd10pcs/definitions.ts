@@ -83,7 +83,9 @@ function definitionsHandler(file: string, onHeader?: (h: PcsXmlHeader) => void):
   let section: { code: string; title?: string } | undefined;
   let axis: { pos: number; title?: string } | undefined;
   let term: Omit<PcsDefinitionTerm, 'kind' | 'section' | 'sectionTitle' | 'axisPos' | 'axisTitle'> | undefined;
-  let aggregate: { device?: string; operation?: string; bodySystems: string[]; parentValue?: string; parentText?: string; line: number } | undefined;
+  let aggregate:
+    | { device?: string; operation?: string; bodySystems: string[]; parentValue?: string; parentText?: string; line: number }
+    | undefined;
   let count = 0;
 
   const where = () => {
@@ -186,7 +188,14 @@ function definitionsHandler(file: string, onHeader?: (h: PcsXmlHeader) => void):
         if (!device || !operation || !parentValue || !parentText || bodySystems.length === 0) {
           fail('aggregate needs <device>, <operation>, at least one <bodySys> and <parent value>', at);
         }
-        emit({ kind: 'deviceAggregate', device: device!, operation: operation!, bodySystems, parent: { code: parentValue!, text: parentText! }, line });
+        emit({
+          kind: 'deviceAggregate',
+          device: device!,
+          operation: operation!,
+          bodySystems,
+          parent: { code: parentValue!, text: parentText! },
+          line,
+        });
         count++;
         aggregate = undefined;
       }
@@ -206,7 +215,11 @@ function definitionsHandler(file: string, onHeader?: (h: PcsXmlHeader) => void):
  */
 export function parsePcsDefinitions(source: XmlSource, options: ParseOptions = {}): AsyncGenerator<PcsDefinitionRecord> {
   const file = options.file ?? 'ICD-10-PCS definitions XML';
-  return streamXml(source, { file, root: DEFINITIONS_ROOT, format: 'an ICD-10-PCS Definitions XML file' }, definitionsHandler(file, options.onHeader));
+  return streamXml(
+    source,
+    { file, root: DEFINITIONS_ROOT, format: 'an ICD-10-PCS Definitions XML file' },
+    definitionsHandler(file, options.onHeader),
+  );
 }
 
 /** Parse a whole Definitions XML document held in a string. */
@@ -285,7 +298,11 @@ export class PcsDefinitions {
       this.terms.push(r);
       this.sectionTitles.set(r.section, r.sectionTitle);
       const ps = this.positions.get(r.section) ?? [];
-      if (!ps.includes(r.axisPos)) this.positions.set(r.section, [...ps, r.axisPos].sort((a, b) => a - b));
+      if (!ps.includes(r.axisPos))
+        this.positions.set(
+          r.section,
+          [...ps, r.axisPos].sort((a, b) => a - b),
+        );
       for (const title of r.titles) {
         const key = `${r.section}|${r.axisPos}|${norm(title)}`;
         if (!this.byKey.has(key)) this.byKey.set(key, { term: r, title });

@@ -83,7 +83,13 @@ describe('importing slices of the official ICD-10-PCS files', () => {
 
   it('builds the hierarchy section > body system > table > code', () => {
     const code = store.get('icd10pcs', '0DTJ4ZZ')!;
-    expect(code).toMatchObject({ display: 'Resection of Appendix, Percutaneous Endoscopic Approach', kind: 'code', billable: true, status: 'active', version: 'FY2026' });
+    expect(code).toMatchObject({
+      display: 'Resection of Appendix, Percutaneous Endoscopic Approach',
+      kind: 'code',
+      billable: true,
+      status: 'active',
+      version: 'FY2026',
+    });
     expect(store.ancestors(code).map((r) => [r.key, r.kind, r.display])).toEqual([
       ['0', 'chapter', 'Medical and Surgical'],
       ['0D', 'block', 'Gastrointestinal System'],
@@ -94,7 +100,12 @@ describe('importing slices of the official ICD-10-PCS files', () => {
       ['X2', 'Cardiovascular System'],
       ['XN', 'Bones'],
     ]);
-    expect(store.children('icd10pcs', '0DT').slice(0, 2).map((r) => r.key)).toEqual(['0DT10ZZ', '0DT14ZZ']);
+    expect(
+      store
+        .children('icd10pcs', '0DT')
+        .slice(0, 2)
+        .map((r) => r.key),
+    ).toEqual(['0DT10ZZ', '0DT14ZZ']);
     expect(store.get('icd10pcs', '0')!.properties).toEqual({ axis: 'Section' });
   });
 
@@ -105,32 +116,75 @@ describe('importing slices of the official ICD-10-PCS files', () => {
     expect(t.rows).toHaveLength(6);
     expect(t.validCodes).toBe(106);
     expect(t.definitions['3'].Resection.definition).toBe('Cutting out or off, without replacement, all of a body part');
-    expect(store.get('icd10pcs', '0DTJ4ZZ')!.properties).toEqual({ row: 2, labels: ['Appendix', 'Percutaneous Endoscopic', 'No Device', 'No Qualifier'] });
+    expect(store.get('icd10pcs', '0DTJ4ZZ')!.properties).toEqual({
+      row: 2,
+      labels: ['Appendix', 'Percutaneous Endoscopic', 'No Device', 'No Qualifier'],
+    });
     const axes = pcsCodeAxes('0DTJ4ZZ', t)!;
-    expect(axes[2]).toMatchObject({ pos: 3, axis: 'Operation', char: 'T', label: 'Resection', definition: 'Cutting out or off, without replacement, all of a body part' });
+    expect(axes[2]).toMatchObject({
+      pos: 3,
+      axis: 'Operation',
+      char: 'T',
+      label: 'Resection',
+      definition: 'Cutting out or off, without replacement, all of a body part',
+    });
     expect(axes[3]).toMatchObject({ label: 'Appendix', includes: ['Appendiceal orifice', 'Vermiform appendix'] });
     // Every active code's stored labels are what its table decomposes it to.
-    for (const r of store.db.prepare("SELECT key, properties FROM codes WHERE system = 'icd10pcs' AND kind = 'code' AND status = 'active'").all() as { key: string; properties: string }[]) {
+    for (const r of store.db
+      .prepare("SELECT key, properties FROM codes WHERE system = 'icd10pcs' AND kind = 'code' AND status = 'active'")
+      .all() as { key: string; properties: string }[]) {
       const tbl = store.get('icd10pcs', r.key.slice(0, 3))!.properties as never as Parameters<typeof pcsCodeAxes>[1];
-      expect(pcsCodeAxes(r.key, tbl)!.slice(3).map((a) => a.label)).toEqual(JSON.parse(r.properties).labels);
+      expect(
+        pcsCodeAxes(r.key, tbl)!
+          .slice(3)
+          .map((a) => a.label),
+      ).toEqual(JSON.parse(r.properties).labels);
     }
   });
 
   it('keeps history and deleted codes', () => {
     expect(store.history('icd10pcs', 'XNS40GA')).toEqual([
-      { version: 'FY2026', action: 'added', display: 'Reposition Right Humeral Shaft with Ring External Fixation Device with Automated Strut Adjustment, Open Approach, New Technology Group 10' },
+      {
+        version: 'FY2026',
+        action: 'added',
+        display:
+          'Reposition Right Humeral Shaft with Ring External Fixation Device with Automated Strut Adjustment, Open Approach, New Technology Group 10',
+      },
     ]);
     const gone = store.get('icd10pcs', 'X2A5312')!;
-    expect(gone).toMatchObject({ status: 'deleted', kind: 'code', parentKey: 'X2A', version: 'FY2025', properties: { deletedIn: 'FY2026' } });
+    expect(gone).toMatchObject({
+      status: 'deleted',
+      kind: 'code',
+      parentKey: 'X2A',
+      version: 'FY2025',
+      properties: { deletedIn: 'FY2026' },
+    });
     expect(store.history('icd10pcs', 'X2A5312').map((h) => `${h.version} ${h.action}`)).toEqual(['FY2025 added', 'FY2026 deleted']);
     // Deleted codes sort right after the row that preceded them in their last order file and still exists.
-    expect(store.children('icd10pcs', 'X2A', true).map((r) => r.key)).toEqual(['X2A5312', 'X2A6325', 'X2A7358', 'X2AH336', 'X2AJ336', 'X2AH34B', 'X2AJ34B', 'X2AK34B', 'X2AL34B']);
+    expect(store.children('icd10pcs', 'X2A', true).map((r) => r.key)).toEqual([
+      'X2A5312',
+      'X2A6325',
+      'X2A7358',
+      'X2AH336',
+      'X2AJ336',
+      'X2AH34B',
+      'X2AJ34B',
+      'X2AK34B',
+      'X2AL34B',
+    ]);
     expect(store.children('icd10pcs', 'X2A').map((r) => r.key)).toEqual(['X2A7358', 'X2AH34B', 'X2AJ34B', 'X2AK34B', 'X2AL34B']);
   });
 
   it('puts index terms on the codes and tables they name, and keeps see / use references', () => {
-    expect(store.indexTerms('icd10pcs', '0DT').map((t) => t.path)).toEqual(['Appendectomy', 'Hemicolectomy', 'Resection, Anus', 'Resection, Appendix']);
-    expect(store.indexTerms('icd10pcs', 'X2A7358')).toEqual([{ path: 'Intermittent Coronary Sinus Occlusion', source: 'index', version: 'FY2025' }]);
+    expect(store.indexTerms('icd10pcs', '0DT').map((t) => t.path)).toEqual([
+      'Appendectomy',
+      'Hemicolectomy',
+      'Resection, Anus',
+      'Resection, Appendix',
+    ]);
+    expect(store.indexTerms('icd10pcs', 'X2A7358')).toEqual([
+      { path: 'Intermittent Coronary Sinus Occlusion', source: 'index', version: 'FY2025' },
+    ]);
     expect(store.indexTerms('icd10pcs', 'XNS').map((t) => t.path)).toEqual([
       'Magnetically Controlled Growth Rod(s), Cervical',
       'Magnetically Controlled Growth Rod(s), Lumbar',
@@ -144,7 +198,11 @@ describe('importing slices of the official ICD-10-PCS files', () => {
   });
 
   it('records the release', () => {
-    expect(store.releases().find((r) => r.system === 'icd10pcs')).toMatchObject({ version: 'FY2026', effective: '2025-10-01', uri: 'http://www.cms.gov/Medicare/Coding/ICD10' });
+    expect(store.releases().find((r) => r.system === 'icd10pcs')).toMatchObject({
+      version: 'FY2026',
+      effective: '2025-10-01',
+      uri: 'http://www.cms.gov/Medicare/Coding/ICD10',
+    });
   });
 });
 
@@ -189,13 +247,17 @@ describe('broken input', () => {
     bad[2] = `${bad[2].slice(0, 6)}00160  ${bad[2].slice(13)}`;
     const e = await refusal(importInto([releaseWith('icd10pcs_order_2026.txt', bad.join('\n'))]));
     expect(e.code).toBe('parse_error');
-    expect(e.message).toBe('icd10pcs_order_2026.txt, line 3: "00160" is neither an ICD-10-PCS table (3 characters) nor a code (7 characters) of 0-9 and A-Z without I and O');
+    expect(e.message).toBe(
+      'icd10pcs_order_2026.txt, line 3: "00160" is neither an ICD-10-PCS table (3 characters) nor a code (7 characters) of 0-9 and A-Z without I and O',
+    );
   });
 
   it('a code with the letter O, and a header flagged valid', async () => {
     const withO = [...lines];
     withO[1] = `${withO[1].slice(0, 6)}00160O0${withO[1].slice(13)}`;
-    expect((await refusal(importInto([releaseWith('icd10pcs_order_2026.txt', withO.join('\n'))]))).message).toMatch(/line 2: "00160O0" is neither/);
+    expect((await refusal(importInto([releaseWith('icd10pcs_order_2026.txt', withO.join('\n'))]))).message).toMatch(
+      /line 2: "00160O0" is neither/,
+    );
     const flagged = [...lines];
     flagged[0] = `${flagged[0].slice(0, 14)}1${flagged[0].slice(15)}`;
     expect((await refusal(importInto([releaseWith('icd10pcs_order_2026.txt', flagged.join('\n'))]))).message).toBe(
@@ -210,7 +272,9 @@ describe('broken input', () => {
 
   it('an order file and a Tables XML of the same year that disagree', async () => {
     // Drop 0DTJ4ZZ, and turn the header of X2A into a header of a table the XML does not have.
-    const changed = lines.filter((l) => !/^\d{5} 0DTJ4ZZ /.test(l)).map((l) => (/^\d{5} X2A {5}0/.test(l) ? l.replace(' X2A ', ' X2B ') : l));
+    const changed = lines
+      .filter((l) => !/^\d{5} 0DTJ4ZZ /.test(l))
+      .map((l) => (/^\d{5} X2A {5}0/.test(l) ? l.replace(' X2A ', ' X2B ') : l));
     const e = await refusal(importInto([releaseWith('icd10pcs_order_2026.txt', changed.join('\n'))]));
     expect(e.code).toBe('check_failed');
     expect(e.message).toBe(
@@ -229,10 +293,12 @@ describe('broken input', () => {
 
   it('a Tables XML that lists a table twice', async () => {
     const xml = readFileSync(join(RELEASE, 'icd10pcs_tables_2026.xml'), 'utf8');
-    const x2a = /  <pcsTable>(?:(?!<\/pcsTable>)[\s\S])*?<label code="A">Assistance<\/label>[\s\S]*?<\/pcsTable>\n/.exec(xml)![0];
+    const x2a = / {2}<pcsTable>(?:(?!<\/pcsTable>)[\s\S])*?<label code="A">Assistance<\/label>[\s\S]*?<\/pcsTable>\n/.exec(xml)![0];
     const twice = xml.replace(x2a, x2a + x2a);
     const e = await refusal(importInto([releaseWith('icd10pcs_tables_2026.xml', twice)]));
-    expect(e.message).toBe(`icd10pcs_tables_2026.xml, line ${twice.slice(0, twice.lastIndexOf(x2a)).split('\n').length}: table X2A appears twice`);
+    expect(e.message).toBe(
+      `icd10pcs_tables_2026.xml, line ${twice.slice(0, twice.lastIndexOf(x2a)).split('\n').length}: table X2A appears twice`,
+    );
   });
 
   it('an Index XML that is another file', async () => {
@@ -255,8 +321,12 @@ describe('parsePcsOrderFile', () => {
   it('reads headers and codes of the PCS order file', () => {
     const recs = parsePcsOrderFile(readFileSync(join(RELEASE, 'icd10pcs_order_2026.txt'), 'latin1'), 'o.txt');
     expect(recs[0]).toEqual({
-      order: 1, code: '001', valid: false, line: 1,
-      shortTitle: 'Central Nervous System and Cranial Nerves, Bypass', longTitle: 'Central Nervous System and Cranial Nerves, Bypass',
+      order: 1,
+      code: '001',
+      valid: false,
+      line: 1,
+      shortTitle: 'Central Nervous System and Cranial Nerves, Bypass',
+      longTitle: 'Central Nervous System and Cranial Nerves, Bypass',
     });
     expect(recs.filter((r) => !r.valid).map((r) => r.code)).toEqual(['001', '0DT', 'D70', 'X2A', 'XNS']);
   });
@@ -264,6 +334,8 @@ describe('parsePcsOrderFile', () => {
   it('refuses a 7-character code flagged 0', () => {
     const text = readFileSync(join(RELEASE, 'icd10pcs_order_2026.txt'), 'latin1').split('\n');
     text[1] = `${text[1].slice(0, 14)}0${text[1].slice(15)}`;
-    expect(() => parsePcsOrderFile(text.join('\n'), 'o.txt')).toThrow('o.txt, line 2: code "0016070" is flagged 0; every 7-character ICD-10-PCS code is valid (1)');
+    expect(() => parsePcsOrderFile(text.join('\n'), 'o.txt')).toThrow(
+      'o.txt, line 2: code "0016070" is flagged 0; every 7-character ICD-10-PCS code is valid (1)',
+    );
   });
 });

@@ -56,10 +56,11 @@ function classifyName(name: string): { kind: Kind; year: number } | undefined {
 /** The PCS files in an input: the file itself by its official name, or the members of a zip (any folder inside it). */
 const sourcesOf = (file: string): Promise<Source[]> => sourcesByName(file, classifyName);
 
-
-
 function newest(sources: Source[], kind: Kind): Source | undefined {
-  return sources.filter((s) => s.kind === kind).sort((a, b) => a.year - b.year).at(-1);
+  return sources
+    .filter((s) => s.kind === kind)
+    .sort((a, b) => a.year - b.year)
+    .at(-1);
 }
 
 /**
@@ -71,10 +72,15 @@ export function parsePcsOrderFile(text: string, file: string): OrderRecord[] {
   for (const r of records) {
     const shapeOk = PCS_CODE.test(r.code.padEnd(7, '0'));
     if (!shapeOk || (r.code.length !== 3 && r.code.length !== 7)) {
-      throw parseError(`"${r.code}" is neither an ICD-10-PCS table (3 characters) nor a code (7 characters) of 0-9 and A-Z without I and O`, { file, line: r.line });
+      throw parseError(
+        `"${r.code}" is neither an ICD-10-PCS table (3 characters) nor a code (7 characters) of 0-9 and A-Z without I and O`,
+        { file, line: r.line },
+      );
     }
-    if (r.code.length === 3 && r.valid) throw parseError(`table header "${r.code}" is flagged valid (1); headers are flagged 0`, { file, line: r.line });
-    if (r.code.length === 7 && !r.valid) throw parseError(`code "${r.code}" is flagged 0; every 7-character ICD-10-PCS code is valid (1)`, { file, line: r.line });
+    if (r.code.length === 3 && r.valid)
+      throw parseError(`table header "${r.code}" is flagged valid (1); headers are flagged 0`, { file, line: r.line });
+    if (r.code.length === 7 && !r.valid)
+      throw parseError(`code "${r.code}" is flagged 0; every 7-character ICD-10-PCS code is valid (1)`, { file, line: r.line });
   }
   return records;
 }
@@ -110,7 +116,8 @@ export async function importIcd10pcs(files: string[], ctx: ImportContext): Promi
   const releases: YearRelease[] = [];
   const pOrder = progress.phase('ICD-10-PCS: order files', orders.length);
   for (const s of orders) {
-    if (releases.some((r) => r.fiscalYear === s.year)) throw new MedCodesError('parse_error', `two order files for FY${s.year}: ${label(s)}`);
+    if (releases.some((r) => r.fiscalYear === s.year))
+      throw new MedCodesError('parse_error', `two order files for FY${s.year}: ${label(s)}`);
     releases.push({ fiscalYear: s.year, records: parsePcsOrderFile(await sourceText(s), label(s)) });
     pOrder.tick();
   }
@@ -168,10 +175,15 @@ export async function importIcd10pcs(files: string[], ctx: ImportContext): Promi
       headersMissing.length ? `${headersMissing.length} tables have no header row in the order file (${few(headersMissing)})` : '',
     ].filter(Boolean);
     if (problems.length) {
-      throw new MedCodesError('check_failed', `ICD-10-PCS ${version}: ${label(tablesSrc)} and ${label(orders.at(-1)!)} disagree: ${problems.join('; ')}`);
+      throw new MedCodesError(
+        'check_failed',
+        `ICD-10-PCS ${version}: ${label(tablesSrc)} and ${label(orders.at(-1)!)} disagree: ${problems.join('; ')}`,
+      );
     }
   } else if (tablesSrc) {
-    progress.log(`  ICD-10-PCS: the Tables XML is FY${tablesSrc.year}, the newest order file ${version}: codes not in its rows are not decomposed`);
+    progress.log(
+      `  ICD-10-PCS: the Tables XML is FY${tablesSrc.year}, the newest order file ${version}: codes not in its rows are not decomposed`,
+    );
   }
 
   // 3. Concepts: sections and body systems from the tables' axis labels, then tables, codes, deleted codes.
@@ -188,21 +200,38 @@ export async function importIcd10pcs(files: string[], ctx: ImportContext): Promi
     if (!sectionSort.has(sKey)) {
       sectionSort.set(sKey, o);
       records.push({
-        system: 'icd10pcs', key: sKey, code: sKey, display: t.section.value.text, kind: 'chapter', billable: false, status: 'active',
-        sort: o * 10 - 4, version: tablesVersion, properties: { axis: t.section.title },
+        system: 'icd10pcs',
+        key: sKey,
+        code: sKey,
+        display: t.section.value.text,
+        kind: 'chapter',
+        billable: false,
+        status: 'active',
+        sort: o * 10 - 4,
+        version: tablesVersion,
+        properties: { axis: t.section.title },
       });
     } else sectionSort.set(sKey, Math.min(sectionSort.get(sKey)!, o));
     if (!bodySort.has(bKey)) {
       bodySort.set(bKey, o);
       records.push({
-        system: 'icd10pcs', key: bKey, code: bKey, display: t.bodySystem.value.text, kind: 'block', billable: false, status: 'active', parentKey: sKey,
-        sort: o * 10 - 2, version: tablesVersion, properties: { axis: t.bodySystem.title },
+        system: 'icd10pcs',
+        key: bKey,
+        code: bKey,
+        display: t.bodySystem.value.text,
+        kind: 'block',
+        billable: false,
+        status: 'active',
+        parentKey: sKey,
+        sort: o * 10 - 2,
+        version: tablesVersion,
+        properties: { axis: t.bodySystem.title },
       });
     } else bodySort.set(bKey, Math.min(bodySort.get(bKey)!, o));
     structures.set(t.code, tableStructure(t, definitions));
   }
   // A section or body system sorts before its first table in the order file.
-  for (const r of records) r.sort = (r.kind === 'chapter' ? sectionSort.get(r.key)! * 10 - 4 : bodySort.get(r.key)! * 10 - 2);
+  for (const r of records) r.sort = r.kind === 'chapter' ? sectionSort.get(r.key)! * 10 - 4 : bodySort.get(r.key)! * 10 - 2;
 
   const tableParent = (table: string): string | undefined =>
     bodySort.has(table.slice(0, 2)) ? table.slice(0, 2) : sectionSort.has(table[0]) ? table[0] : undefined;
@@ -214,8 +243,18 @@ export async function importIcd10pcs(files: string[], ctx: ImportContext): Promi
       if (structure) valueDefinitions += Object.values(structure.definitions).reduce((n, d) => n + Object.keys(d).length, 0);
       const parentKey = tableParent(r.code);
       records.push({
-        system: 'icd10pcs', key: r.code, code: r.code, display: r.longTitle, shortDisplay: r.shortTitle, kind: 'table', billable: false,
-        status: 'active', ...(parentKey ? { parentKey } : {}), sort: r.order * 10, version, ...(structure ? { properties: { ...structure } } : {}),
+        system: 'icd10pcs',
+        key: r.code,
+        code: r.code,
+        display: r.longTitle,
+        shortDisplay: r.shortTitle,
+        kind: 'table',
+        billable: false,
+        status: 'active',
+        ...(parentKey ? { parentKey } : {}),
+        sort: r.order * 10,
+        version,
+        ...(structure ? { properties: { ...structure } } : {}),
       });
       continue;
     }
@@ -224,14 +263,26 @@ export async function importIcd10pcs(files: string[], ctx: ImportContext): Promi
     if (row !== undefined) {
       // Only the labels of characters 4-7 and the row: characters 1-3 and the axis titles are the
       // table's, stored once on its record (pcsCodeAxes in builder.ts assembles the full decomposition).
-      const labels = decomposePcsCode(r.code, index)!.slice(3).map((c) => c.label);
+      const labels = decomposePcsCode(r.code, index)!
+        .slice(3)
+        .map((c) => c.label);
       properties = { row, labels } satisfies PcsCodeProperties;
       decomposed++;
     } else if (tablesSrc) skip('codes not in the Tables XML rows (not decomposed)');
     const table = r.code.slice(0, 3);
     records.push({
-      system: 'icd10pcs', key: r.code, code: r.code, display: r.longTitle, shortDisplay: r.shortTitle, kind: 'code', billable: true,
-      status: 'active', ...(byKey.has(table) ? { parentKey: table } : {}), sort: r.order * 10, version, ...(properties ? { properties } : {}),
+      system: 'icd10pcs',
+      key: r.code,
+      code: r.code,
+      display: r.longTitle,
+      shortDisplay: r.shortTitle,
+      kind: 'code',
+      billable: true,
+      status: 'active',
+      ...(byKey.has(table) ? { parentKey: table } : {}),
+      sort: r.order * 10,
+      version,
+      ...(properties ? { properties } : {}),
     });
   }
 
@@ -251,9 +302,18 @@ export async function importIcd10pcs(files: string[], ctx: ImportContext): Promi
     const table = key.slice(0, 3);
     const parentKey = key.length === 7 ? (byKey.has(table) || history.deleted.has(table) ? table : tableParent(table)) : tableParent(key);
     records.push({
-      system: 'icd10pcs', key, code: key, display: d.record.longTitle, shortDisplay: d.record.shortTitle, kind: key.length === 3 ? 'table' : 'code',
-      billable: d.record.valid, status: 'deleted', ...(parentKey ? { parentKey } : {}), sort: deletedSort.get(key) ?? 0,
-      version: `FY${d.lastYear}`, properties: { deletedIn: `FY${d.deletedIn}` },
+      system: 'icd10pcs',
+      key,
+      code: key,
+      display: d.record.longTitle,
+      shortDisplay: d.record.shortTitle,
+      kind: key.length === 3 ? 'table' : 'code',
+      billable: d.record.valid,
+      status: 'deleted',
+      ...(parentKey ? { parentKey } : {}),
+      sort: deletedSort.get(key) ?? 0,
+      version: `FY${d.lastYear}`,
+      properties: { deletedIn: `FY${d.deletedIn}` },
     });
   }
 
@@ -299,7 +359,10 @@ export async function importIcd10pcs(files: string[], ctx: ImportContext): Promi
       if (key.length === 3) counts.indexTermsOnTables++;
       if (from === 'ref') counts.indexTermsFromReferences++;
     }
-    for (const [kind, refs] of [['see', e.see], ['use', e.use]] as const) {
+    for (const [kind, refs] of [
+      ['see', e.see],
+      ['use', e.use],
+    ] as const) {
       for (const r of refs) {
         writer.putIndexReference({ system: 'icd10pcs', path, kind, target: r.target, source: 'index', version: ver });
         counts.indexReferences++;
@@ -322,6 +385,10 @@ export async function importIcd10pcs(files: string[], ctx: ImportContext): Promi
     ...counts,
     historyEvents: history.events.length,
   };
-  writer.putRelease({ system: 'icd10pcs', version, effective: `${current.fiscalYear - 1}-10-01` }, imported, files.map((f) => basename(f)));
+  writer.putRelease(
+    { system: 'icd10pcs', version, effective: `${current.fiscalYear - 1}-10-01` },
+    imported,
+    files.map((f) => basename(f)),
+  );
   return { system: 'icd10pcs', version, imported, skipped, files };
 }

@@ -110,7 +110,10 @@ describe('parsePcsIndex errors', () => {
 
   it('refuses another root, stating the expected one', async () => {
     const defs = '<?xml version="1.0" encoding="utf-8"?>\r\n<ICD10PCS.definitions>\r\n</ICD10PCS.definitions>\r\n';
-    await expectParseError(collect(parsePcsIndex(defs, { file: 'd.xml' })), /d\.xml, line 2: root element is <ICD10PCS\.definitions>, expected <ICD10PCS\.index>/);
+    await expectParseError(
+      collect(parsePcsIndex(defs, { file: 'd.xml' })),
+      /d\.xml, line 2: root element is <ICD10PCS\.definitions>, expected <ICD10PCS\.index>/,
+    );
   });
 
   it('refuses a broken code', async () => {
@@ -118,16 +121,29 @@ describe('parsePcsIndex errors', () => {
       collect(parsePcsIndex(slice.replace('<code>10A07ZW</code>', '<code>10A07Z</code>'), { file: 'i.xml' })),
       /i\.xml, line 42, mainTerm\[Abortion, Laminaria\]: <code>10A07Z<\/code> is not a 7-character ICD-10-PCS code/,
     );
-    await expectParseError(collect(parsePcsIndex(slice.replace('<tab>F02</tab>', '<tab>F0</tab>'))), /<tab>F0<\/tab> is not a 3-character ICD-10-PCS table/);
-    await expectParseError(collect(parsePcsIndex(slice.replace('<codes>0WQF</codes>', '<codes>0WQO</codes>'))), /<codes>0WQO<\/codes> is not a partial ICD-10-PCS code/);
+    await expectParseError(
+      collect(parsePcsIndex(slice.replace('<tab>F02</tab>', '<tab>F0</tab>'))),
+      /<tab>F0<\/tab> is not a 3-character ICD-10-PCS table/,
+    );
+    await expectParseError(
+      collect(parsePcsIndex(slice.replace('<codes>0WQF</codes>', '<codes>0WQO</codes>'))),
+      /<codes>0WQO<\/codes> is not a partial ICD-10-PCS code/,
+    );
   });
 
   it('refuses a level that disagrees with the nesting, and a reference without target', async () => {
     await expectParseError(
-      collect(parsePcsIndex(slice.replace('<term level="4">\r\n              <title>Left</title>', '<term level="3">\r\n              <title>Left</title>'))),
+      collect(
+        parsePcsIndex(
+          slice.replace('<term level="4">\r\n              <title>Left</title>', '<term level="3">\r\n              <title>Left</title>'),
+        ),
+      ),
       /mainTerm\[Pacemaker, Intracardiac, Insertion of device in, Atrium\]: term level="3" where level="4" was expected/,
     );
-    await expectParseError(collect(parsePcsIndex(slice.replace('<use>Abdominal Sympathetic Nerve</use>', '<use></use>'))), /<use> has no target text/);
+    await expectParseError(
+      collect(parsePcsIndex(slice.replace('<use>Abdominal Sympathetic Nerve</use>', '<use></use>'))),
+      /<use> has no target text/,
+    );
   });
 });
 
@@ -135,7 +151,13 @@ describe.runIf(existsSync(FULL))('full icd10pcs_index_2025.xml', () => {
   it('has 27 letters, 3,215 main terms and 21,269 terms with the published code and reference counts', async () => {
     const letters = new Set<string>();
     const levels = [0, 0, 0, 0, 0, 0];
-    let code = 0, codes = 0, tab = 0, see = 0, use = 0, refCodes = 0, untitled = 0;
+    let code = 0,
+      codes = 0,
+      tab = 0,
+      see = 0,
+      use = 0,
+      refCodes = 0,
+      untitled = 0;
     const referenced: { value: string; path: string }[] = [];
     for await (const e of parsePcsIndex(createReadStream(FULL), { file: FULL })) {
       letters.add(e.letter);
@@ -164,7 +186,9 @@ describe.runIf(existsSync(FULL))('full icd10pcs_index_2025.xml', () => {
         for (const c of expandPcsTable(t)) for (let n = 3; n <= 7; n++) prefixes.add(c.slice(0, n));
       }
       const missing = referenced.filter((r) => !prefixes.has(r.value));
-      expect(new Set(missing.map((m) => m.value))).toEqual(new Set(['XXE5XN6', 'XXEBXQ6', 'X2A5312', 'X2A6325', '5A0512C', '5A0522C', '0SG6']));
+      expect(new Set(missing.map((m) => m.value))).toEqual(
+        new Set(['XXE5XN6', 'XXEBXQ6', 'X2A5312', 'X2A6325', '5A0512C', '5A0522C', '0SG6']),
+      );
       expect(missing).toHaveLength(18);
     }
   });

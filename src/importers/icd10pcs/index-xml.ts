@@ -1,5 +1,14 @@
 import { parseError } from '../../errors.js';
-import { collect, PCS_CODE, streamXml, type ParseOptions, type PcsXmlHeader, type XmlHandler, type XmlPosition, type XmlSource } from './tables.js';
+import {
+  collect,
+  PCS_CODE,
+  streamXml,
+  type ParseOptions,
+  type PcsXmlHeader,
+  type XmlHandler,
+  type XmlPosition,
+  type XmlSource,
+} from './tables.js';
 
 /**
  * ICD-10-PCS Index XML (`icd10pcs_index_YYYY.xml`, CMS, root `<ICD10PCS.index>`).
@@ -97,7 +106,8 @@ function indexHandler(file: string, onHeader?: (h: PcsXmlHeader) => void): XmlHa
     if (f.emitted) return;
     f.emitted = true;
     if (f.level === 0 && f.title === undefined) fail('<mainTerm> has no <title>', at);
-    if (f.title === undefined && !f.codes.length && !f.see.length && !f.use.length) fail('<term> has no title, code or see/use reference', at);
+    if (f.title === undefined && !f.codes.length && !f.see.length && !f.use.length)
+      fail('<term> has no title, code or see/use reference', at);
     emit({
       letter: letter!,
       path: pathOf(f),
@@ -128,7 +138,7 @@ function indexHandler(file: string, onHeader?: (h: PcsXmlHeader) => void): XmlHa
         letter = undefined;
       } else if (name === 'mainTerm') {
         if (parent !== 'letter') fail(`<mainTerm> inside <${parent}>`, at);
-        if (letter === undefined) fail('<mainTerm> before the letter\'s <title>', at);
+        if (letter === undefined) fail("<mainTerm> before the letter's <title>", at);
         frames.push({ level: 0, parentPath: [], codes: [], see: [], use: [], line: at.line, emitted: false });
       } else if (name === 'term') {
         if (parent !== 'mainTerm' && parent !== 'term') fail(`<term> inside <${parent}>`, at);

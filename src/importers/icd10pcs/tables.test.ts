@@ -37,10 +37,24 @@ describe('parsePcsTables (slice of icd10pcs_tables_2026.xml)', () => {
     });
     expect(t.rows.map((r) => r.codes)).toEqual([68, 6, 4, 16, 8, 4]);
     expect(t.rows[2].axes).toEqual([
-      { pos: 4, title: 'Body Part', values: [{ code: 'F', text: 'Large Intestine, Right' }, { code: 'J', text: 'Appendix' }] },
+      {
+        pos: 4,
+        title: 'Body Part',
+        values: [
+          { code: 'F', text: 'Large Intestine, Right' },
+          { code: 'J', text: 'Appendix' },
+        ],
+      },
       { pos: 5, title: 'Approach', values: [{ code: '4', text: 'Percutaneous Endoscopic' }] },
       { pos: 6, title: 'Device', values: [{ code: 'Z', text: 'No Device' }] },
-      { pos: 7, title: 'Qualifier', values: [{ code: 'G', text: 'Hand-Assisted' }, { code: 'Z', text: 'No Qualifier' }] },
+      {
+        pos: 7,
+        title: 'Qualifier',
+        values: [
+          { code: 'G', text: 'Hand-Assisted' },
+          { code: 'Z', text: 'No Qualifier' },
+        ],
+      },
     ]);
     expect(t.line).toBe(98);
     // Section D has no operation definition, and entities are decoded.
@@ -126,7 +140,10 @@ describe('parsePcsTables errors', () => {
 
   it('refuses another root, stating the expected one', async () => {
     const index = '<?xml version="1.0" encoding="utf-8"?>\n<ICD10PCS.index>\n  <version>2025</version>\n</ICD10PCS.index>\n';
-    await expectParseError(collect(parsePcsTables(index, { file: 'x.xml' })), /x\.xml, line 2: root element is <ICD10PCS\.index>, expected <ICD10PCS\.tabular>/);
+    await expectParseError(
+      collect(parsePcsTables(index, { file: 'x.xml' })),
+      /x\.xml, line 2: root element is <ICD10PCS\.index>, expected <ICD10PCS\.tabular>/,
+    );
   });
 
   it('refuses an empty file and a non-XML file', async () => {
@@ -139,7 +156,10 @@ describe('parsePcsTables errors', () => {
 
   it('refuses a label code that is not a PCS character', async () => {
     const bad = slice.replace('<label code="J">Appendix</label>', '<label code="I">Appendix</label>');
-    await expectParseError(collect(parsePcsTables(bad, { file: 'bad.xml' })), /pcsTable\[0DT\]\/pcsRow\[2\]\/axis\[pos=4\]: label code="I" is not one ICD-10-PCS character/);
+    await expectParseError(
+      collect(parsePcsTables(bad, { file: 'bad.xml' })),
+      /pcsTable\[0DT\]\/pcsRow\[2\]\/axis\[pos=4\]: label code="I" is not one ICD-10-PCS character/,
+    );
   });
 
   it('refuses a row whose codes attribute disagrees with its labels', async () => {

@@ -119,8 +119,10 @@ export async function* streamXml<T>(source: XmlSource, options: XmlStreamOptions
   }
   const rest = decode(undefined, true);
   if (rest) parser.write(rest);
-  if (!rootSeen) throw parseError(`no root element: the file is empty or not XML (expected <${root}>, ${format})`, { file, line: parser.line });
-  if (depth > 0) throw parseError(`file ends inside an element: the XML is truncated (${depth} element(s) not closed)`, { file, line: parser.line });
+  if (!rootSeen)
+    throw parseError(`no root element: the file is empty or not XML (expected <${root}>, ${format})`, { file, line: parser.line });
+  if (depth > 0)
+    throw parseError(`file ends inside an element: the XML is truncated (${depth} element(s) not closed)`, { file, line: parser.line });
   parser.close();
   handler.end?.(at(), emit);
   if (queue.length) yield* queue.splice(0);
@@ -247,7 +249,9 @@ function tableHandler(file: string, onHeader?: (h: PcsXmlHeader) => void): XmlHa
   let tablesSeen = 0;
 
   const where = () => {
-    const t = table ? `pcsTable[${table.header.map((a) => a.values[0]?.code ?? '?').join('')}${table.header.length < 3 ? '…' : ''}]` : 'pcsTable';
+    const t = table
+      ? `pcsTable[${table.header.map((a) => a.values[0]?.code ?? '?').join('')}${table.header.length < 3 ? '…' : ''}]`
+      : 'pcsTable';
     const r = row && table ? `/pcsRow[${table.rows.length + 1}]` : '';
     const a = axis ? `/axis[pos=${axis.pos}]` : '';
     return `${t}${r}${a}`;
@@ -286,7 +290,8 @@ function tableHandler(file: string, onHeader?: (h: PcsXmlHeader) => void): XmlHa
         const pos = intAttr(attrs, 'pos', 'axis', at);
         if (pos === undefined) fail('<axis> without a pos attribute', at);
         const expected = parent === 'pcsTable' ? table!.header.length + 1 : row!.axes.length + 4;
-        if (pos !== expected) fail(`axis pos="${pos}" where pos="${expected}" was expected (axes must run 1-3 in the table, 4-7 in each row)`, at);
+        if (pos !== expected)
+          fail(`axis pos="${pos}" where pos="${expected}" was expected (axes must run 1-3 in the table, 4-7 in each row)`, at);
         if (parent === 'pcsTable' && pos! > 3) fail(`axis pos="${pos}" directly in a table; positions 4-7 belong in a <pcsRow>`, at);
         axis = { pos: pos!, declared: intAttr(attrs, 'values', 'axis', at), values: [], line: at.line };
       } else if (name === 'label') {
@@ -352,7 +357,14 @@ function tableHandler(file: string, onHeader?: (h: PcsXmlHeader) => void): XmlHa
             ...(a.definition !== undefined ? { definition: a.definition } : {}),
           }),
         );
-        emit({ code: s.value.code + b.value.code + o.value.code, section: s, bodySystem: b, operation: o, rows: table.rows, line: table.line });
+        emit({
+          code: s.value.code + b.value.code + o.value.code,
+          section: s,
+          bodySystem: b,
+          operation: o,
+          rows: table.rows,
+          line: table.line,
+        });
         tablesSeen++;
         table = undefined;
       }

@@ -51,7 +51,19 @@ describe('ICD-9-CM descriptions (fixture cut from v32)', () => {
       kind: 'diagnosis',
     });
     expect(recs.map((r) => r.dotted)).toEqual([
-      '001.0', '001.1', '001.9', '024', '041.3', '046.71', '386.00', 'E000.0', 'E030', 'E849.0', 'V01.0', 'V08', 'V91.99',
+      '001.0',
+      '001.1',
+      '001.9',
+      '024',
+      '041.3',
+      '046.71',
+      '386.00',
+      'E000.0',
+      'E030',
+      'E849.0',
+      'V01.0',
+      'V08',
+      'V91.99',
     ]);
     expect(recs[0]).toEqual<Icd9Description>({
       kind: 'diagnosis',
@@ -105,7 +117,12 @@ describe('ICD-9-CM descriptions (fixture cut from v32)', () => {
   });
 
   it('rejects a blank line and a broken code', async () => {
-    await expectParseError(collect(readIcd9Titles(['0010  Cholera\n\n'], { file: 'a.txt', kind: 'diagnosis' })), 'a.txt', 'line 2', 'blank line');
+    await expectParseError(
+      collect(readIcd9Titles(['0010  Cholera\n\n'], { file: 'a.txt', kind: 'diagnosis' })),
+      'a.txt',
+      'line 2',
+      'blank line',
+    );
     await expectParseError(
       collect(readIcd9Titles(['0010  Cholera\n00X1  Bad\n'], { file: 'a.txt', kind: 'diagnosis' })),
       'line 2',
@@ -138,7 +155,9 @@ describe('ICD-9-CM descriptions (fixture cut from v32)', () => {
       'line 2',
       'code 0002 has a long title but no short title',
     );
-    const longMissing = fixture('CMS32_DESC_LONG_SG.txt').toString('latin1').replace(/^9999 .*\n/m, '');
+    const longMissing = fixture('CMS32_DESC_LONG_SG.txt')
+      .toString('latin1')
+      .replace(/^9999 .*\n/m, '');
     await expectParseError(
       parseIcd9Descriptions(longMissing, fixture('CMS32_DESC_SHORT_SG.txt'), { kind: 'procedure' }),
       'CMS32_DESC_SHORT_SG.txt',
@@ -167,7 +186,10 @@ describe.runIf(existsSync(REAL_ZIP))('ICD-9-CM v32 full files', () => {
       for await (const e of zip.eachEntry()) entries.set(e.fileName, e);
       const counts: Record<string, number> = {};
       const byCode = new Map<string, Icd9Description>();
-      for (const [kind, k] of [['diagnosis', 'DX'], ['procedure', 'SG']] as const) {
+      for (const [kind, k] of [
+        ['diagnosis', 'DX'],
+        ['procedure', 'SG'],
+      ] as const) {
         const long = `CMS32_DESC_LONG_${k}.txt`;
         const short = `CMS32_DESC_SHORT_${k}.txt`;
         counts[kind] = 0;

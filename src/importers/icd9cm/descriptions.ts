@@ -87,16 +87,12 @@ export function icd9FileKind(fileName: string): { kind: Icd9Kind; length: Icd9Ti
   };
 }
 
-
 /**
  * Streams one descriptions file (long or short: the layout is the same). Throws a parse_error
  * MedCodesError naming the file and line for a line that does not hold a valid code, the blank
  * column, and a title (e.g. a blank line, a code of the wrong kind, or a line of another file).
  */
-export async function* readIcd9Titles(
-  input: TextInput,
-  options: { file: string; kind: Icd9Kind },
-): AsyncGenerator<Icd9TitleLine> {
+export async function* readIcd9Titles(input: TextInput, options: { file: string; kind: Icd9Kind }): AsyncGenerator<Icd9TitleLine> {
   const { file, kind } = options;
   const { codeWidth, pattern, what } = LAYOUT[kind];
   for await (const { text, line } of latin1Lines(input)) {
@@ -107,10 +103,16 @@ export async function* readIcd9Titles(
     }
     const title = text.slice(codeWidth + 1);
     if (text[codeWidth] !== ' ' || !title.trim()) {
-      throw parseError(`code ${code} has no title (expected a blank in column ${codeWidth + 1} and the title from column ${codeWidth + 2})`, { file, line });
+      throw parseError(
+        `code ${code} has no title (expected a blank in column ${codeWidth + 1} and the title from column ${codeWidth + 2})`,
+        { file, line },
+      );
     }
     if (title.startsWith(' ')) {
-      throw parseError(`code ${code}: the title must start in column ${codeWidth + 2}, found more blanks (is this a ${kind === 'procedure' ? 'diagnosis' : 'procedure'} file?)`, { file, line });
+      throw parseError(
+        `code ${code}: the title must start in column ${codeWidth + 2}, found more blanks (is this a ${kind === 'procedure' ? 'diagnosis' : 'procedure'} file?)`,
+        { file, line },
+      );
     }
     yield { code, title: title.trimEnd(), line };
   }
@@ -128,7 +130,8 @@ export async function* joinIcd9Descriptions(
 ): AsyncGenerator<Icd9Description> {
   const shorts = new Map<string, Icd9TitleLine>();
   for await (const s of readIcd9Titles(short.input, { file: short.file, kind })) {
-    if (shorts.has(s.code)) throw parseError(`code ${s.code} appears twice (first on line ${shorts.get(s.code)!.line})`, { file: short.file, line: s.line });
+    if (shorts.has(s.code))
+      throw parseError(`code ${s.code} appears twice (first on line ${shorts.get(s.code)!.line})`, { file: short.file, line: s.line });
     shorts.set(s.code, s);
   }
   const seen = new Set<string>();
@@ -141,7 +144,8 @@ export async function* joinIcd9Descriptions(
     yield { kind, code: l.code, dotted: dottedIcd9(l.code, kind), long: l.title, short: s.title, seq: ++seq };
   }
   for (const s of shorts.values()) {
-    if (!seen.has(s.code)) throw parseError(`code ${s.code} has a short title but no long title in ${long.file}`, { file: short.file, line: s.line });
+    if (!seen.has(s.code))
+      throw parseError(`code ${s.code} has a short title but no long title in ${long.file}`, { file: short.file, line: s.line });
   }
 }
 

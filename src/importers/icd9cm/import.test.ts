@@ -12,15 +12,21 @@ import { icd9Category, icd9cmImporter, icd9Effective, icd9Notice } from './impor
 
 /** The parser's fixtures: 13 diagnoses and 5 procedures of the real v32 files, long and short. */
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/icd9cm/', import.meta.url));
-const FILES = ['CMS32_DESC_LONG_DX.txt', 'CMS32_DESC_SHORT_DX.txt', 'CMS32_DESC_LONG_SG.txt', 'CMS32_DESC_SHORT_SG.txt'].map((f) => join(FIXTURES, f));
+const FILES = ['CMS32_DESC_LONG_DX.txt', 'CMS32_DESC_SHORT_DX.txt', 'CMS32_DESC_LONG_SG.txt', 'CMS32_DESC_SHORT_SG.txt'].map((f) =>
+  join(FIXTURES, f),
+);
 
 const dir = mkdtempSync(join(tmpdir(), 'medcodes-icd9-'));
-const importInto = (db: string, inputs: string[]) => runImport({ db, inputs, progress: silentProgress, importers: [icd9cmImporter], incremental: false });
+const importInto = (db: string, inputs: string[]) =>
+  runImport({ db, inputs, progress: silentProgress, importers: [icd9cmImporter], incremental: false });
 let store: Store;
 
 beforeAll(async () => {
   const summaries = await importInto(join(dir, 'i.db'), FILES);
-  expect(summaries.map((s) => [s.system, s.version, s.imported.codes])).toEqual([['icd9cm', 'v32', 13], ['icd9pcs', 'v32', 5]]);
+  expect(summaries.map((s) => [s.system, s.version, s.imported.codes])).toEqual([
+    ['icd9cm', 'v32', 13],
+    ['icd9pcs', 'v32', 5],
+  ]);
   store = new Store(join(dir, 'i.db'));
 });
 afterAll(() => {
@@ -30,11 +36,25 @@ afterAll(() => {
 
 describe('ICD-9-CM import', () => {
   it('writes dotted codes with undotted keys, long and short titles', () => {
-    expect(lookup(store, 'icd9cm', '001.0')).toMatchObject({ code: '001.0', display: 'Cholera due to vibrio cholerae', shortDisplay: 'Cholera d/t vib cholerae', kind: 'code', billable: true, status: 'active', version: 'v32' });
+    expect(lookup(store, 'icd9cm', '001.0')).toMatchObject({
+      code: '001.0',
+      display: 'Cholera due to vibrio cholerae',
+      shortDisplay: 'Cholera d/t vib cholerae',
+      kind: 'code',
+      billable: true,
+      status: 'active',
+      version: 'v32',
+    });
     expect(lookup(store, 'icd9cm', '0010').code).toBe('001.0');
     // ISO-8859-1 text read as such.
-    expect(lookup(store, 'icd9cm', '041.3').display).toBe("Friedländer's bacillus infection in conditions classified elsewhere and of unspecified site");
-    expect(lookup(store, 'icd9pcs', '00.01')).toMatchObject({ code: '00.01', display: 'Therapeutic ultrasound of vessels of head and neck', shortDisplay: 'Ther ult head & neck ves' });
+    expect(lookup(store, 'icd9cm', '041.3').display).toBe(
+      "Friedländer's bacillus infection in conditions classified elsewhere and of unspecified site",
+    );
+    expect(lookup(store, 'icd9pcs', '00.01')).toMatchObject({
+      code: '00.01',
+      display: 'Therapeutic ultrasound of vessels of head and neck',
+      shortDisplay: 'Ther ult head & neck ves',
+    });
     expect(store.get('icd9pcs', '0001')?.system).toBe('icd9pcs');
     expect(store.get('icd9cm', '0001')).toBeUndefined();
   });
@@ -82,7 +102,9 @@ describe('ICD-9-CM input checks', () => {
   it('needs the long and the short file of a kind', async () => {
     const err = await importInto(join(dir, 'half.db'), [FILES[0]]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MedCodesError);
-    expect((err as Error).message).toBe('ICD-9-CM diagnoses need the long and the short descriptions of release 32: no CMS32_DESC_SHORT_DX.txt, given CMS32_DESC_LONG_DX.txt');
+    expect((err as Error).message).toBe(
+      'ICD-9-CM diagnoses need the long and the short descriptions of release 32: no CMS32_DESC_SHORT_DX.txt, given CMS32_DESC_LONG_DX.txt',
+    );
   });
 
   it('imports the newest release of several', async () => {

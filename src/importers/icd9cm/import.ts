@@ -120,8 +120,13 @@ export async function importIcd9(files: string[], ctx: ImportContext): Promise<I
       const found = ofKind.filter((s) => s.release === release && s.length === length);
       const suffix = kind === 'diagnosis' ? 'DX' : 'SG';
       if (found.length !== 1) {
-        const problem = found.length ? `two ${length}-title files (${found.map(label).join(', ')})` : `no CMS${release}_DESC_${length.toUpperCase()}_${suffix}.txt`;
-        throw new MedCodesError('parse_error', `ICD-9-CM ${kind === 'diagnosis' ? 'diagnoses' : 'procedures'} need the long and the short descriptions of release ${release}: ${problem}, given ${ofKind.map(label).join(', ')}`);
+        const problem = found.length
+          ? `two ${length}-title files (${found.map(label).join(', ')})`
+          : `no CMS${release}_DESC_${length.toUpperCase()}_${suffix}.txt`;
+        throw new MedCodesError(
+          'parse_error',
+          `ICD-9-CM ${kind === 'diagnosis' ? 'diagnoses' : 'procedures'} need the long and the short descriptions of release ${release}: ${problem}, given ${ofKind.map(label).join(', ')}`,
+        );
       }
       return found[0];
     };
@@ -131,11 +136,23 @@ export async function importIcd9(files: string[], ctx: ImportContext): Promise<I
 
     const records: CodeRecord[] = [];
     const p = progress.phase(`ICD-9-CM: ${kind === 'diagnosis' ? 'diagnoses' : 'procedures'} ${version}`, 0);
-    for await (const d of joinIcd9Descriptions({ input: sourceChunks(long), file: label(long) }, { input: sourceChunks(short), file: label(short) }, kind)) {
+    for await (const d of joinIcd9Descriptions(
+      { input: sourceChunks(long), file: label(long) },
+      { input: sourceChunks(short), file: label(short) },
+      kind,
+    )) {
       const key = codeKey(system, d.dotted);
       records.push({
-        system, key, code: d.dotted, display: d.long, shortDisplay: d.short,
-        kind: icd9Category(key, kind) ? 'code' : 'category', billable: true, status: 'active', sort: d.seq * 10, version,
+        system,
+        key,
+        code: d.dotted,
+        display: d.long,
+        shortDisplay: d.short,
+        kind: icd9Category(key, kind) ? 'code' : 'category',
+        billable: true,
+        status: 'active',
+        sort: d.seq * 10,
+        version,
       });
     }
     p.done();
@@ -151,9 +168,16 @@ export async function importIcd9(files: string[], ctx: ImportContext): Promise<I
     for (const r of records) writer.putCode(r);
     const imported = { codes: records.length, categories: records.filter((r) => r.kind === 'category').length, withParent: parented };
     const effective = icd9Effective(release);
-    writer.putRelease({ system, version, ...(effective ? { effective } : {}), notice: icd9Notice(version) }, imported, [label(long), label(short)]);
+    writer.putRelease({ system, version, ...(effective ? { effective } : {}), notice: icd9Notice(version) }, imported, [
+      label(long),
+      label(short),
+    ]);
     summaries.push({ system, version, imported, skipped, files });
   }
-  if (!summaries.length) throw new MedCodesError('unknown_format', `ICD-9-CM needs CMSnn_DESC_LONG/SHORT_DX/SG.txt files; got ${files.map((f) => basename(f)).join(', ')}`);
+  if (!summaries.length)
+    throw new MedCodesError(
+      'unknown_format',
+      `ICD-9-CM needs CMSnn_DESC_LONG/SHORT_DX/SG.txt files; got ${files.map((f) => basename(f)).join(', ')}`,
+    );
   return summaries;
 }

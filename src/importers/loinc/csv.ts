@@ -36,7 +36,11 @@ export async function* csvRecords(
           inQuotes = false;
           i++;
           // After a closing quote only a separator or the end of the record may follow.
-          if (i < n && text[i] !== ',') throw parseError(`character after a closing quote in a quoted field ("${text.slice(Math.max(0, i - 20), i + 10)}")`, { file, line });
+          if (i < n && text[i] !== ',')
+            throw parseError(`character after a closing quote in a quoted field ("${text.slice(Math.max(0, i - 20), i + 10)}")`, {
+              file,
+              line,
+            });
           continue;
         }
         const q = text.indexOf('"', i);

@@ -41,7 +41,12 @@ export const LOINC_LAYOUT: ReleaseLayout<Kind> = {
 };
 
 /** Class types of LOINC (Users' Guide, CLASSTYPE). */
-const CLASS_TYPES: Record<string, string> = { '1': 'Laboratory terms', '2': 'Clinical terms', '3': 'Claims attachment terms', '4': 'Survey terms' };
+const CLASS_TYPES: Record<string, string> = {
+  '1': 'Laboratory terms',
+  '2': 'Clinical terms',
+  '3': 'Claims attachment terms',
+  '4': 'Survey terms',
+};
 
 /** The Regenstrief notice the LOINC licence (§§1, 4) requires with LOINC content. */
 export function loincNotice(version: string): string {
@@ -50,12 +55,18 @@ export function loincNotice(version: string): string {
     `This material contains content from LOINC (https://loinc.org), version ${version}. LOINC is copyright © 1995-${year}, ` +
     'Regenstrief Institute, Inc. and the Logical Observation Identifiers Names and Codes (LOINC) Committee and is available at ' +
     'no cost under the license at https://loinc.org/license. LOINC® is a registered United States trademark of Regenstrief Institute, Inc. ' +
-    'Terms with third-party content show that party\'s copyright notice.'
+    "Terms with third-party content show that party's copyright notice."
   );
 }
 
 /** `HEM/BC` -> `HEM-BC`. */
-export const loincClassKey = (cls: string) => `C-${cls.toUpperCase().replace(/[^A-Z0-9]+/g, '-').replace(/^-|-$/g, '') || 'NONE'}`;
+export const loincClassKey = (cls: string) =>
+  `C-${
+    cls
+      .toUpperCase()
+      .replace(/[^A-Z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'NONE'
+  }`;
 
 /** LOINC version in a path (`Loinc_2.80.zip`, `Loinc_2.80/LoincTable/Loinc.csv`). */
 export function loincVersionInPath(path: string): string | undefined {
@@ -79,8 +90,13 @@ export async function importLoinc(files: string[], ctx: ImportContext): Promise<
   // The table by its official name wins over a sniffed copy (LoincTableCore.csv has the same header).
   const named = sources.filter((s) => s.kind === 'table' && /^Loinc\.csv$/i.test(basename(s.member ?? s.file)));
   const tables = named.length ? named : sources.filter((s) => s.kind === 'table');
-  if (!tables.length) throw new MedCodesError('unknown_format', `no LOINC table (LoincTable/Loinc.csv) in ${files.map((f) => basename(f)).join(', ')}`);
-  if (tables.length > 1) throw new MedCodesError('unknown_format', `several LOINC tables given (${tables.map(sourceLabel).join(', ')}): import one release at a time`);
+  if (!tables.length)
+    throw new MedCodesError('unknown_format', `no LOINC table (LoincTable/Loinc.csv) in ${files.map((f) => basename(f)).join(', ')}`);
+  if (tables.length > 1)
+    throw new MedCodesError(
+      'unknown_format',
+      `several LOINC tables given (${tables.map(sourceLabel).join(', ')}): import one release at a time`,
+    );
   const table = tables[0];
   const otherTables = sources.filter((s) => s.kind === 'table' && s !== table).length;
   if (otherTables) skips.add('other tables with the LOINC header, e.g. LoincTableCore.csv (not read)', otherTables);
@@ -98,7 +114,8 @@ export async function importLoinc(files: string[], ctx: ImportContext): Promise<
   if (!version) {
     // No version in the name: the newest VersionLastChanged of the table (a first, cheap pass).
     let newest = '';
-    for await (const r of readLoincTable(sourceLines(table), label)) if (r.versionLastChanged && Number(r.versionLastChanged) > Number(newest || 0)) newest = r.versionLastChanged;
+    for await (const r of readLoincTable(sourceLines(table), label))
+      if (r.versionLastChanged && Number(r.versionLastChanged) > Number(newest || 0)) newest = r.versionLastChanged;
     if (!newest) throw parseError('no LOINC version in the file name (Loinc_N.NN) nor in VersionLastChanged', { file: label });
     version = newest;
   }
@@ -113,7 +130,8 @@ export async function importLoinc(files: string[], ctx: ImportContext): Promise<
     const type = CLASS_TYPES[r.classType ?? ''] ? r.classType! : '0';
     const ck = loincClassKey(r.class);
     const cls = classes.get(ck);
-    if (cls && cls.cls !== r.class) throw new MedCodesError('check_failed', `${label}: classes "${cls.cls}" and "${r.class}" give the same key ${ck}`);
+    if (cls && cls.cls !== r.class)
+      throw new MedCodesError('check_failed', `${label}: classes "${cls.cls}" and "${r.class}" give the same key ${ck}`);
     if (!cls) classes.set(ck, { cls: r.class, type, count: 1 });
     else cls.count++;
     types.set(type, (types.get(type) ?? 0) + 1);
@@ -123,13 +141,27 @@ export async function importLoinc(files: string[], ctx: ImportContext): Promise<
     if (dep) {
       deprecated++;
       const replacedBy = mapTo.get(r.loincNum);
-      writer.putHistory({ system: 'loinc', key: r.loincNum, version: r.versionLastChanged ?? version, action: 'deleted', display: r.longCommonName, ...(replacedBy ? { replacedBy } : {}) });
+      writer.putHistory({
+        system: 'loinc',
+        key: r.loincNum,
+        version: r.versionLastChanged ?? version,
+        action: 'deleted',
+        display: r.longCommonName,
+        ...(replacedBy ? { replacedBy } : {}),
+      });
     }
     let seq = 0;
     if (r.definition) writer.putNote({ system: 'loinc', key: r.loincNum, kind: 'notes', seq: seq++, text: r.definition, version });
     if (r.externalCopyrightNotice) {
       copyrighted++;
-      writer.putNote({ system: 'loinc', key: r.loincNum, kind: 'notes', seq: seq++, text: `Third-party copyright: ${r.externalCopyrightNotice}${r.externalCopyrightLink ? ` (${r.externalCopyrightLink})` : ''}`, version });
+      writer.putNote({
+        system: 'loinc',
+        key: r.loincNum,
+        kind: 'notes',
+        seq: seq++,
+        text: `Third-party copyright: ${r.externalCopyrightNotice}${r.externalCopyrightLink ? ` (${r.externalCopyrightLink})` : ''}`,
+        version,
+      });
     }
     const seen = new Set([r.longCommonName.toLowerCase()]);
     for (const t of [r.shortName, r.consumerName, r.displayName]) {
@@ -144,13 +176,45 @@ export async function importLoinc(files: string[], ctx: ImportContext): Promise<
   // Class types, then classes (alphabetical), as browse groups.
   let sort = 0;
   for (const t of [...types.keys()].sort()) {
-    writer.putCode({ system: 'loinc', key: `T-${t}`, code: `T-${t}`, display: CLASS_TYPES[t] ?? 'Terms without a class type', kind: 'group', billable: false, status: 'active', sort: sort++, version, properties: { classType: t, count: types.get(t) } });
+    writer.putCode({
+      system: 'loinc',
+      key: `T-${t}`,
+      code: `T-${t}`,
+      display: CLASS_TYPES[t] ?? 'Terms without a class type',
+      kind: 'group',
+      billable: false,
+      status: 'active',
+      sort: sort++,
+      version,
+      properties: { classType: t, count: types.get(t) },
+    });
   }
   for (const [key, c] of [...classes].sort((a, b) => a[1].cls.localeCompare(b[1].cls))) {
-    writer.putCode({ system: 'loinc', key, code: key, display: `LOINC class ${c.cls}`, shortDisplay: c.cls, kind: 'group', billable: false, status: 'active', parentKey: `T-${c.type}`, sort: sort++, version, properties: { class: c.cls, count: c.count } });
+    writer.putCode({
+      system: 'loinc',
+      key,
+      code: key,
+      display: `LOINC class ${c.cls}`,
+      shortDisplay: c.cls,
+      kind: 'group',
+      billable: false,
+      status: 'active',
+      parentKey: `T-${c.type}`,
+      sort: sort++,
+      version,
+      properties: { class: c.cls, count: c.count },
+    });
   }
 
-  const imported = { codes, active: codes - deprecated, deprecated, classes: classes.size, synonyms: terms, withThirdPartyCopyright: copyrighted, replacements: mapTo.size };
+  const imported = {
+    codes,
+    active: codes - deprecated,
+    deprecated,
+    classes: classes.size,
+    synonyms: terms,
+    withThirdPartyCopyright: copyrighted,
+    replacements: mapTo.size,
+  };
   writer.putRelease({ system: 'loinc', version, notice: loincNotice(version) }, imported, [...new Set(sources.map(sourceLabel))]);
   return { system: 'loinc', version, imported, skipped: skips.counts, files };
 }
@@ -168,7 +232,19 @@ export function loincCode(r: LoincRecord, version: string, classKey: string): Co
     ...(r.classType ? { classType: r.classType } : {}),
     status: r.status,
   };
-  for (const k of ['statusReason', 'statusText', 'consumerName', 'displayName', 'orderObs', 'exampleUcumUnits', 'relatedNames', 'externalCopyrightNotice', 'externalCopyrightLink', 'versionFirstReleased', 'versionLastChanged'] as const) {
+  for (const k of [
+    'statusReason',
+    'statusText',
+    'consumerName',
+    'displayName',
+    'orderObs',
+    'exampleUcumUnits',
+    'relatedNames',
+    'externalCopyrightNotice',
+    'externalCopyrightLink',
+    'versionFirstReleased',
+    'versionLastChanged',
+  ] as const) {
     if (r[k]) props[k] = r[k];
   }
   return {

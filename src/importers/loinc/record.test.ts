@@ -31,7 +31,7 @@ describe('CSV records', () => {
 });
 
 describe('LOINC table', () => {
-  it('computes the mod-10 check digit of the Users\' Guide', () => {
+  it("computes the mod-10 check digit of the Users' Guide", () => {
     expect(loincCheckDigit('2345')).toBe(7); // 2345-7, Glucose [Mass/volume] in Serum or Plasma
     expect(loincCheckDigit('718')).toBe(7); // 718-7
     expect(loincCheckDigit('90001')).toBe(9);
@@ -40,9 +40,22 @@ describe('LOINC table', () => {
     const rows: LoincRecord[] = await all(readLoincTable(sourceLines({ file: `${FIX}Loinc_2.80/LoincTable/Loinc.csv` }), 'Loinc.csv'));
     expect(rows).toHaveLength(12);
     expect(rows[0]).toMatchObject({
-      loincNum: '90001-9', component: 'Zentorin', property: 'MCnc', timeAspect: 'Pt', system: 'Ser/Plas', scale: 'Qn', method: '', class: 'CHEM',
-      classType: '1', status: 'ACTIVE', consumerName: 'Zentorin blood level', shortName: 'Zentorin SerPl-mCnc', displayName: 'Zentorin [Mass/volume]',
-      longCommonName: 'Zentorin [Mass/volume] in Serum or Plasma', versionLastChanged: '2.80', line: 2,
+      loincNum: '90001-9',
+      component: 'Zentorin',
+      property: 'MCnc',
+      timeAspect: 'Pt',
+      system: 'Ser/Plas',
+      scale: 'Qn',
+      method: '',
+      class: 'CHEM',
+      classType: '1',
+      status: 'ACTIVE',
+      consumerName: 'Zentorin blood level',
+      shortName: 'Zentorin SerPl-mCnc',
+      displayName: 'Zentorin [Mass/volume]',
+      longCommonName: 'Zentorin [Mass/volume] in Serum or Plasma',
+      versionLastChanged: '2.80',
+      line: 2,
     });
     expect(rows[6].externalCopyrightNotice).toMatch(/^Copyright \(c\) 2020 Example Survey Press/);
     // The quoted definition with a line break spans two lines of the file: later rows keep their own line numbers.
@@ -52,14 +65,28 @@ describe('LOINC table', () => {
     expect(loincHeaderProblem('"Code","Name"')).toMatch(/^not the LOINC table/);
     expect(loincHeaderProblem('"LOINC_NUM","COMPONENT"')).toMatch(/lacks columns PROPERTY, TIME_ASPCT/);
     await expectParseError(all(readLoincTable(lines('"Code","Name"\n"1","x"\n'), 'Loinc.csv')), 'Loinc.csv, line 1', 'not the LOINC table');
-    const header = '"LOINC_NUM","COMPONENT","PROPERTY","TIME_ASPCT","SYSTEM","SCALE_TYP","METHOD_TYP","CLASS","STATUS","LONG_COMMON_NAME"\n';
-    await expectParseError(all(readLoincTable(lines(`${header}"2345-8","G","MCnc","Pt","Ser","Qn","","CHEM","ACTIVE","Glucose"\n`), 'Loinc.csv')), 'line 2', 'wrong check digit (expected 7)');
-    await expectParseError(all(readLoincTable(lines(`${header}"2345-7","G","MCnc"\n`), 'Loinc.csv')), 'line 2', '3 fields where the header has 10');
-    await expectParseError(all(readLoincTable(lines(`${header}"X-1","G","MCnc","Pt","Ser","Qn","","CHEM","ACTIVE","Glucose"\n`), 'Loinc.csv')), 'is not a LOINC code');
+    const header =
+      '"LOINC_NUM","COMPONENT","PROPERTY","TIME_ASPCT","SYSTEM","SCALE_TYP","METHOD_TYP","CLASS","STATUS","LONG_COMMON_NAME"\n';
+    await expectParseError(
+      all(readLoincTable(lines(`${header}"2345-8","G","MCnc","Pt","Ser","Qn","","CHEM","ACTIVE","Glucose"\n`), 'Loinc.csv')),
+      'line 2',
+      'wrong check digit (expected 7)',
+    );
+    await expectParseError(
+      all(readLoincTable(lines(`${header}"2345-7","G","MCnc"\n`), 'Loinc.csv')),
+      'line 2',
+      '3 fields where the header has 10',
+    );
+    await expectParseError(
+      all(readLoincTable(lines(`${header}"X-1","G","MCnc","Pt","Ser","Qn","","CHEM","ACTIVE","Glucose"\n`), 'Loinc.csv')),
+      'is not a LOINC code',
+    );
     await expectParseError(all(readLoincTable(lines(''), 'Loinc.csv')), 'empty file');
   });
   it('reads MapTo.csv', async () => {
-    expect(await all(readLoincMapTo(sourceLines({ file: `${FIX}Loinc_2.80/LoincTable/MapTo.csv` }), 'MapTo.csv'))).toEqual([{ loinc: '90005-0', mapTo: '90006-8', comment: 'Made-up replacement', line: 2 }]);
+    expect(await all(readLoincMapTo(sourceLines({ file: `${FIX}Loinc_2.80/LoincTable/MapTo.csv` }), 'MapTo.csv'))).toEqual([
+      { loinc: '90005-0', mapTo: '90006-8', comment: 'Made-up replacement', line: 2 },
+    ]);
   });
 });
 
@@ -73,7 +100,9 @@ describe('LOINC release files', () => {
     // A CSV with the LOINC header under another name is recognised by content.
     expect((await classify(`${FIX}Loinc_2.80/LoincTableCore/LoincTableCore.csv`, LOINC_LAYOUT)).sources[0].kind).toBe('table');
     // Another CSV outside a LOINC release is not LOINC's.
-    expect(await classify(fileURLToPath(new URL('../../../test/fixtures/nucc/nucc_taxonomy_251.csv', import.meta.url)), LOINC_LAYOUT)).toEqual({ sources: [], other: 0 });
+    expect(
+      await classify(fileURLToPath(new URL('../../../test/fixtures/nucc/nucc_taxonomy_251.csv', import.meta.url)), LOINC_LAYOUT),
+    ).toEqual({ sources: [], other: 0 });
   });
   it('keys classes and reads versions from names', () => {
     expect(loincClassKey('HEM/BC')).toBe('C-HEM-BC');

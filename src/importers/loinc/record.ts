@@ -60,7 +60,18 @@ export interface LoincRecord {
   line: number;
 }
 
-export const LOINC_REQUIRED = ['LOINC_NUM', 'COMPONENT', 'PROPERTY', 'TIME_ASPCT', 'SYSTEM', 'SCALE_TYP', 'METHOD_TYP', 'CLASS', 'STATUS', 'LONG_COMMON_NAME'] as const;
+export const LOINC_REQUIRED = [
+  'LOINC_NUM',
+  'COMPONENT',
+  'PROPERTY',
+  'TIME_ASPCT',
+  'SYSTEM',
+  'SCALE_TYP',
+  'METHOD_TYP',
+  'CLASS',
+  'STATUS',
+  'LONG_COMMON_NAME',
+] as const;
 
 const OPTIONAL: Record<string, keyof LoincRecord> = {
   CLASSTYPE: 'classType',
@@ -91,7 +102,8 @@ export function headerColumns(line: string): string[] {
 export function loincHeaderProblem(line: string): string | undefined {
   const cols = new Set(headerColumns(line));
   const missing = LOINC_REQUIRED.filter((c) => !cols.has(c));
-  if (missing.length === LOINC_REQUIRED.length) return `not the LOINC table: the first line has none of the LOINC columns (${LOINC_REQUIRED.slice(0, 3).join(', ')}, ...)`;
+  if (missing.length === LOINC_REQUIRED.length)
+    return `not the LOINC table: the first line has none of the LOINC columns (${LOINC_REQUIRED.slice(0, 3).join(', ')}, ...)`;
   if (missing.length) return `the LOINC table header lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`;
   return undefined;
 }
@@ -111,9 +123,11 @@ export async function* readLoincTable(lines: AsyncIterable<{ text: string; line:
     if (fields.length !== width) throw parseError(`${fields.length} fields where the header has ${width}`, { file, line });
     const get = (c: string) => fields[index!.get(c)!]?.trim() ?? '';
     const loincNum = get('LOINC_NUM');
-    if (!LOINC_NUM.test(loincNum)) throw parseError(`LOINC_NUM "${loincNum.slice(0, 20)}" is not a LOINC code (digits, dash, check digit)`, { file, line });
+    if (!LOINC_NUM.test(loincNum))
+      throw parseError(`LOINC_NUM "${loincNum.slice(0, 20)}" is not a LOINC code (digits, dash, check digit)`, { file, line });
     const [num, check] = loincNum.split('-');
-    if (loincCheckDigit(num) !== Number(check)) throw parseError(`LOINC_NUM ${loincNum} has a wrong check digit (expected ${loincCheckDigit(num)}): damaged file?`, { file, line });
+    if (loincCheckDigit(num) !== Number(check))
+      throw parseError(`LOINC_NUM ${loincNum} has a wrong check digit (expected ${loincCheckDigit(num)}): damaged file?`, { file, line });
     const r: LoincRecord = {
       loincNum,
       component: get('COMPONENT'),
@@ -168,12 +182,14 @@ export async function* readLoincMapTo(lines: AsyncIterable<{ text: string; line:
   for await (const { fields, line } of csvRecords(lines, file)) {
     if (!index) {
       index = new Map(fields.map((f, i) => [f.trim(), i]));
-      if (!index.has('LOINC') || !index.has('MAP_TO')) throw parseError('not the LOINC MapTo table: the header lacks LOINC and MAP_TO', { file, line });
+      if (!index.has('LOINC') || !index.has('MAP_TO'))
+        throw parseError('not the LOINC MapTo table: the header lacks LOINC and MAP_TO', { file, line });
       continue;
     }
     const loinc = fields[index.get('LOINC')!]?.trim() ?? '';
     const mapTo = fields[index.get('MAP_TO')!]?.trim() ?? '';
-    if (!LOINC_NUM.test(loinc) || !LOINC_NUM.test(mapTo)) throw parseError(`"${loinc}" -> "${mapTo}" is not a pair of LOINC codes`, { file, line });
+    if (!LOINC_NUM.test(loinc) || !LOINC_NUM.test(mapTo))
+      throw parseError(`"${loinc}" -> "${mapTo}" is not a pair of LOINC codes`, { file, line });
     const comment = index.has('COMMENT') ? fields[index.get('COMMENT')!]?.trim() : undefined;
     yield { loinc, mapTo, ...(comment ? { comment } : {}), line };
   }

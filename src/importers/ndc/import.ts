@@ -51,7 +51,7 @@ export const NDC_NOTICE =
 export const ndcImporter: Importer = {
   id: 'ndc',
   systems: ['ndc'],
-  describe: "FDA NDC Directory (ndctext.zip or product.txt and package.txt)",
+  describe: 'FDA NDC Directory (ndctext.zip or product.txt and package.txt)',
   claim: (file) => claims(file, NDC_LAYOUT),
   async run(files, ctx) {
     return [await importNdc(files, ctx)];
@@ -59,7 +59,8 @@ export const ndcImporter: Importer = {
 };
 
 /** Latin-1 lines of a source with a progress bar (the directory's files are Windows-1252/Latin-1). */
-const latin1WithProgress = (s: FileSource, progress: Progress, label: string) => linesWithProgress(s, progress, label, (src) => latin1Lines(sourceChunks(src)));
+const latin1WithProgress = (s: FileSource, progress: Progress, label: string) =>
+  linesWithProgress(s, progress, label, (src) => latin1Lines(sourceChunks(src)));
 
 export function ndcFormsTerm(code: string): string {
   const key = ndcKey(code);
@@ -74,12 +75,18 @@ export async function importNdc(files: string[], ctx: ImportContext): Promise<Im
   const sources = await classifyAll(files, NDC_LAYOUT, skips, 'other files (not read)');
   // A file that is not what its name says is refused first, naming it.
   for (const s of sources) {
-    const problem = s.kind === 'product' ? headerProblem(firstLine(await headOf(s)), PRODUCT_REQUIRED, 'product file') : headerProblem(firstLine(await headOf(s)), PACKAGE_REQUIRED, 'package file');
+    const problem =
+      s.kind === 'product'
+        ? headerProblem(firstLine(await headOf(s)), PRODUCT_REQUIRED, 'product file')
+        : headerProblem(firstLine(await headOf(s)), PACKAGE_REQUIRED, 'package file');
     if (problem) throw parseError(problem, { file: sourceLabel(s), line: 1 });
   }
   const of = (k: Kind) => sources.filter((s) => s.kind === k);
   if (of('product').length !== 1 || of('package').length !== 1) {
-    throw new MedCodesError('unknown_format', `the NDC directory needs one product.txt and one package.txt; got ${sources.map(sourceLabel).join(', ') || 'neither'}`);
+    throw new MedCodesError(
+      'unknown_format',
+      `the NDC directory needs one product.txt and one package.txt; got ${sources.map(sourceLabel).join(', ') || 'neither'}`,
+    );
   }
   const [product] = of('product');
   const [pkg] = of('package');
@@ -99,19 +106,59 @@ export async function importNdc(files: string[], ctx: ImportContext): Promise<Im
     const l = labelers.get(labeler);
     if (l) l.products++;
     else labelers.set(labeler, { name: p.labelerName, products: 1 });
-    const props: Record<string, unknown> = { productType: p.productType, labeler: p.labelerName, proprietaryName: p.proprietaryName, nonproprietaryName: p.nonproprietaryName, dosageForm: p.dosageForm, ndc11: ndc11Display(key), productId: p.productId };
-    for (const k of ['proprietaryNameSuffix', 'route', 'marketingCategory', 'applicationNumber', 'substanceName', 'strength', 'strengthUnit', 'pharmClasses', 'deaSchedule'] as const) if (p[k]) props[k] = p[k];
+    const props: Record<string, unknown> = {
+      productType: p.productType,
+      labeler: p.labelerName,
+      proprietaryName: p.proprietaryName,
+      nonproprietaryName: p.nonproprietaryName,
+      dosageForm: p.dosageForm,
+      ndc11: ndc11Display(key),
+      productId: p.productId,
+    };
+    for (const k of [
+      'proprietaryNameSuffix',
+      'route',
+      'marketingCategory',
+      'applicationNumber',
+      'substanceName',
+      'strength',
+      'strengthUnit',
+      'pharmClasses',
+      'deaSchedule',
+    ] as const)
+      if (p[k]) props[k] = p[k];
     if (p.startMarketingDate) props.startMarketingDate = isoDate(p.startMarketingDate);
     if (p.endMarketingDate) props.endMarketingDate = isoDate(p.endMarketingDate);
     writer.putCode({
-      system: 'ndc', key, code: p.productNdc, display: productTitle(p), ...(p.proprietaryName ? { shortDisplay: p.proprietaryName } : {}),
-      kind: 'category', billable: false, status: 'active', parentKey: labeler, sort: Number(key), version, properties: props,
+      system: 'ndc',
+      key,
+      code: p.productNdc,
+      display: productTitle(p),
+      ...(p.proprietaryName ? { shortDisplay: p.proprietaryName } : {}),
+      kind: 'category',
+      billable: false,
+      status: 'active',
+      parentKey: labeler,
+      sort: Number(key),
+      version,
+      properties: props,
     });
     writer.putIndexTerm({ system: 'ndc', key, path: ndcFormsTerm(p.productNdc), source: 'ndc', version });
     products++;
   }
   for (const [key, l] of labelers) {
-    writer.putCode({ system: 'ndc', key, code: key, display: l.name, kind: 'group', billable: false, status: 'active', sort: Number(key), version, properties: { labelerCode: key, products: l.products } });
+    writer.putCode({
+      system: 'ndc',
+      key,
+      code: key,
+      display: l.name,
+      kind: 'group',
+      billable: false,
+      status: 'active',
+      sort: Number(key),
+      version,
+      properties: { labelerCode: key, products: l.products },
+    });
   }
 
   let packages = 0;
@@ -128,13 +175,28 @@ export async function importNdc(files: string[], ctx: ImportContext): Promise<Im
       skips.add('packages listed again');
       continue;
     }
-    const props: Record<string, unknown> = { ndc10: p.ndcPackageCode, ndc11: ndc11Display(key), productNdc: p.productNdc, packageDescription: p.description };
+    const props: Record<string, unknown> = {
+      ndc10: p.ndcPackageCode,
+      ndc11: ndc11Display(key),
+      productNdc: p.productNdc,
+      packageDescription: p.description,
+    };
     if (p.startMarketingDate) props.startMarketingDate = isoDate(p.startMarketingDate);
     if (p.endMarketingDate) props.endMarketingDate = isoDate(p.endMarketingDate);
     if (p.sample) props.sample = p.sample === 'Y';
     writer.putCode({
-      system: 'ndc', key, code: p.ndcPackageCode, display: `${prod.shortDisplay ?? prod.display}: ${p.description}`, shortDisplay: p.description,
-      kind: 'code', billable: true, status: 'active', parentKey: parent, sort: Number(key), version, properties: props,
+      system: 'ndc',
+      key,
+      code: p.ndcPackageCode,
+      display: `${prod.shortDisplay ?? prod.display}: ${p.description}`,
+      shortDisplay: p.description,
+      kind: 'code',
+      billable: true,
+      status: 'active',
+      parentKey: parent,
+      sort: Number(key),
+      version,
+      properties: props,
     });
     writer.putIndexTerm({ system: 'ndc', key, path: ndcFormsTerm(p.ndcPackageCode), source: 'ndc', version });
     packages++;

@@ -63,7 +63,16 @@ describe('NDC directory files', () => {
   it('reads products by header name', async () => {
     const p = await all(readNdcProducts(lines(`${FIX}product.txt`), 'product.txt'));
     expect(p).toHaveLength(5);
-    expect(p[2]).toMatchObject({ productNdc: '54321-0123', proprietaryName: 'Humaxo', proprietaryNameSuffix: 'Pen', nonproprietaryName: 'adalimumab', labelerName: 'Biomadeup Co.', strength: '40', strengthUnit: 'mg/.4mL', line: 4 });
+    expect(p[2]).toMatchObject({
+      productNdc: '54321-0123',
+      proprietaryName: 'Humaxo',
+      proprietaryNameSuffix: 'Pen',
+      nonproprietaryName: 'adalimumab',
+      labelerName: 'Biomadeup Co.',
+      strength: '40',
+      strengthUnit: 'mg/.4mL',
+      line: 4,
+    });
     expect(productTitle(p[2])).toBe('Humaxo Pen (adalimumab) 40 mg/.4mL, injection, solution');
     expect(productTitle(p[3])).toBe('Calmex Night (ondansetron; doxylamine), tablet');
   });
@@ -71,8 +80,15 @@ describe('NDC directory files', () => {
     const k = await all(readNdcPackages(lines(`${FIX}package.txt`), 'package.txt'));
     expect(k[3]).toMatchObject({ productNdc: '54321-0123', ndcPackageCode: '54321-0123-5', sample: 'Y' });
     const head = 'PRODUCTID\tPRODUCTNDC\tNDCPACKAGECODE\tPACKAGEDESCRIPTION\n';
-    await expectParseError(all(readNdcPackages(latin1Lines([`${head}x\t0002-1433\t0002-1434-80\tbox\n`]), 'package.txt')), 'package.txt, line 2', 'does not belong to its PRODUCTNDC 0002-1433');
-    await expectParseError(all(readNdcPackages(latin1Lines([`${head}x\t0002-1433\t0002-1433-800\tbox\n`]), 'package.txt')), 'is not a 10-digit NDC');
+    await expectParseError(
+      all(readNdcPackages(latin1Lines([`${head}x\t0002-1433\t0002-1434-80\tbox\n`]), 'package.txt')),
+      'package.txt, line 2',
+      'does not belong to its PRODUCTNDC 0002-1433',
+    );
+    await expectParseError(
+      all(readNdcPackages(latin1Lines([`${head}x\t0002-1433\t0002-1433-800\tbox\n`]), 'package.txt')),
+      'is not a 10-digit NDC',
+    );
   });
   it('refuses a file that is not the directory', async () => {
     expect(headerProblem('NDC,NAME', PRODUCT_REQUIRED, 'product file')).toMatch(/^not the NDC directory's product file/);

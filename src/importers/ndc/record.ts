@@ -61,14 +61,22 @@ export interface NdcPackage {
   line: number;
 }
 
-export const PRODUCT_REQUIRED = ['PRODUCTID', 'PRODUCTNDC', 'PROPRIETARYNAME', 'NONPROPRIETARYNAME', 'DOSAGEFORMNAME', 'LABELERNAME'] as const;
+export const PRODUCT_REQUIRED = [
+  'PRODUCTID',
+  'PRODUCTNDC',
+  'PROPRIETARYNAME',
+  'NONPROPRIETARYNAME',
+  'DOSAGEFORMNAME',
+  'LABELERNAME',
+] as const;
 export const PACKAGE_REQUIRED = ['PRODUCTID', 'PRODUCTNDC', 'NDCPACKAGECODE', 'PACKAGEDESCRIPTION'] as const;
 
 /** What is wrong with a header line for the given required columns, or undefined. */
 export function headerProblem(line: string, required: readonly string[], what: string): string | undefined {
   const cols = new Set(line.split('\t').map((c) => c.trim()));
   const missing = required.filter((c) => !cols.has(c));
-  if (missing.length === required.length) return `not the NDC directory's ${what}: the first line is not its tab-separated header (${required.slice(0, 3).join(', ')}, ...)`;
+  if (missing.length === required.length)
+    return `not the NDC directory's ${what}: the first line is not its tab-separated header (${required.slice(0, 3).join(', ')}, ...)`;
   if (missing.length) return `the ${what} header lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`;
   return undefined;
 }
@@ -103,7 +111,8 @@ const opt = (v: string) => (v ? v : undefined);
 export async function* readNdcProducts(lines: AsyncIterable<{ text: string; line: number }>, file: string): AsyncGenerator<NdcProduct> {
   for await (const { get, line } of tabRows(lines, PRODUCT_REQUIRED, 'product file', file)) {
     const productNdc = get('PRODUCTNDC');
-    if (!PRODUCT_NDC.test(productNdc)) throw parseError(`PRODUCTNDC "${productNdc.slice(0, 20)}" is not a labeler-product code (4-4, 5-3 or 5-4 digits)`, { file, line });
+    if (!PRODUCT_NDC.test(productNdc))
+      throw parseError(`PRODUCTNDC "${productNdc.slice(0, 20)}" is not a labeler-product code (4-4, 5-3 or 5-4 digits)`, { file, line });
     const r: NdcProduct = {
       productId: get('PRODUCTID'),
       productNdc,
@@ -115,10 +124,18 @@ export async function* readNdcProducts(lines: AsyncIterable<{ text: string; line
       line,
     };
     const more: [keyof NdcProduct, string][] = [
-      ['proprietaryNameSuffix', 'PROPRIETARYNAMESUFFIX'], ['route', 'ROUTENAME'], ['startMarketingDate', 'STARTMARKETINGDATE'],
-      ['endMarketingDate', 'ENDMARKETINGDATE'], ['marketingCategory', 'MARKETINGCATEGORYNAME'], ['applicationNumber', 'APPLICATIONNUMBER'],
-      ['substanceName', 'SUBSTANCENAME'], ['strength', 'ACTIVE_NUMERATOR_STRENGTH'], ['strengthUnit', 'ACTIVE_INGRED_UNIT'],
-      ['pharmClasses', 'PHARM_CLASSES'], ['deaSchedule', 'DEASCHEDULE'], ['excludeFlag', 'NDC_EXCLUDE_FLAG'],
+      ['proprietaryNameSuffix', 'PROPRIETARYNAMESUFFIX'],
+      ['route', 'ROUTENAME'],
+      ['startMarketingDate', 'STARTMARKETINGDATE'],
+      ['endMarketingDate', 'ENDMARKETINGDATE'],
+      ['marketingCategory', 'MARKETINGCATEGORYNAME'],
+      ['applicationNumber', 'APPLICATIONNUMBER'],
+      ['substanceName', 'SUBSTANCENAME'],
+      ['strength', 'ACTIVE_NUMERATOR_STRENGTH'],
+      ['strengthUnit', 'ACTIVE_INGRED_UNIT'],
+      ['pharmClasses', 'PHARM_CLASSES'],
+      ['deaSchedule', 'DEASCHEDULE'],
+      ['excludeFlag', 'NDC_EXCLUDE_FLAG'],
     ];
     for (const [k, c] of more) {
       const v = opt(get(c));
@@ -131,9 +148,11 @@ export async function* readNdcProducts(lines: AsyncIterable<{ text: string; line
 export async function* readNdcPackages(lines: AsyncIterable<{ text: string; line: number }>, file: string): AsyncGenerator<NdcPackage> {
   for await (const { get, line } of tabRows(lines, PACKAGE_REQUIRED, 'package file', file)) {
     const code = get('NDCPACKAGECODE');
-    if (!PACKAGE_NDC.test(code)) throw parseError(`NDCPACKAGECODE "${code.slice(0, 20)}" is not a 10-digit NDC (4-4-2, 5-3-2 or 5-4-1)`, { file, line });
+    if (!PACKAGE_NDC.test(code))
+      throw parseError(`NDCPACKAGECODE "${code.slice(0, 20)}" is not a 10-digit NDC (4-4-2, 5-3-2 or 5-4-1)`, { file, line });
     const productNdc = get('PRODUCTNDC');
-    if (!code.startsWith(`${productNdc}-`)) throw parseError(`package ${code} does not belong to its PRODUCTNDC ${productNdc}`, { file, line });
+    if (!code.startsWith(`${productNdc}-`))
+      throw parseError(`package ${code} does not belong to its PRODUCTNDC ${productNdc}`, { file, line });
     yield {
       productId: get('PRODUCTID'),
       productNdc,
@@ -154,7 +173,8 @@ export const isoDate = (d: string) => (/^\d{8}$/.test(d) ? `${d.slice(0, 4)}-${d
 /** The product title: brand (suffix) (generic), dosage form. */
 export function productTitle(p: NdcProduct): string {
   const brand = [p.proprietaryName, p.proprietaryNameSuffix].filter(Boolean).join(' ');
-  const generic = p.nonproprietaryName && p.nonproprietaryName.toLowerCase() !== brand.toLowerCase() ? ` (${p.nonproprietaryName.toLowerCase()})` : '';
+  const generic =
+    p.nonproprietaryName && p.nonproprietaryName.toLowerCase() !== brand.toLowerCase() ? ` (${p.nonproprietaryName.toLowerCase()})` : '';
   const strength = p.strength && p.strengthUnit && !p.strength.includes(';') ? ` ${p.strength} ${p.strengthUnit}` : '';
   return `${brand || p.nonproprietaryName}${generic}${strength}, ${p.dosageForm.toLowerCase()}`;
 }

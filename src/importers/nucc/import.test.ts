@@ -21,11 +21,16 @@ const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/nucc/import/nucc_t
 const dir = mkdtempSync(join(tmpdir(), 'medcodes-nucc-'));
 let store: Store;
 
-const importInto = (db: string, inputs: string[]) => runImport({ db, inputs, progress: silentProgress, importers: [nuccImporter], incremental: false });
+const importInto = (db: string, inputs: string[]) =>
+  runImport({ db, inputs, progress: silentProgress, importers: [nuccImporter], incremental: false });
 
 beforeAll(async () => {
   const [s] = await importInto(join(dir, 'n.db'), [FIXTURE]);
-  expect(s).toMatchObject({ system: 'nucc', version: '25.1', imported: { codes: 10, active: 9, inactive: 1, classificationsWithoutCode: 2, specializationsUnderThem: 3 } });
+  expect(s).toMatchObject({
+    system: 'nucc',
+    version: '25.1',
+    imported: { codes: 10, active: 9, inactive: 1, classificationsWithoutCode: 2, specializationsUnderThem: 3 },
+  });
   store = new Store(join(dir, 'n.db'));
 });
 afterAll(() => {
@@ -36,12 +41,25 @@ afterAll(() => {
 describe('NUCC taxonomy import', () => {
   it('builds grouping > classification > specialization', () => {
     const rheum = lookup(store, 'nucc', '207RR0500X');
-    expect(rheum).toMatchObject({ display: 'Rheumatology Physician', shortDisplay: 'Rheumatology', kind: 'code', billable: true, status: 'active', version: '25.1' });
+    expect(rheum).toMatchObject({
+      display: 'Rheumatology Physician',
+      shortDisplay: 'Rheumatology',
+      kind: 'code',
+      billable: true,
+      status: 'active',
+      version: '25.1',
+    });
     expect(rheum.parents.map((p) => [p.code, p.display, p.kind])).toEqual([
       ['G-ALLOPATHIC-OSTEOPATHIC-PHYSICIANS', 'Allopathic & Osteopathic Physicians', 'group'],
       ['207R00000X', 'Internal Medicine Physician', 'code'],
     ]);
-    expect(rheum.properties).toMatchObject({ grouping: 'Allopathic & Osteopathic Physicians', classification: 'Internal Medicine', specialization: 'Rheumatology', section: 'Individual', level: 'Specialization' });
+    expect(rheum.properties).toMatchObject({
+      grouping: 'Allopathic & Osteopathic Physicians',
+      classification: 'Internal Medicine',
+      specialization: 'Rheumatology',
+      section: 'Individual',
+      level: 'Specialization',
+    });
     expect(String(rheum.properties!.definition)).toMatch(/^An internist who treats diseases of joints/);
     expect(String(rheum.properties!.notes)).toContain('<br/>');
   });
@@ -57,7 +75,12 @@ describe('NUCC taxonomy import', () => {
   });
 
   it('lists groupings as roots in file order, and keeps one classification per grouping', () => {
-    expect(store.roots('nucc').map((r) => r.display)).toEqual(['Group', 'Allopathic & Osteopathic Physicians', 'Behavioral Health & Social Service Providers', 'Other Service Providers']);
+    expect(store.roots('nucc').map((r) => r.display)).toEqual([
+      'Group',
+      'Allopathic & Osteopathic Physicians',
+      'Behavioral Health & Social Service Providers',
+      'Other Service Providers',
+    ]);
     // Legal Medicine is a classification in two groupings, with a code in each.
     expect(lookup(store, 'nucc', '209800000X').parents[0].display).toBe('Allopathic & Osteopathic Physicians');
     expect(lookup(store, 'nucc', '173000000X').parents[0].display).toBe('Other Service Providers');
@@ -68,13 +91,22 @@ describe('NUCC taxonomy import', () => {
   it('keeps inactive codes as deleted, with the replacement NUCC names', () => {
     const doc = lookup(store, 'nucc', '103GC0700X');
     expect(doc).toMatchObject({ status: 'deleted', billable: false, display: 'Deactivated - Clinical Neuropsychologist' });
-    expect(doc.history).toEqual([{ version: '2007-01-01', action: 'deleted', display: 'Deactivated - Clinical Neuropsychologist', replacedBy: [{ code: '103G00000X', display: 'Clinical Neuropsychologist' }] }]);
+    expect(doc.history).toEqual([
+      {
+        version: '2007-01-01',
+        action: 'deleted',
+        display: 'Deactivated - Clinical Neuropsychologist',
+        replacedBy: [{ code: '103G00000X', display: 'Clinical Neuropsychologist' }],
+      },
+    ]);
     // Hidden among the children of its active parent, as deleted codes are.
     expect(lookup(store, 'nucc', '103G00000X').children).toEqual([]);
   });
 
   it('stores the release with the notice the licence requires, shown on every code', () => {
-    expect(store.releases()).toEqual([expect.objectContaining({ system: 'nucc', version: '25.1', effective: '2025-07-01', notice: NUCC_NOTICE })]);
+    expect(store.releases()).toEqual([
+      expect.objectContaining({ system: 'nucc', version: '25.1', effective: '2025-07-01', notice: NUCC_NOTICE }),
+    ]);
     expect(lookup(store, 'nucc', '207R00000X').notice).toBe(NUCC_NOTICE);
   });
 });
@@ -88,7 +120,13 @@ describe('NUCC keys and releases', () => {
       classificationKey('Psychiatry & Neurology'),
       groupingKey('X'.repeat(50)),
     ];
-    expect(keys).toEqual(['G-RESPIRATORY-DEVELOPMENTAL', 'G-ALLOPATHIC-OSTEOPATHIC-PHYSICIANS', 'G-GROUP', 'C-PSYCHIATRY-NEUROLOGY', `G-${'X'.repeat(36)}`]);
+    expect(keys).toEqual([
+      'G-RESPIRATORY-DEVELOPMENTAL',
+      'G-ALLOPATHIC-OSTEOPATHIC-PHYSICIANS',
+      'G-GROUP',
+      'C-PSYCHIATRY-NEUROLOGY',
+      `G-${'X'.repeat(36)}`,
+    ]);
     for (const k of keys) {
       expect(k.length).toBeLessThanOrEqual(40);
       expect(k).toMatch(/^[A-Z0-9-]+$/);
@@ -129,14 +167,19 @@ describe('broken NUCC input', () => {
     const lines = readFileSync(FIXTURE, 'utf8').split('\r\n');
     lines[3] = lines[3].slice(0, 40); // cut a row short: too few fields
     writeFileSync(join(d, 'nucc_taxonomy_251.csv'), lines.join('\r\n'));
-    await expect(importInto(db, [join(d, 'nucc_taxonomy_251.csv')])).rejects.toThrow(/nucc_taxonomy_251\.csv, line 4: row has \d fields, expected 8/);
+    await expect(importInto(db, [join(d, 'nucc_taxonomy_251.csv')])).rejects.toThrow(
+      /nucc_taxonomy_251\.csv, line 4: row has \d fields, expected 8/,
+    );
     expect(readFileSync(db).equals(before)).toBe(true);
     rmSync(d, { recursive: true, force: true });
   });
 
   it('refuses two groupings that would share a key', async () => {
     const d = mkdtempSync(join(dir, 'nucc-clash-'));
-    const text = readFileSync(FIXTURE, 'utf8').replace('209800000X,Allopathic & Osteopathic Physicians', '209800000X,Allopathic / Osteopathic Physicians');
+    const text = readFileSync(FIXTURE, 'utf8').replace(
+      '209800000X,Allopathic & Osteopathic Physicians',
+      '209800000X,Allopathic / Osteopathic Physicians',
+    );
     writeFileSync(join(d, 'nucc_taxonomy_251.csv'), text);
     await expect(importInto(join(d, 'n.db'), [join(d, 'nucc_taxonomy_251.csv')])).rejects.toThrow(
       'nucc_taxonomy_251.csv: "Allopathic & Osteopathic Physicians" and "Allopathic / Osteopathic Physicians" give the same key G-ALLOPATHIC-OSTEOPATHIC-PHYSICIANS',

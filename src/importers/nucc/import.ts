@@ -52,7 +52,10 @@ const SLUG_MAX = 36;
 
 /** Slug of a grouping or classification name for keys (see the module comment). */
 export function nuccSlug(name: string): string {
-  const full = name.toUpperCase().replace(/[^A-Z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const full = name
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
   if (full.length <= SLUG_MAX) return full;
   const cut = full.slice(0, SLUG_MAX + 1);
   const lastDash = cut.lastIndexOf('-');
@@ -79,7 +82,11 @@ function releaseFromNotes(records: NuccTaxonomyRecord[], file: string): { versio
       if (iso > newest) newest = iso;
     }
   }
-  if (!newest) throw new MedCodesError('parse_error', `${file}: no release number in the file name (nucc_taxonomy_NNN.csv) and no dated note to tell the release by`);
+  if (!newest)
+    throw new MedCodesError(
+      'parse_error',
+      `${file}: no release number in the file name (nucc_taxonomy_NNN.csv) and no dated note to tell the release by`,
+    );
   const year = Number(newest.slice(0, 4));
   const minor = Number(newest.slice(5, 7)) >= 7 ? 1 : 0;
   return nuccRelease(`${year - 2000}${minor}`);
@@ -90,8 +97,17 @@ async function looksLikeNuccCsv(file: string): Promise<boolean> {
   try {
     const buf = Buffer.alloc(256);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    const first = buf.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/)[0];
-    return first.split(',').map((f) => f.trim()).join(',') === NUCC_COLUMNS.join(',');
+    const first = buf
+      .subarray(0, bytesRead)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/)[0];
+    return (
+      first
+        .split(',')
+        .map((f) => f.trim())
+        .join(',') === NUCC_COLUMNS.join(',')
+    );
   } finally {
     await fh.close();
   }
@@ -124,7 +140,12 @@ export async function importNucc(files: string[], ctx: ImportContext): Promise<I
   const skipped: Record<string, number> = {};
   if (ranked.length > 1) {
     skipped['files of older releases'] = ranked.length - 1;
-    progress.log(`  NUCC: ${ranked.slice(0, -1).map((f) => basename(f)).join(', ')} not imported: ${basename(file)} is newer`);
+    progress.log(
+      `  NUCC: ${ranked
+        .slice(0, -1)
+        .map((f) => basename(f))
+        .join(', ')} not imported: ${basename(file)} is newer`,
+    );
   }
 
   const p = progress.phase(`NUCC: ${basename(file)}`, 0);
@@ -139,7 +160,8 @@ export async function importNucc(files: string[], ctx: ImportContext): Promise<I
   const slugs = new Map<string, string>();
   const keyFor = (key: string, name: string) => {
     const seen = slugs.get(key);
-    if (seen !== undefined && seen !== name) throw new MedCodesError('check_failed', `${basename(file)}: "${seen}" and "${name}" give the same key ${key}`);
+    if (seen !== undefined && seen !== name)
+      throw new MedCodesError('check_failed', `${basename(file)}: "${seen}" and "${name}" give the same key ${key}`);
     slugs.set(key, name);
     return key;
   };
@@ -156,8 +178,16 @@ export async function importNucc(files: string[], ctx: ImportContext): Promise<I
     const gKey = keyFor(groupingKey(r.grouping), r.grouping);
     if (!groupings.has(gKey)) {
       groupings.set(gKey, {
-        system: 'nucc', key: gKey, code: gKey, display: r.grouping, kind: 'group', billable: false, status: 'active',
-        sort: sort - 3, version, properties: { grouping: r.grouping, level: 'Grouping' },
+        system: 'nucc',
+        key: gKey,
+        code: gKey,
+        display: r.grouping,
+        kind: 'group',
+        billable: false,
+        status: 'active',
+        sort: sort - 3,
+        version,
+        properties: { grouping: r.grouping, level: 'Grouping' },
       });
     }
     let parentKey = gKey;
@@ -168,8 +198,16 @@ export async function importNucc(files: string[], ctx: ImportContext): Promise<I
         const cKey = keyFor(classificationKey(r.classification), `${r.classification} (${r.grouping})`);
         if (!codeless.has(cKey)) {
           codeless.set(cKey, {
-            system: 'nucc', key: cKey, code: cKey, display: r.classification, kind: 'group', billable: false, status: 'active',
-            parentKey: gKey, sort: sort - 1, version,
+            system: 'nucc',
+            key: cKey,
+            code: cKey,
+            display: r.classification,
+            kind: 'group',
+            billable: false,
+            status: 'active',
+            parentKey: gKey,
+            sort: sort - 1,
+            version,
             properties: { grouping: r.grouping, classification: r.classification, level: 'Classification', codeless: true },
           });
         }
@@ -180,10 +218,20 @@ export async function importNucc(files: string[], ctx: ImportContext): Promise<I
     const display = r.displayName || level;
     const status = r.inactive ? 'deleted' : 'active';
     records.push({
-      system: 'nucc', key: r.code, code: r.code, display, ...(level !== display ? { shortDisplay: level } : {}),
-      kind: 'code', billable: !r.inactive, status, parentKey, sort, version,
+      system: 'nucc',
+      key: r.code,
+      code: r.code,
+      display,
+      ...(level !== display ? { shortDisplay: level } : {}),
+      kind: 'code',
+      billable: !r.inactive,
+      status,
+      parentKey,
+      sort,
+      version,
       properties: {
-        grouping: r.grouping, classification: r.classification,
+        grouping: r.grouping,
+        classification: r.classification,
         ...(r.specialization ? { specialization: r.specialization } : {}),
         ...(r.definition ? { definition: r.definition } : {}),
         ...(r.notes ? { notes: r.notes } : {}),
@@ -194,7 +242,14 @@ export async function importNucc(files: string[], ctx: ImportContext): Promise<I
     });
     if (r.inactive) {
       inactive++;
-      history.push({ system: 'nucc', key: r.code, version: r.inactiveSince ?? version, action: 'deleted', display, ...(r.replacedBy ? { replacedBy: [r.replacedBy] } : {}) });
+      history.push({
+        system: 'nucc',
+        key: r.code,
+        version: r.inactiveSince ?? version,
+        action: 'deleted',
+        display,
+        ...(r.replacedBy ? { replacedBy: [r.replacedBy] } : {}),
+      });
     }
   }
 

@@ -94,8 +94,14 @@ describe('NUCC taxonomy (fixture cut from 25.1)', () => {
     expect(rheum.definition).toBe(
       'An internist who treats diseases of joints, muscle, bones and tendons. This specialist diagnoses and treats arthritis, back pain, muscle strains, common athletic injuries and "collagen" diseases.',
     );
-    expect(rheum).toMatchObject({ classification: 'Internal Medicine', specialization: 'Rheumatology', displayName: 'Rheumatology Physician' });
-    expect(rheum.notes).toContain('www.abms.org [7/1/2007: added definition, added source; 7/1/2011: modified source]<br/>Additional Resources');
+    expect(rheum).toMatchObject({
+      classification: 'Internal Medicine',
+      specialization: 'Rheumatology',
+      displayName: 'Rheumatology Physician',
+    });
+    expect(rheum.notes).toContain(
+      'www.abms.org [7/1/2007: added definition, added source; 7/1/2011: modified source]<br/>Additional Resources',
+    );
     // UTF-8 right single quotation mark.
     expect(recs[1].definition).toContain('Alzheimer’s, hospital malnutrition screening');
     // Quoted grouping with a comma.
@@ -124,20 +130,34 @@ describe('NUCC taxonomy (fixture cut from 25.1)', () => {
     const bytes = readFileSync(FIXTURE);
     // Cut the file in the middle of row 4 (207RR0500X): its last field is gone.
     const cut = bytes.subarray(0, bytes.indexOf('Rheumatology Physician'));
-    await expectParseError(parseNuccTaxonomy(cut, { file: 'nucc_taxonomy_251.csv' }), 'nucc_taxonomy_251.csv', 'line 4', 'row has 7 fields, expected 8');
+    await expectParseError(
+      parseNuccTaxonomy(cut, { file: 'nucc_taxonomy_251.csv' }),
+      'nucc_taxonomy_251.csv',
+      'line 4',
+      'row has 7 fields, expected 8',
+    );
     // Cut inside a quoted field: the quote never closes.
     const cutQuoted = bytes.subarray(0, bytes.indexOf('common athletic injuries'));
     await expectParseError(parseNuccTaxonomy(cutQuoted, { file: 'nucc_taxonomy_251.csv' }), 'line 4', 'never closed');
   });
 
   it('rejects a broken code, a duplicate and an unknown section', async () => {
-    await expectParseError(parseNuccTaxonomy(`${HEADER}207RR05X,G,C,,D,N,Disp,Individual\r\n`, { file: 'n.csv' }), 'line 2', 'Code', '"207RR05X" is not a taxonomy code');
+    await expectParseError(
+      parseNuccTaxonomy(`${HEADER}207RR05X,G,C,,D,N,Disp,Individual\r\n`, { file: 'n.csv' }),
+      'line 2',
+      'Code',
+      '"207RR05X" is not a taxonomy code',
+    );
     await expectParseError(
       parseNuccTaxonomy(`${HEADER}193200000X,G,C,,D,N,Disp,Individual\r\n193200000X,G,C,,D,N,Disp,Individual\r\n`, { file: 'n.csv' }),
       'line 3',
       'appears twice (first on line 2)',
     );
-    await expectParseError(parseNuccTaxonomy(`${HEADER}193200000X,G,C,,D,N,Disp,Person\r\n`, { file: 'n.csv' }), 'Section', 'neither Individual nor Non-Individual');
+    await expectParseError(
+      parseNuccTaxonomy(`${HEADER}193200000X,G,C,,D,N,Disp,Person\r\n`, { file: 'n.csv' }),
+      'Section',
+      'neither Individual nor Non-Individual',
+    );
   });
 
   it('has a notice naming the AMA, the NUCC and nucc.org', () => {

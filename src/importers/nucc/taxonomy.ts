@@ -167,7 +167,10 @@ export async function* readCsv(input: TextInput, options: { file: string }): Asy
           continue;
         }
         if (c !== ',' && c !== '\r' && c !== '\n') {
-          throw parseError(`unexpected character ${JSON.stringify(c)} after the closing quote of field ${fields.length + 1} (a quote inside a quoted field must be doubled)`, { file, line });
+          throw parseError(
+            `unexpected character ${JSON.stringify(c)} after the closing quote of field ${fields.length + 1} (a quote inside a quoted field must be doubled)`,
+            { file, line },
+          );
         }
         afterQuote = false;
       }
@@ -182,7 +185,10 @@ export async function* readCsv(input: TextInput, options: { file: string }): Asy
         pendingCr = c === '\r';
       } else if (c === '"') {
         if (fieldStarted) {
-          throw parseError(`a quote inside unquoted field ${fields.length + 1} (RFC 4180 requires the whole field to be quoted)`, { file, line });
+          throw parseError(`a quote inside unquoted field ${fields.length + 1} (RFC 4180 requires the whole field to be quoted)`, {
+            file,
+            line,
+          });
         }
         quoted = true;
         crInQuote = false;
@@ -205,7 +211,11 @@ export async function* readCsv(input: TextInput, options: { file: string }): Asy
     yield* consume(text);
   }
   yield* consume(decode(new Uint8Array(0), false));
-  if (quoted) throw parseError(`the quoted field ${fields.length + 1} opened on line ${quoteLine} is never closed (truncated file?)`, { file, line: quoteLine });
+  if (quoted)
+    throw parseError(`the quoted field ${fields.length + 1} opened on line ${quoteLine} is never closed (truncated file?)`, {
+      file,
+      line: quoteLine,
+    });
   if (fieldStarted || fields.length) yield* endRecord();
 }
 
@@ -231,18 +241,33 @@ export async function* readNuccTaxonomy(input: TextInput, options: { file: strin
       continue;
     }
     if (fields.length !== NUCC_COLUMNS.length) {
-      throw parseError(`row has ${fields.length} fields, expected ${NUCC_COLUMNS.length} (${NUCC_COLUMNS.join(', ')}): truncated or broken row`, { file, line });
+      throw parseError(
+        `row has ${fields.length} fields, expected ${NUCC_COLUMNS.length} (${NUCC_COLUMNS.join(', ')}): truncated or broken row`,
+        { file, line },
+      );
     }
     // Surrounding blanks are dropped (25.1 has trailing blanks in 49 Notes and Definition fields).
     const [code, grouping, classification, specialization, definition, notes, displayName, section] = fields.map((f) => f.trim());
-    if (!/^[0-9A-Z]{9}X$/.test(code)) throw parseError(`"${code}" is not a taxonomy code (9 letters or digits then X)`, { file, line, element: 'Code' });
+    if (!/^[0-9A-Z]{9}X$/.test(code))
+      throw parseError(`"${code}" is not a taxonomy code (9 letters or digits then X)`, { file, line, element: 'Code' });
     if (seen.has(code)) throw parseError(`code ${code} appears twice (first on line ${seen.get(code)})`, { file, line, element: 'Code' });
     seen.set(code, line);
     if (section !== 'Individual' && section !== 'Non-Individual') {
       throw parseError(`section "${section}" is neither Individual nor Non-Individual`, { file, line, element: 'Section' });
     }
     if (!grouping || !classification) throw parseError(`code ${code} has no grouping or classification`, { file, line });
-    yield { code, grouping, classification, specialization, definition, notes, displayName, section, ...inactivity(notes, displayName), line };
+    yield {
+      code,
+      grouping,
+      classification,
+      specialization,
+      definition,
+      notes,
+      displayName,
+      section,
+      ...inactivity(notes, displayName),
+      line,
+    };
   }
   if (header) throw parseError('empty file: expected the NUCC taxonomy header', { file, line: 1 });
 }

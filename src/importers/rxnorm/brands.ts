@@ -41,13 +41,17 @@ export function deriveHcpcsBrandTerms(db: Database.Database, version: string): B
 
   // Ingredient names -> the IN concept whose brands apply (a PIN through `IN has_form PIN`).
   const ingredient = new Map<string, string>();
-  for (const r of db.prepare("SELECT key, display FROM codes WHERE system = 'rxnorm' AND status = 'active' AND json_extract(properties, '$.tty') = 'IN'").iterate() as Iterable<{ key: string; display: string }>) {
+  for (const r of db
+    .prepare("SELECT key, display FROM codes WHERE system = 'rxnorm' AND status = 'active' AND json_extract(properties, '$.tty') = 'IN'")
+    .iterate() as Iterable<{ key: string; display: string }>) {
     ingredient.set(normName(r.display), r.key);
   }
   const pinOf = db.prepare(
     "SELECT from_key AS inKey FROM mappings WHERE to_system = 'rxnorm' AND to_key = ? AND from_system = 'rxnorm' AND source = 'rxnorm' AND json_extract(flags, '$.relation') = 'has_form' LIMIT 1",
   );
-  const pins = db.prepare("SELECT key, display FROM codes WHERE system = 'rxnorm' AND status = 'active' AND json_extract(properties, '$.tty') = 'PIN'").all() as { key: string; display: string }[];
+  const pins = db
+    .prepare("SELECT key, display FROM codes WHERE system = 'rxnorm' AND status = 'active' AND json_extract(properties, '$.tty') = 'PIN'")
+    .all() as { key: string; display: string }[];
   for (const p of pins) {
     const n = normName(p.display);
     if (ingredient.has(n)) continue;
@@ -61,8 +65,13 @@ export function deriveHcpcsBrandTerms(db: Database.Database, version: string): B
        AND json_extract(m.flags, '$.relation') = 'has_tradename' AND json_extract(c.properties, '$.tty') = 'BN' AND c.status = 'active'
      ORDER BY c.display`,
   );
-  const hcpcs = db.prepare("SELECT key, display FROM codes WHERE system = 'hcpcs' AND kind = 'code'").all() as { key: string; display: string }[];
-  const insert = db.prepare("INSERT INTO index_terms (system, key, path, level, source, version) VALUES ('hcpcs', ?, ?, NULL, 'rxnorm', ?)");
+  const hcpcs = db.prepare("SELECT key, display FROM codes WHERE system = 'hcpcs' AND kind = 'code'").all() as {
+    key: string;
+    display: string;
+  }[];
+  const insert = db.prepare(
+    "INSERT INTO index_terms (system, key, path, level, source, version) VALUES ('hcpcs', ?, ?, NULL, 'rxnorm', ?)",
+  );
   const brandCache = new Map<string, string[]>();
   let codes = 0;
   let terms = 0;
@@ -71,7 +80,11 @@ export function deriveHcpcsBrandTerms(db: Database.Database, version: string): B
     for (const part of descriptionParts(h.display)) {
       const inKey = ingredient.get(part);
       if (!inKey) continue;
-      if (!brandCache.has(inKey)) brandCache.set(inKey, (brandsOf.all(inKey) as { name: string }[]).map((b) => b.name));
+      if (!brandCache.has(inKey))
+        brandCache.set(
+          inKey,
+          (brandsOf.all(inKey) as { name: string }[]).map((b) => b.name),
+        );
       for (const b of brandCache.get(inKey)!) names.add(b);
     }
     if (!names.size) continue;

@@ -5,7 +5,17 @@ import { MedCodesError, parseError } from '../../errors.js';
 import { sourceLabel } from '../sources.js';
 import { ndcKey } from '../../codes.js';
 import { classifyAll, claims, dirHas, linesWithProgress, Skips, type ReleaseLayout } from '../release.js';
-import { parseConso, parseRel, parseSat, readRrf, rxnormReleaseInPath, RXNORM_CONCEPT_TTYS, RXNORM_RELATIONS, RXNORM_SYNONYM_TTYS, type RxnConso } from './rrf.js';
+import {
+  parseConso,
+  parseRel,
+  parseSat,
+  readRrf,
+  rxnormReleaseInPath,
+  RXNORM_CONCEPT_TTYS,
+  RXNORM_RELATIONS,
+  RXNORM_SYNONYM_TTYS,
+  type RxnConso,
+} from './rrf.js';
 import { deriveHcpcsBrandTerms } from './brands.js';
 
 /**
@@ -70,17 +80,29 @@ export async function importRxnorm(files: string[], ctx: ImportContext): Promise
   const sources = await classifyAll(files, RXNORM_LAYOUT, skips);
   const one = (k: Kind) => {
     const s = sources.filter((x) => x.kind === k);
-    if (s.length > 1) throw new MedCodesError('unknown_format', `several ${k === 'conso' ? 'RXNCONSO' : k === 'rel' ? 'RXNREL' : 'RXNSAT'}.RRF given (${s.map(sourceLabel).join(', ')}): import one release at a time`);
+    if (s.length > 1)
+      throw new MedCodesError(
+        'unknown_format',
+        `several ${k === 'conso' ? 'RXNCONSO' : k === 'rel' ? 'RXNREL' : 'RXNSAT'}.RRF given (${s.map(sourceLabel).join(', ')}): import one release at a time`,
+      );
     return s[0];
   };
   const conso = one('conso');
   const rel = one('rel');
   const sat = one('sat');
-  if (!conso) throw new MedCodesError('unknown_format', `no RXNCONSO.RRF in ${files.map((f) => basename(f)).join(', ')}: RxNorm needs the RRF files of a release`);
+  if (!conso)
+    throw new MedCodesError(
+      'unknown_format',
+      `no RXNCONSO.RRF in ${files.map((f) => basename(f)).join(', ')}: RxNorm needs the RRF files of a release`,
+    );
   const rel_ = rxnormReleaseInPath(conso.member ? `${conso.file}/${conso.member}` : conso.file);
   // A weekly release holds only the concepts changed that week: imported alone it would replace
   // RxNorm with a fragment.
-  if (rel_?.kind === 'weekly') throw new MedCodesError('unknown_format', `${sourceLabel(conso)} is from a weekly update (RxNorm_weekly_...), which holds only changed concepts: import a monthly full or prescribable release`);
+  if (rel_?.kind === 'weekly')
+    throw new MedCodesError(
+      'unknown_format',
+      `${sourceLabel(conso)} is from a weekly update (RxNorm_weekly_...), which holds only changed concepts: import a monthly full or prescribable release`,
+    );
   const version = rel_?.date ?? 'unversioned';
   if (!rel_) progress.log(`  RxNorm: no release date in ${sourceLabel(conso)} (expected RxNorm_full_MMDDYYYY); version "unversioned"`);
 
@@ -142,15 +164,29 @@ export async function importRxnorm(files: string[], ctx: ImportContext): Promise
     group.push(a);
   }
   flush();
-  if (!concepts) throw parseError('no RxNorm concepts (SAB=RXNORM rows with a concept term type): not an RxNorm RXNCONSO.RRF?', { file: cLabel });
+  if (!concepts)
+    throw parseError('no RxNorm concepts (SAB=RXNORM rows with a concept term type): not an RxNorm RXNCONSO.RRF?', { file: cLabel });
 
   // Term-type groups for browsing.
   const ttys = Object.keys(RXNORM_CONCEPT_TTYS);
   for (const [tty, n] of ttyCount) {
-    writer.putCode({ system: 'rxnorm', key: `T-${tty}`, code: `T-${tty}`, display: `${RXNORM_CONCEPT_TTYS[tty]} (${tty})`, kind: 'group', billable: false, status: 'active', sort: ttys.indexOf(tty), version, properties: { tty, count: n } });
+    writer.putCode({
+      system: 'rxnorm',
+      key: `T-${tty}`,
+      code: `T-${tty}`,
+      display: `${RXNORM_CONCEPT_TTYS[tty]} (${tty})`,
+      kind: 'group',
+      billable: false,
+      status: 'active',
+      sort: ttys.indexOf(tty),
+      version,
+      properties: { tty, count: n },
+    });
   }
 
-  const mapped = db.prepare("SELECT 1 FROM mappings WHERE from_system = 'rxnorm' AND from_key = ? AND to_system = ? AND to_key = ? AND source = 'rxnorm'").pluck();
+  const mapped = db
+    .prepare("SELECT 1 FROM mappings WHERE from_system = 'rxnorm' AND from_key = ? AND to_system = ? AND to_key = ? AND source = 'rxnorm'")
+    .pluck();
   let relations = 0;
   if (rel) {
     for await (const r of readRrf(linesWithProgress(rel, progress, 'RxNorm: RXNREL.RRF'), parseRel, sourceLabel(rel))) {
@@ -177,7 +213,15 @@ export async function importRxnorm(files: string[], ctx: ImportContext): Promise
         skips.add('duplicate relations');
         continue;
       }
-      writer.putMapping({ fromSystem: 'rxnorm', fromKey: from, toSystem: 'rxnorm', toKey: to, flags: { relation: r.rela }, source: 'rxnorm', version });
+      writer.putMapping({
+        fromSystem: 'rxnorm',
+        fromKey: from,
+        toSystem: 'rxnorm',
+        toKey: to,
+        flags: { relation: r.rela },
+        source: 'rxnorm',
+        version,
+      });
       relations++;
     }
   } else progress.log('  RxNorm: no RXNREL.RRF given: no relations (ingredients, brand names)');
@@ -194,7 +238,11 @@ export async function importRxnorm(files: string[], ctx: ImportContext): Promise
         skips.add('suppressed NDCs');
         continue;
       }
-      if (!/^\d{11}$/.test(s.atv)) throw parseError(`NDC "${s.atv.slice(0, 20)}" of RXCUI ${s.rxcui} is not the 11-digit form RxNorm gives`, { file: sourceLabel(sat), line: s.line });
+      if (!/^\d{11}$/.test(s.atv))
+        throw parseError(`NDC "${s.atv.slice(0, 20)}" of RXCUI ${s.rxcui} is not the 11-digit form RxNorm gives`, {
+          file: sourceLabel(sat),
+          line: s.line,
+        });
       if (!exists.get(s.rxcui)) {
         skips.add('NDCs of concepts not imported');
         continue;
@@ -213,7 +261,9 @@ export async function importRxnorm(files: string[], ctx: ImportContext): Promise
   if (brands.codes) progress.log(`  RxNorm: brand names added to ${brands.codes} HCPCS drug codes (${brands.terms} names)`);
 
   const imported = { codes: concepts, synonyms, relations, ndcs, termTypes: ttyCount.size, hcpcsCodesWithBrandNames: brands.codes };
-  writer.putRelease({ system: 'rxnorm', version, ...(rel_ ? { effective: rel_.date } : {}), notice: rxnormNotice(version) }, imported, [...new Set(sources.map(sourceLabel))]);
+  writer.putRelease({ system: 'rxnorm', version, ...(rel_ ? { effective: rel_.date } : {}), notice: rxnormNotice(version) }, imported, [
+    ...new Set(sources.map(sourceLabel)),
+  ]);
   return { system: 'rxnorm', version, imported, skipped: skips.counts, files };
 }
 

@@ -17,22 +17,54 @@ const all = async <T>(g: AsyncIterable<T>) => {
 describe('RRF rows', () => {
   it('reads the 18 fields of RXNCONSO', async () => {
     const rows = await all(readRrf(sourceLines({ file: `${FIX}RxNorm_full_11042024/rrf/RXNCONSO.RRF` }), parseConso, 'RXNCONSO.RRF'));
-    expect(rows[0]).toEqual({ rxcui: '1001', lat: 'ENG', rxaui: 'A1', sab: 'RXNORM', tty: 'IN', code: '1001', str: 'zorbatinib', suppress: 'N', line: 1 });
+    expect(rows[0]).toEqual({
+      rxcui: '1001',
+      lat: 'ENG',
+      rxaui: 'A1',
+      sab: 'RXNORM',
+      tty: 'IN',
+      code: '1001',
+      str: 'zorbatinib',
+      suppress: 'N',
+      line: 1,
+    });
     expect(rows.find((r) => r.rxcui === '2005')).toMatchObject({ tty: 'BN', suppress: 'O' });
   });
   it('reads RXNREL as "RXCUI2 RELA RXCUI1" and RXNSAT attributes', () => {
     expect(parseRel('1002||CUI|RO|1001||CUI|has_tradename|R1||RXNORM|RXNORM|||N|4096|', 'RXNREL.RRF', 3)).toEqual({
-      rxcui1: '1002', stype1: 'CUI', rel: 'RO', rxcui2: '1001', rela: 'has_tradename', sab: 'RXNORM', suppress: 'N', line: 3,
+      rxcui1: '1002',
+      stype1: 'CUI',
+      rel: 'RO',
+      rxcui2: '1001',
+      rela: 'has_tradename',
+      sab: 'RXNORM',
+      suppress: 'N',
+      line: 3,
     });
-    expect(parseSat('1004||||CUI|1004|||NDC|RXNORM|00999143380|N|4096|', 'RXNSAT.RRF', 1)).toEqual({ rxcui: '1004', atn: 'NDC', sab: 'RXNORM', atv: '00999143380', suppress: 'N', line: 1 });
+    expect(parseSat('1004||||CUI|1004|||NDC|RXNORM|00999143380|N|4096|', 'RXNSAT.RRF', 1)).toEqual({
+      rxcui: '1004',
+      atn: 'NDC',
+      sab: 'RXNORM',
+      atv: '00999143380',
+      suppress: 'N',
+      line: 1,
+    });
   });
   it('refuses rows with the wrong number of fields or no trailing bar, naming file and line', () => {
-    expect(() => rrfFields('1|2|3|', 'RXNSAT', 'RXNSAT.RRF', 7)).toThrow(/^RXNSAT\.RRF, line 7: not a RXNSAT\.RRF row: 3 "\|"-terminated fields where RXNSAT has 13$/);
+    expect(() => rrfFields('1|2|3|', 'RXNSAT', 'RXNSAT.RRF', 7)).toThrow(
+      /^RXNSAT\.RRF, line 7: not a RXNSAT\.RRF row: 3 "\|"-terminated fields where RXNSAT has 13$/,
+    );
     expect(() => parseSat('1004||||CUI|1004|||NDC|RXNORM|00999143380|N|4096', 'RXNSAT.RRF', 1)).toThrow(/not a RXNSAT\.RRF row/);
-    expect(() => parseConso('X1|ENG||||||A1||||RXNORM|IN|1|name||N|4096|', 'RXNCONSO.RRF', 2)).toThrow(/line 2: RXCUI "X1" is not a number/);
+    expect(() => parseConso('X1|ENG||||||A1||||RXNORM|IN|1|name||N|4096|', 'RXNCONSO.RRF', 2)).toThrow(
+      /line 2: RXCUI "X1" is not a number/,
+    );
   });
   it('refuses a file named RXNCONSO.RRF that is CSV', async () => {
-    await expectParseError(all(readRrf(utf8Lines(['RXCUI,LAT,STR\n']), parseConso, 'RXNCONSO.RRF')), 'RXNCONSO.RRF, line 1', 'not a RXNCONSO.RRF row');
+    await expectParseError(
+      all(readRrf(utf8Lines(['RXCUI,LAT,STR\n']), parseConso, 'RXNCONSO.RRF')),
+      'RXNCONSO.RRF, line 1',
+      'not a RXNCONSO.RRF row',
+    );
   });
 });
 

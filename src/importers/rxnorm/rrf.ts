@@ -93,7 +93,11 @@ export function parseSat(text: string, file: string, line: number): RxnSat {
 }
 
 /** Rows of an RRF file, parsed one by one (blank lines are not rows). */
-export async function* readRrf<T>(lines: AsyncIterable<{ text: string; line: number }>, parse: (text: string, file: string, line: number) => T, file: string): AsyncGenerator<T> {
+export async function* readRrf<T>(
+  lines: AsyncIterable<{ text: string; line: number }>,
+  parse: (text: string, file: string, line: number) => T,
+  file: string,
+): AsyncGenerator<T> {
   for await (const { text, line } of lines) if (text !== '') yield parse(text, file, line);
 }
 

@@ -4,8 +4,21 @@ import { MedCodesError, parseError } from '../../errors.js';
 import { sourceLabel } from '../sources.js';
 import { classifyAll, claims, dirHas, firstLine, headOf, linesWithProgress, Skips, type ReleaseLayout } from '../release.js';
 import {
-  FSN, GB_ENGLISH, IS_A, PREFERRED, readConcepts, readDescriptions, readLanguage, readRelationships, rf2HeaderProblem, rf2KindOf, rf2ReleaseOf,
-  semanticTag, SYNONYM, US_ENGLISH, type Rf2Kind,
+  FSN,
+  GB_ENGLISH,
+  IS_A,
+  PREFERRED,
+  readConcepts,
+  readDescriptions,
+  readLanguage,
+  readRelationships,
+  rf2HeaderProblem,
+  rf2KindOf,
+  rf2ReleaseOf,
+  semanticTag,
+  SYNONYM,
+  US_ENGLISH,
+  type Rf2Kind,
 } from './rf2.js';
 
 /**
@@ -73,9 +86,17 @@ export async function importSnomed(files: string[], ctx: ImportContext): Promise
   }
   const of = (k: Rf2Kind) => sources.filter((s) => s.kind === k);
   for (const k of ['concept', 'description', 'relationship'] as const) {
-    if (!of(k).length) throw new MedCodesError('unknown_format', `no SNOMED CT RF2 ${k} Snapshot file (sct2_${k[0].toUpperCase()}${k.slice(1)}_Snapshot_*.txt) in ${files.map((f) => basename(f)).join(', ')}`);
+    if (!of(k).length)
+      throw new MedCodesError(
+        'unknown_format',
+        `no SNOMED CT RF2 ${k} Snapshot file (sct2_${k[0].toUpperCase()}${k.slice(1)}_Snapshot_*.txt) in ${files.map((f) => basename(f)).join(', ')}`,
+      );
   }
-  if (of('concept').length > 1 || of('relationship').length > 1) throw new MedCodesError('unknown_format', `several SNOMED CT releases given (${[...of('concept'), ...of('relationship')].map(sourceLabel).join(', ')}): import one at a time`);
+  if (of('concept').length > 1 || of('relationship').length > 1)
+    throw new MedCodesError(
+      'unknown_format',
+      `several SNOMED CT releases given (${[...of('concept'), ...of('relationship')].map(sourceLabel).join(', ')}): import one at a time`,
+    );
   const rel = rf2ReleaseOf(basename(of('concept')[0].member ?? of('concept')[0].file));
   const version = rel ? `${rel.edition}-${rel.date}` : 'unversioned';
   const effective = rel ? `${rel.date.slice(0, 4)}-${rel.date.slice(4, 6)}-${rel.date.slice(6)}` : undefined;
@@ -106,7 +127,10 @@ export async function importSnomed(files: string[], ctx: ImportContext): Promise
   }
   if (inactive) skips.add('inactive concepts', inactive);
   for (const s of of('description')) {
-    for await (const d of readDescriptions(linesWithProgress(s, progress, `SNOMED CT: ${basename(s.member ?? s.file).slice(0, 30)}`), sourceLabel(s))) {
+    for await (const d of readDescriptions(
+      linesWithProgress(s, progress, `SNOMED CT: ${basename(s.member ?? s.file).slice(0, 30)}`),
+      sourceLabel(s),
+    )) {
       if (!d.active) skips.add('inactive descriptions');
       else insD.run(d.id, d.conceptId, d.typeId, d.term);
     }
@@ -121,24 +145,36 @@ export async function importSnomed(files: string[], ctx: ImportContext): Promise
       if (r.active && r.typeId === IS_A) insR.run(r.sourceId, r.destinationId);
     }
   }
-  db.exec('CREATE INDEX temp.sct_d_concept ON sct_d (concept, type); CREATE INDEX temp.sct_l_desc ON sct_l (desc, refset); CREATE INDEX temp.sct_r_src ON sct_r (src);');
+  db.exec(
+    'CREATE INDEX temp.sct_d_concept ON sct_d (concept, type); CREATE INDEX temp.sct_l_desc ON sct_l (desc, refset); CREATE INDEX temp.sct_r_src ON sct_r (src);',
+  );
 
   // The language reference set that decides preferred terms.
-  const refsets = db.prepare('SELECT refset, count(*) AS n FROM sct_l GROUP BY refset ORDER BY n DESC').all() as { refset: string; n: number }[];
-  const refset = refsets.find((r) => r.refset === US_ENGLISH)?.refset ?? refsets.find((r) => r.refset === GB_ENGLISH)?.refset ?? refsets[0]?.refset;
+  const refsets = db.prepare('SELECT refset, count(*) AS n FROM sct_l GROUP BY refset ORDER BY n DESC').all() as {
+    refset: string;
+    n: number;
+  }[];
+  const refset =
+    refsets.find((r) => r.refset === US_ENGLISH)?.refset ?? refsets.find((r) => r.refset === GB_ENGLISH)?.refset ?? refsets[0]?.refset;
   if (!refset) progress.log('  SNOMED CT: no language reference set given: preferred terms are the first synonym of each concept');
   // Term of a type: preferred in the refset, else (no refset) any.
   const pick = (type: string) =>
     refset
       ? `(SELECT d.term FROM sct_d d JOIN sct_l l ON l.desc = d.id AND l.refset = @refset AND l.accept = '${PREFERRED}' WHERE d.concept = c.id AND d.type = '${type}' LIMIT 1)`
       : `(SELECT d.term FROM sct_d d WHERE d.concept = c.id AND d.type = '${type}' ORDER BY d.id LIMIT 1)`;
-  db.prepare(`CREATE TEMP TABLE sct_o AS SELECT id, eff, def, pt, fsn FROM (SELECT c.id, c.eff, c.def, ${pick(SYNONYM)} AS pt, ${pick(FSN)} AS fsn FROM sct_c c) ORDER BY coalesce(pt, fsn) COLLATE NOCASE, id`).run(refset ? { refset } : {});
+  db.prepare(
+    `CREATE TEMP TABLE sct_o AS SELECT id, eff, def, pt, fsn FROM (SELECT c.id, c.eff, c.def, ${pick(SYNONYM)} AS pt, ${pick(FSN)} AS fsn FROM sct_c c) ORDER BY coalesce(pt, fsn) COLLATE NOCASE, id`,
+  ).run(refset ? { refset } : {});
   const total = (db.prepare('SELECT count(*) FROM sct_o').pluck().get() as number) ?? 0;
   if (!total) throw parseError('no active concepts: not a SNOMED CT Snapshot?', { file: sourceLabel(of('concept')[0]) });
 
   const batch = db.prepare('SELECT rowid AS n, id, eff, def, pt, fsn FROM sct_o WHERE rowid > ? ORDER BY rowid LIMIT 2000');
   const synonymsOf = refset
-    ? db.prepare(`SELECT DISTINCT d.term FROM sct_d d JOIN sct_l l ON l.desc = d.id AND l.refset = ? WHERE d.concept = ? AND d.type = '${SYNONYM}' ORDER BY d.term`).pluck()
+    ? db
+        .prepare(
+          `SELECT DISTINCT d.term FROM sct_d d JOIN sct_l l ON l.desc = d.id AND l.refset = ? WHERE d.concept = ? AND d.type = '${SYNONYM}' ORDER BY d.term`,
+        )
+        .pluck()
     : db.prepare(`SELECT DISTINCT d.term FROM sct_d d WHERE d.concept = ? AND d.type = '${SYNONYM}' ORDER BY d.term`).pluck();
   const parentsOf = db.prepare('SELECT DISTINCT r.dst FROM sct_r r JOIN sct_c c ON c.id = r.dst WHERE r.src = ?').pluck();
   const bar = progress.phase('SNOMED CT: writing concepts', total);
@@ -164,9 +200,16 @@ export async function importSnomed(files: string[], ctx: ImportContext): Promise
       }
       const tag = r.fsn ? semanticTag(r.fsn) : undefined;
       writer.putCode({
-        system: 'snomedct', key: r.id, code: r.id, display, kind: 'code', billable: true, status: 'active',
+        system: 'snomedct',
+        key: r.id,
+        code: r.id,
+        display,
+        kind: 'code',
+        billable: true,
+        status: 'active',
         ...(parents.length ? { parentKey: parents[0] } : {}),
-        sort: r.n, version,
+        sort: r.n,
+        version,
         properties: {
           ...(r.fsn ? { fsn: r.fsn } : {}),
           ...(tag ? { semanticTag: tag } : {}),
@@ -177,7 +220,16 @@ export async function importSnomed(files: string[], ctx: ImportContext): Promise
       });
       codes++;
       if (parents.length > 1) multiParent++;
-      for (const p of parents.slice(1)) writer.putMapping({ fromSystem: 'snomedct', fromKey: r.id, toSystem: 'snomedct', toKey: p, flags: { relation: 'is-a' }, source: 'snomed-isa', version });
+      for (const p of parents.slice(1))
+        writer.putMapping({
+          fromSystem: 'snomedct',
+          fromKey: r.id,
+          toSystem: 'snomedct',
+          toKey: p,
+          flags: { relation: 'is-a' },
+          source: 'snomed-isa',
+          version,
+        });
       const seen = new Set([display.toLowerCase()]);
       const fsnText = r.fsn && tag ? r.fsn.replace(/\s*\([^()]+\)\s*$/, '') : r.fsn;
       for (const t of [...syns, ...(fsnText ? [fsnText] : [])]) {
@@ -194,6 +246,8 @@ export async function importSnomed(files: string[], ctx: ImportContext): Promise
   db.exec('DROP TABLE temp.sct_c; DROP TABLE temp.sct_d; DROP TABLE temp.sct_l; DROP TABLE temp.sct_r; DROP TABLE temp.sct_o;');
 
   const imported = { codes, synonyms, withSeveralParents: multiParent };
-  writer.putRelease({ system: 'snomedct', version, ...(effective ? { effective } : {}), notice: snomedNotice(version) }, imported, [...new Set(sources.map(sourceLabel))]);
+  writer.putRelease({ system: 'snomedct', version, ...(effective ? { effective } : {}), notice: snomedNotice(version) }, imported, [
+    ...new Set(sources.map(sourceLabel)),
+  ]);
   return { system: 'snomedct', version, imported, skipped: skips.counts, files };
 }

@@ -3,7 +3,16 @@ import { fileURLToPath } from 'node:url';
 import { expectParseError } from '../../../test/helpers.js';
 import { sourceLines, classify } from '../release.js';
 import { utf8Lines } from '../lines.js';
-import { readConcepts, readDescriptions, readLanguage, readRelationships, rf2HeaderProblem, rf2KindOf, rf2ReleaseOf, semanticTag } from './rf2.js';
+import {
+  readConcepts,
+  readDescriptions,
+  readLanguage,
+  readRelationships,
+  rf2HeaderProblem,
+  rf2KindOf,
+  rf2ReleaseOf,
+  semanticTag,
+} from './rf2.js';
 import { bySctid, SNOMED_LAYOUT } from './import.js';
 
 const ROOT = fileURLToPath(new URL('../../../test/fixtures/snomedct/SnomedCT_MadeUpRF2_PRODUCTION_20250101T120000Z/', import.meta.url));
@@ -37,18 +46,41 @@ describe('RF2 rows', () => {
     const c = await all(readConcepts(sourceLines({ file: `${SNAP}Terminology/sct2_Concept_Snapshot_INT_20250101.txt` }), 'c.txt'));
     expect(c).toHaveLength(12);
     expect(c.find((x) => x.id === '9100009005')).toMatchObject({ active: false, effectiveTime: '20250101' });
-    const d = await all(readDescriptions(sourceLines({ file: `${SNAP}Terminology/sct2_Description_Snapshot-en_INT_20250101.txt` }), 'd.txt'));
-    expect(d[0]).toEqual({ id: '9200001011', effectiveTime: '20250101', active: true, conceptId: '138875005', languageCode: 'en', typeId: '900000000000003001', term: 'Made-up root concept (root)', line: 2 });
-    const r = await all(readRelationships(sourceLines({ file: `${SNAP}Terminology/sct2_Relationship_Snapshot_INT_20250101.txt` }), 'r.txt'));
+    const d = await all(
+      readDescriptions(sourceLines({ file: `${SNAP}Terminology/sct2_Description_Snapshot-en_INT_20250101.txt` }), 'd.txt'),
+    );
+    expect(d[0]).toEqual({
+      id: '9200001011',
+      effectiveTime: '20250101',
+      active: true,
+      conceptId: '138875005',
+      languageCode: 'en',
+      typeId: '900000000000003001',
+      term: 'Made-up root concept (root)',
+      line: 2,
+    });
+    const r = await all(
+      readRelationships(sourceLines({ file: `${SNAP}Terminology/sct2_Relationship_Snapshot_INT_20250101.txt` }), 'r.txt'),
+    );
     expect(r.filter((x) => x.sourceId === '9100004000').map((x) => x.destinationId)).toEqual(['9100003004', '9100002009']);
-    const l = await all(readLanguage(sourceLines({ file: `${SNAP}Refset/Language/der2_cRefset_LanguageSnapshot-en_INT_20250101.txt` }), 'l.txt'));
-    expect(l[0]).toMatchObject({ refsetId: '900000000000509007', referencedComponentId: '9200001011', acceptabilityId: '900000000000548007' });
+    const l = await all(
+      readLanguage(sourceLines({ file: `${SNAP}Refset/Language/der2_cRefset_LanguageSnapshot-en_INT_20250101.txt` }), 'l.txt'),
+    );
+    expect(l[0]).toMatchObject({
+      refsetId: '900000000000509007',
+      referencedComponentId: '9200001011',
+      acceptabilityId: '900000000000548007',
+    });
   });
   it('refuses a file whose header or rows are not RF2, naming file and line', async () => {
     expect(rf2HeaderProblem('conceptId,term', 'concept')).toMatch(/^not an RF2 concept file/);
     await expectParseError(all(readConcepts(utf8Lines(['conceptId,term\r\n']), 'c.txt')), 'c.txt, line 1', 'not an RF2 concept file');
     const head = 'id\teffectiveTime\tactive\tmoduleId\tdefinitionStatusId\n';
-    await expectParseError(all(readConcepts(utf8Lines([`${head}9100001003\t20250101\t1\n`]), 'c.txt')), 'c.txt, line 2', '3 fields where an RF2 concept row has 5');
+    await expectParseError(
+      all(readConcepts(utf8Lines([`${head}9100001003\t20250101\t1\n`]), 'c.txt')),
+      'c.txt, line 2',
+      '3 fields where an RF2 concept row has 5',
+    );
     await expectParseError(all(readConcepts(utf8Lines([`${head}9100001003\t20250101\tyes\t1\t2\n`]), 'c.txt')), 'active is "yes"');
     await expectParseError(all(readConcepts(utf8Lines([`${head}12ab\t20250101\t1\t1\t2\n`]), 'c.txt')), 'is not an SCTID');
   });

@@ -58,7 +58,18 @@ export interface Rf2Language {
 export const RF2_HEADERS = {
   concept: ['id', 'effectiveTime', 'active', 'moduleId', 'definitionStatusId'],
   description: ['id', 'effectiveTime', 'active', 'moduleId', 'conceptId', 'languageCode', 'typeId', 'term', 'caseSignificanceId'],
-  relationship: ['id', 'effectiveTime', 'active', 'moduleId', 'sourceId', 'destinationId', 'relationshipGroup', 'typeId', 'characteristicTypeId', 'modifierId'],
+  relationship: [
+    'id',
+    'effectiveTime',
+    'active',
+    'moduleId',
+    'sourceId',
+    'destinationId',
+    'relationshipGroup',
+    'typeId',
+    'characteristicTypeId',
+    'modifierId',
+  ],
   language: ['id', 'effectiveTime', 'active', 'moduleId', 'refsetId', 'referencedComponentId', 'acceptabilityId'],
 } as const;
 export type Rf2Kind = keyof typeof RF2_HEADERS;
@@ -96,7 +107,11 @@ export function rf2HeaderProblem(line: string, kind: Rf2Kind): string | undefine
 
 const SCTID = /^\d{6,18}$/;
 
-async function* rows(lines: AsyncIterable<{ text: string; line: number }>, kind: Rf2Kind, file: string): AsyncGenerator<{ f: string[]; line: number }> {
+async function* rows(
+  lines: AsyncIterable<{ text: string; line: number }>,
+  kind: Rf2Kind,
+  file: string,
+): AsyncGenerator<{ f: string[]; line: number }> {
   let header = false;
   const n = RF2_HEADERS[kind].length;
   for await (const { text, line } of lines) {
@@ -117,25 +132,42 @@ async function* rows(lines: AsyncIterable<{ text: string; line: number }>, kind:
 }
 
 export async function* readConcepts(lines: AsyncIterable<{ text: string; line: number }>, file: string): AsyncGenerator<Rf2Concept> {
-  for await (const { f, line } of rows(lines, 'concept', file)) yield { id: f[0], effectiveTime: f[1], active: f[2] === '1', moduleId: f[3], definitionStatusId: f[4], line };
+  for await (const { f, line } of rows(lines, 'concept', file))
+    yield { id: f[0], effectiveTime: f[1], active: f[2] === '1', moduleId: f[3], definitionStatusId: f[4], line };
 }
 
-export async function* readDescriptions(lines: AsyncIterable<{ text: string; line: number }>, file: string): AsyncGenerator<Rf2Description> {
+export async function* readDescriptions(
+  lines: AsyncIterable<{ text: string; line: number }>,
+  file: string,
+): AsyncGenerator<Rf2Description> {
   for await (const { f, line } of rows(lines, 'description', file)) {
     if (!SCTID.test(f[4])) throw parseError(`conceptId "${f[4].slice(0, 20)}" is not an SCTID`, { file, line });
     yield { id: f[0], effectiveTime: f[1], active: f[2] === '1', conceptId: f[4], languageCode: f[5], typeId: f[6], term: f[7], line };
   }
 }
 
-export async function* readRelationships(lines: AsyncIterable<{ text: string; line: number }>, file: string): AsyncGenerator<Rf2Relationship> {
+export async function* readRelationships(
+  lines: AsyncIterable<{ text: string; line: number }>,
+  file: string,
+): AsyncGenerator<Rf2Relationship> {
   for await (const { f, line } of rows(lines, 'relationship', file)) {
-    yield { id: f[0], active: f[2] === '1', sourceId: f[4], destinationId: f[5], relationshipGroup: f[6], typeId: f[7], characteristicTypeId: f[8], line };
+    yield {
+      id: f[0],
+      active: f[2] === '1',
+      sourceId: f[4],
+      destinationId: f[5],
+      relationshipGroup: f[6],
+      typeId: f[7],
+      characteristicTypeId: f[8],
+      line,
+    };
   }
 }
 
 export async function* readLanguage(lines: AsyncIterable<{ text: string; line: number }>, file: string): AsyncGenerator<Rf2Language> {
   // Reference set member ids are UUIDs, not SCTIDs (spec 5.1).
-  for await (const { f, line } of rows(lines, 'language', file)) yield { id: f[0], active: f[2] === '1', refsetId: f[4], referencedComponentId: f[5], acceptabilityId: f[6], line };
+  for await (const { f, line } of rows(lines, 'language', file))
+    yield { id: f[0], active: f[2] === '1', refsetId: f[4], referencedComponentId: f[5], acceptabilityId: f[6], line };
 }
 
 /** `Myocardial infarction (disorder)` -> `disorder`. */

@@ -2,16 +2,13 @@
 // rendered on the server); the script only adds live suggestions to a form marked data-live.
 // Pattern: WAI-ARIA Authoring Practices "Combobox with listbox popup" (https://www.w3.org/WAI/ARIA/apg/patterns/combobox/):
 // the input keeps focus, aria-activedescendant names the highlighted option, arrows move, Enter opens, Escape closes.
-(function () {
-  'use strict';
+(() => {
   var DEBOUNCE_MS = 60;
   var LIMIT = 10;
   var CLAIM_SETS = { icd10cm: 1, icd10pcs: 1, hcpcs: 1, cpt: 1, cdt: 1 };
 
   function decode(text) {
-    return text.replace(/&(amp|lt|gt|quot|#39);/g, function (_, e) {
-      return { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" }[e];
-    });
+    return text.replace(/&(amp|lt|gt|quot|#39);/g, (_, e) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]);
   }
 
   // The API's `highlight` is the title, HTML-escaped, with <mark> around matched words. Build nodes
@@ -94,7 +91,7 @@
       options = [];
       active = -1;
       var hits = data.results.length ? data.results : data.closest || [];
-      hits.forEach(function (hit, i) {
+      hits.forEach((hit, i) => {
         var li = el('li', 'option');
         li.id = 'suggestion-' + i;
         li.setAttribute('role', 'option');
@@ -119,10 +116,10 @@
           a.appendChild(el('span', 'why muted', why));
         }
         li.appendChild(a);
-        li.addEventListener('mousedown', function (ev) {
+        li.addEventListener('mousedown', (ev) => {
           ev.preventDefault(); // keep focus in the input until the link is followed
         });
-        li.addEventListener('click', function () {
+        li.addEventListener('click', () => {
           location.href = a.href;
         });
         list.appendChild(li);
@@ -132,14 +129,20 @@
       more.setAttribute('role', 'option');
       more.id = 'suggestion-all';
       more.setAttribute('aria-selected', 'false');
-      var all = el('a', null, data.total ? 'All ' + data.total.toLocaleString('en-US') + ' results for “' + q + '”' : 'No codes match “' + q + '”' + (hits.length ? '; closest codes above' : ''));
+      var all = el(
+        'a',
+        null,
+        data.total
+          ? 'All ' + data.total.toLocaleString('en-US') + ' results for “' + q + '”'
+          : 'No codes match “' + q + '”' + (hits.length ? '; closest codes above' : ''),
+      );
       all.href = searchHref(q);
       all.tabIndex = -1;
       more.appendChild(all);
-      more.addEventListener('mousedown', function (ev) {
+      more.addEventListener('mousedown', (ev) => {
         ev.preventDefault();
       });
-      more.addEventListener('click', function () {
+      more.addEventListener('click', () => {
         location.href = all.href;
       });
       list.appendChild(more);
@@ -152,7 +155,7 @@
     function searchHref(q) {
       var params = new URLSearchParams();
       params.set('q', q);
-      selectedSystems().forEach(function (s) {
+      selectedSystems().forEach((s) => {
         params.append('system', s);
       });
       return '/search?' + params.toString();
@@ -172,15 +175,17 @@
       var systems = selectedSystems();
       if (systems.length) url += '&system=' + encodeURIComponent(systems.join(','));
       fetch(url, { signal: controller ? controller.signal : undefined, headers: { accept: 'application/json' } })
-        .then(function (r) {
-          return r.ok ? r.json() : r.json().then(function (e) {
-            throw new Error((e && e.error && e.error.message) || 'search failed');
-          });
-        })
-        .then(function (data) {
+        .then((r) =>
+          r.ok
+            ? r.json()
+            : r.json().then((e) => {
+                throw new Error((e && e.error && e.error.message) || 'search failed');
+              }),
+        )
+        .then((data) => {
           if (mine === seq) render(data, q);
         })
-        .catch(function (err) {
+        .catch((err) => {
           if (err && err.name === 'AbortError') return;
           if (mine !== seq) return;
           list.textContent = '';
@@ -196,14 +201,14 @@
     input.setAttribute('aria-expanded', 'false');
     input.setAttribute('aria-controls', list.id);
 
-    input.addEventListener('input', function () {
+    input.addEventListener('input', () => {
       clearTimeout(timer);
       timer = setTimeout(run, DEBOUNCE_MS);
     });
-    form.addEventListener('change', function (ev) {
+    form.addEventListener('change', (ev) => {
       if (ev.target && ev.target.name === 'system' && input.value.trim()) run();
     });
-    input.addEventListener('keydown', function (ev) {
+    input.addEventListener('keydown', (ev) => {
       if (ev.key === 'ArrowDown') {
         if (list.hidden && input.value.trim()) {
           run();
@@ -227,10 +232,10 @@
         }
       }
     });
-    input.addEventListener('blur', function () {
+    input.addEventListener('blur', () => {
       setTimeout(close, 150);
     });
-    input.addEventListener('focus', function () {
+    input.addEventListener('focus', () => {
       if (options.length && input.value.trim()) {
         list.hidden = false;
         input.setAttribute('aria-expanded', 'true');
