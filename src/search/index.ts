@@ -3,6 +3,8 @@ import type { SystemId, ConceptKind } from '../model.js';
 import { SYSTEM_IDS } from '../systems.js';
 import { terms, tokenize, singular, clean, STOPWORDS } from './text.js';
 import { loadLayTerms, type LayTerm } from './lay-terms.js';
+import { IndexFileWriter, IndexFileReader, chunkSource, type FieldType } from './index-file.js';
+import { MedCodesError } from '../errors.js';
 
 /**
  * The in-memory search index, built from the store at start-up.
@@ -435,124 +437,109 @@ export class SearchIndex {
   }
 
   // ---- persistence ---------------------------------------------------------------------------
-  // The index is built once at import and stored in the database (table search_index), so a server
-  // starts by copying typed arrays instead of re-tokenizing every title.
+  // The index is built once at import and stored in the database (table search_index) as a binary,
+  // versioned file (src/search/index-file.ts) split over rows, so a server starts by reading typed
+  // arrays and decoding string blocks instead of re-tokenizing every title.
 
-  private static readonly ARRAYS = [
-    'rowId',
-    'system',
-    'billable',
-    'active',
-    'kind',
-    'titleLen',
-    'fromYear',
-    'toYear',
-    'sort',
-    'titleStart',
-    'titleTerms',
-    'postStart',
-    'postDoc',
-    'postMask',
-    'fwdStart',
-    'fwdTerm',
-    'fwdMask',
-    'byKey',
-    'synStart',
-    'entStart',
-    'entTerm',
-    'entFlag',
-    'entMain',
-  ] as const;
+  /** Every stored field and its type: a new field is one line here. */
+  private static readonly FIELDS = {
+    rowId: Uint32Array,
+    system: Uint8Array,
+    billable: Uint8Array,
+    active: Uint8Array,
+    kind: Uint8Array,
+    titleLen: Uint16Array,
+    fromYear: Uint16Array,
+    toYear: Uint16Array,
+    sort: Float64Array,
+    titleStart: Uint32Array,
+    titleTerms: Uint32Array,
+    postStart: Uint32Array,
+    postDoc: Uint32Array,
+    postMask: Uint8Array,
+    fwdStart: Uint32Array,
+    fwdTerm: Uint32Array,
+    fwdMask: Uint8Array,
+    byKey: Uint32Array,
+    synStart: Uint32Array,
+    entStart: Uint32Array,
+    entTerm: Uint32Array,
+    entFlag: Uint8Array,
+    entMain: Uint8Array,
+    key: 'strings',
+    code: 'strings',
+    display: 'strings',
+    termStr: 'strings',
+    synonyms: 'stringLists',
+  } as const satisfies Record<string, FieldType>;
+
+  /** Rows of the database's search_index table hold the index file in pieces of this size. */
+  static readonly ROW_BYTES = 32 << 20;
+
+  /** The index as an index file (src/search/index-file.ts). */
+  toFile(): IndexFileWriter {
+    const w = new IndexFileWriter();
+    for (const [name, type] of Object.entries(SearchIndex.FIELDS)) w.put(name, type, (this as any)[name]);
+    w.json('meta', { n: this.n, rewrites: [...this.rewrites], maxRewriteSpan: this.maxRewriteSpan, stats: this.stats });
+    return w;
+  }
+
+  /** An index from an index file; throws a MedCodesError when the file is of another version, truncated or corrupt. */
+  static fromFile(r: IndexFileReader): SearchIndex {
+    const ix = new SearchIndex();
+    const meta = r.json<{ n: number; rewrites: [string, Rewrite[]][]; maxRewriteSpan: number; stats: IndexStats }>('meta');
+    for (const [name, type] of Object.entries(SearchIndex.FIELDS)) (ix as any)[name] = r.get(name, type);
+    ix.n = meta.n;
+    ix.rewrites = new Map(meta.rewrites);
+    ix.maxRewriteSpan = meta.maxRewriteSpan;
+    ix.stats = meta.stats;
+    const perDoc = [ix.rowId, ix.system, ix.active, ix.key, ix.display, ix.synonyms];
+    if (perDoc.some((a) => a.length !== ix.n) || ix.fwdStart.length !== ix.n + 1 || ix.postStart.length !== ix.termStr.length + 1)
+      throw new MedCodesError('corrupt_file', 'the search index is corrupt: its sections disagree on the number of documents or terms');
+    for (let t = 0; t < ix.termStr.length; t++) {
+      const s = ix.termStr[t];
+      ix.termById.set(s, t);
+      (ix.termsByLength[s.length] ??= []).push(t);
+    }
+    ix.computeStems();
+    return ix;
+  }
 
   /** Write the index into `search_index` of a database being built. */
   save(db: Database.Database): void {
     db.exec('CREATE TABLE IF NOT EXISTS search_index (name TEXT PRIMARY KEY, data BLOB NOT NULL)');
     db.exec('DELETE FROM search_index');
     const put = db.prepare('INSERT INTO search_index (name, data) VALUES (?, ?)');
-    for (const name of SearchIndex.ARRAYS) {
-      const a = this[name] as ArrayBufferView;
-      put.run(name, Buffer.from(a.buffer, a.byteOffset, a.byteLength));
-    }
-    const json = {
-      n: this.n,
-      key: this.key,
-      code: this.code,
-      display: this.display,
-      synonyms: this.synonyms,
-      termStr: this.termStr,
-      rewrites: [...this.rewrites],
-      maxRewriteSpan: this.maxRewriteSpan,
-      stats: this.stats,
-    };
-    put.run('json', Buffer.from(JSON.stringify(json)));
+    let i = 0;
+    for (const chunk of this.toFile().chunks(SearchIndex.ROW_BYTES)) put.run(`mcix.${String(i++).padStart(6, '0')}`, chunk);
   }
 
-  /** Load a saved index, or undefined when the database has none. */
+  /**
+   * Load a saved index, or undefined when the database has none, or one of another format version
+   * (written by an older MedCodes): the caller then builds it from the rows. A truncated or corrupt
+   * index throws a MedCodesError (corrupt_file).
+   */
   static load(db: Database.Database): SearchIndex | undefined {
     const started = performance.now();
     const has = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'search_index'").get();
     if (!has) return undefined;
-    const parts = new Map<string, Buffer>();
-    for (const r of db.prepare('SELECT name, data FROM search_index').iterate() as Iterable<{ name: string; data: Buffer }>)
-      parts.set(r.name, r.data);
-    const json = parts.get('json');
-    if (!json) return undefined;
-    const ix = new SearchIndex();
-    const j = JSON.parse(json.toString('utf8'));
-    Object.assign(ix, {
-      n: j.n,
-      key: j.key,
-      code: j.code,
-      display: j.display,
-      synonyms: j.synonyms,
-      termStr: j.termStr,
-      maxRewriteSpan: j.maxRewriteSpan,
-    });
-    ix.rewrites = new Map(j.rewrites);
-    const ctor = {
-      rowId: Uint32Array,
-      system: Uint8Array,
-      billable: Uint8Array,
-      active: Uint8Array,
-      kind: Uint8Array,
-      titleLen: Uint16Array,
-      fromYear: Uint16Array,
-      toYear: Uint16Array,
-      sort: Float64Array,
-      titleStart: Uint32Array,
-      titleTerms: Uint32Array,
-      postStart: Uint32Array,
-      postDoc: Uint32Array,
-      postMask: Uint8Array,
-      fwdStart: Uint32Array,
-      fwdTerm: Uint32Array,
-      fwdMask: Uint8Array,
-      byKey: Uint32Array,
-      synStart: Uint32Array,
-      entStart: Uint32Array,
-      entTerm: Uint32Array,
-      entFlag: Uint8Array,
-      entMain: Uint8Array,
-    } as const;
-    for (const name of SearchIndex.ARRAYS) {
-      const buf = parts.get(name);
-      if (!buf) return undefined;
-      const C = ctor[name];
-      // A typed array needs an offset that is a multiple of its element size. A BLOB's Buffer usually
-      // has its own memory at offset 0, and is used as it is (no second copy of a 10 MB array while
-      // the server starts); a small one may sit at any offset in Node's pool, and is copied.
-      if (buf.byteOffset % C.BYTES_PER_ELEMENT === 0)
-        (ix as any)[name] = new C(buf.buffer as ArrayBuffer, buf.byteOffset, buf.byteLength / C.BYTES_PER_ELEMENT);
-      else {
-        const copy = new ArrayBuffer(buf.byteLength);
-        new Uint8Array(copy).set(buf);
-        (ix as any)[name] = new C(copy);
-      }
+    const info = db
+      .prepare(
+        "SELECT count(*) AS n, sum(length(data)) AS size, max(CASE WHEN name = 'mcix.000000' THEN length(data) END) AS first FROM search_index WHERE name GLOB 'mcix.[0-9]*'",
+      )
+      .get() as { n: number; size: number | null; first: number | null };
+    if (!info.n || !info.first) return undefined;
+    const piece = db.prepare('SELECT data FROM search_index WHERE name = ?').pluck();
+    const source = chunkSource(info.size ?? 0, info.first, (i) => piece.get(`mcix.${String(i).padStart(6, '0')}`) as Buffer | undefined);
+    let reader: IndexFileReader;
+    try {
+      reader = new IndexFileReader(source);
+    } catch (e) {
+      if (e instanceof MedCodesError && e.code === 'unknown_format') return undefined;
+      throw e;
     }
-    ix.termStr.forEach((t, i) => ix.termById.set(t, i));
-    ix.termStr.forEach((t, i) => (ix.termsByLength[t.length] ??= []).push(i));
-    ix.computeStems();
-    ix.stats = { ...j.stats, loadMs: Math.round(performance.now() - started) };
+    const ix = SearchIndex.fromFile(reader);
+    ix.stats = { ...ix.stats, loadMs: Math.round(performance.now() - started) };
     return ix;
   }
 

@@ -95,7 +95,7 @@ CREATE TABLE mappings (
 CREATE INDEX mappings_from ON mappings (from_system, from_key);
 CREATE INDEX mappings_to ON mappings (to_system, to_key);
 
--- The search index, serialized (src/search/index.ts save/load): typed arrays as BLOBs, strings as JSON.
+-- The search index, serialized (src/search/index.ts save/load): a binary index file (src/search/index-file.ts) in rows of 32 MB named mcix.NNNNNN.
 CREATE TABLE search_index (
   name TEXT PRIMARY KEY,
   data BLOB NOT NULL
