@@ -4,18 +4,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { formatValidation, parseCodeCsv, validateCodes } from './validate.js';
 import { Store } from './store/store.js';
 import { lookup, type CodeDocument } from './lookup.js';
-import { search, type SearchResult } from './search/search.js';
+import type { SearchResult } from './search/search.js';
 import { stats } from './stats.js';
-import { runImport, summaryLine } from './importers/run.js';
-import { terminalProgress } from './progress.js';
 import { defaultDbPath, defaultPort } from './config.js';
 import { MedCodesError } from './errors.js';
 import { SYSTEMS, SYSTEM_IDS, resolveSystem } from './systems.js';
 import type { SystemId } from './model.js';
 import type { Progress } from './importers/types.js';
 import { ArticleStore, articlesPathFor } from './articles/store.js';
-import { importArticleFile } from './articles/import.js';
-import { generateArticles, llmConfigFromEnv, selectTargets } from './articles/generate.js';
 
 /** Output sinks, so tests can run the CLI in process and snapshot what it prints. */
 export interface CliIo {
@@ -96,6 +92,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     .action(async (files: string[]) => {
       const db = program.opts().db ?? defaultDbPath();
       const started = Date.now();
+      const { runImport, summaryLine } = await import('./importers/run.js');
+      const { terminalProgress } = await import('./progress.js');
       const summaries = await runImport({
         db,
         inputs: files,
@@ -115,12 +113,15 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       const store = open();
       try {
         let doc: CodeDocument | undefined;
-        if (o.system) doc = lookup(store, parseSystem(o.system), code);
+        // The text form shows neither the article nor the similar codes: skip them (similar codes
+        // need the search index, the largest thing a lookup would otherwise load).
+        const opts = { extras: !!o.json };
+        if (o.system) doc = lookup(store, parseSystem(o.system), code, opts);
         else {
           const loaded = store.releases().map((r) => r.system);
           for (const s of loaded) {
             try {
-              doc = lookup(store, s, code);
+              doc = lookup(store, s, code, opts);
               break;
             } catch (e) {
               if (!(e instanceof MedCodesError) || e.code !== 'not_found') throw e;
@@ -167,7 +168,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     .option('--year <fy>', 'codes valid in this fiscal year')
     .option('--json', 'print JSON')
     .action(
-      (
+      async (
         words: string[],
         o: { system?: string; limit: string; json?: boolean; billable?: boolean; status?: string; range?: string; year?: string },
       ) => {
@@ -178,6 +179,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
           throw new MedCodesError('invalid_parameter', `--status must be active, deleted or all; got "${o.status}"`);
         if (o.year && !/^\d{4}$/.test(o.year))
           throw new MedCodesError('invalid_parameter', `--year must be a fiscal year like 2026; got "${o.year}"`);
+        const { search } = await import('./search/search.js');
         const store = open();
         try {
           const r = search(store, {
@@ -239,16 +241,17 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
   articles
     .command('import <file>')
     .description('import articles from JSON Lines (.jsonl) or Markdown (.md, front matter and one heading per section); all or nothing')
-    .action((file: string) =>
-      withStores((store, target) => {
+    .action(async (file: string) => {
+      const { importArticleFile } = await import('./articles/import.js');
+      return withStores((store, target) => {
         const r = importArticleFile(store, target, file);
         const notLoaded = Object.entries(r.notLoaded).map(([s, n]) => `${n} for ${SYSTEMS[s as SystemId].name}, which is not loaded`);
         io.out(
           `${file}: ${r.articles} article${r.articles === 1 ? '' : 's'}, ${r.sections} sections imported${notLoaded.length ? ` (${notLoaded.join(', ')})` : ''}`,
         );
         io.out(`articles: ${target.path}`);
-      }),
-    );
+      });
+    });
 
   articles
     .command('generate')
@@ -267,6 +270,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       const concurrency = Number(o.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
         throw new MedCodesError('invalid_parameter', `--concurrency must be a whole number from 1 to 64; got "${o.concurrency}"`);
+      const { generateArticles, llmConfigFromEnv, selectTargets } = await import('./articles/generate.js');
+      const { terminalProgress } = await import('./progress.js');
       const config = llmConfigFromEnv();
       await withStores(async (store, target) => {
         const systems = o.system ? o.system.split(',').map(parseSystem) : store.releases().map((r) => r.system);
