@@ -26,7 +26,7 @@ function timingOf(lat: number[]): Timing {
 }
 
 /** Every n-th active code of the claim code sets, in classification order: a fixed, spread-out sample. */
-function sampleCodes(store: Store): { system: string; code: string; key: string }[] {
+export function sampleCodes(store: Store): { system: string; code: string; key: string }[] {
   const rows = store.db
     .prepare(
       "SELECT system, code, key FROM codes WHERE status = 'active' AND system IN ('icd10cm', 'icd10pcs', 'hcpcs', 'icd9cm', 'nucc') ORDER BY system, sort",

@@ -4,12 +4,13 @@
  *   - import and index: database size, index build and load time, resident memory
  *   - in process: p50 / p99 / mean latency over 1,000 realistic queries (bench/queries.ts)
  *   - quality: recall@10 and MRR on the relevance set
- *   - HTTP: requests/s with autocannon, 50 connections, against `npm start`'s server on loopback
+ *   - HTTP: requests/s with autocannon, 50 connections, against `npm start`'s server on loopback, beside
+ *     a bare node:http server answering bodies of the same size (bench/bare-server.ts), in the same run
  *   - pages and API answers in process: code page, REST JSON, FHIR $lookup, similar codes, page weight
  * Options: --no-http, --seconds N (HTTP duration, default 10).
  */
 import { existsSync, statSync, readFileSync } from 'node:fs';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { defaultDbPath } from '../src/config.js';
@@ -21,7 +22,8 @@ import { loadQueries, evaluate } from '../src/search/relevance.js';
 import { resolveSystem } from '../src/systems.js';
 import { benchQueries, percentile } from './queries.js';
 import { loadBaselineDocs, buildBaseline, baselineSearch } from './baseline.js';
-import { pageRows } from './pages.js';
+import { pageRows, sampleCodes } from './pages.js';
+import { Store } from '../src/store/store.js';
 
 const dbPath = defaultDbPath();
 const httpSeconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 10;
@@ -99,8 +101,9 @@ row('MRR', eo.overall.mrr.toFixed(3), eb.overall.mrr.toFixed(3), ratio(eo.overal
 // Pages and API answers in process (bench/pages.ts); its baseline column is JSON.stringify of the core's document.
 const pageTable = await pageRows(dbPath);
 
-// HTTP throughput.
-/** Resident memory of a process and its children (tsx runs the server in a child node process). */
+// HTTP throughput, each workload beside the bare-Node ceiling in the same run (bench/bare-server.ts: a
+// node:http server answering a body of the same size without doing anything), as a fraction of it.
+/** Resident memory of a process and its children. */
 function rssOf(pid: number): number {
   const own = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
   let kids: number[] = [];
@@ -112,55 +115,109 @@ function rssOf(pid: number): number {
   return own + kids.reduce((s, k) => s + rssOf(k), 0);
 }
 
-/** Start a server, load it with autocannon, and report throughput and its resident memory. */
-async function serveAndLoad(cmd: string[], env: Record<string, string>, port: number): Promise<autocannon.Result & { rss: number }> {
-  // The benchmark is one client sending thousands of requests: the per-client rate limit stays on (its
-  // cost is part of every request) but high enough never to refuse.
+interface Server {
+  port: number;
+  pid: number;
+  stop(): void;
+}
+
+/**
+ * Start a server and wait for /health. Benchmarks run with MEDCODES_RATE_LIMIT=0 (no per-client rate
+ * limit: the load comes from one client address, and a refused request measures nothing).
+ */
+async function start(cmd: string[], env: Record<string, string>, port: number): Promise<Server> {
   const child: ChildProcess = spawn(cmd[0], cmd.slice(1), {
-    env: { ...process.env, ...env, PORT: String(port), MEDCODES_DB: dbPath, MEDCODES_RATE_LIMIT: '1000000000' },
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', MEDCODES_DB: dbPath, MEDCODES_RATE_LIMIT: '0' },
     stdio: 'ignore',
   });
-  try {
-    for (let i = 0; i < 600; i++) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) break;
-      } catch {
-        /* not yet listening */
-      }
-      await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) break;
+    } catch {
+      /* not yet listening */
     }
-    const requests = queries.map((q) => ({ method: 'GET' as const, path: `/api/v1/search?q=${encodeURIComponent(q)}&limit=10` }));
-    // Warm the server's JIT and caches before measuring.
-    await autocannon({ url: `http://127.0.0.1:${port}`, connections: 10, duration: 2, requests });
-    const result = await autocannon({ url: `http://127.0.0.1:${port}`, connections: 50, duration: httpSeconds, requests });
-    // Throughput of error answers measures nothing: refuse to report it.
-    if (result.non2xx > 0) throw new Error(`${cmd.join(' ')}: ${result.non2xx} answers were not 2xx (rate limit on?)`);
-    return Object.assign(result, { rss: rssOf(child.pid!) });
-  } finally {
-    child.kill();
+    await new Promise((r) => setTimeout(r, 100));
   }
+  return { port, pid: child.pid!, stop: () => child.kill() };
 }
+
+/** A deterministic shuffle, different for each seed. */
+function shuffled<T>(a: T[], seed: number): T[] {
+  let s = seed * 7919 + 1;
+  const rand = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const out = [...a];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/**
+ * autocannon, 50 connections, `httpSeconds`: each connection walks its own shuffle of the paths, so
+ * no two connections ask the same thing at the same time.
+ */
+async function load(port: number, paths: string[], seconds = httpSeconds, connections = 50): Promise<autocannon.Result> {
+  let client = 0;
+  const setupClient = (c: any) => c.setRequests(shuffled(paths, ++client).map((path) => ({ method: 'GET', path })));
+  const result = await autocannon({ url: `http://127.0.0.1:${port}`, connections, duration: seconds, setupClient } as any);
+  if (result.non2xx > 0) throw new Error(`port ${port}: ${result.non2xx} answers were not 2xx`);
+  return result;
+}
+
+/** Mean body size of the first answers to `paths` (for the bare server's bodies). */
+async function meanSize(port: number, paths: string[]): Promise<number> {
+  let n = 0;
+  for (const p of paths.slice(0, 100)) n += (await (await fetch(`http://127.0.0.1:${port}${p}`)).arrayBuffer()).byteLength;
+  return Math.round(n / Math.min(100, paths.length));
+}
+
+const httpRows: string[][] = [];
 if (!process.argv.includes('--no-http')) {
-  // As `npm start` runs it: one node process with tsx's loader.
-  const node = [process.execPath, '--import', 'tsx'];
-  const a = await serveAndLoad([...node, 'src/serve.ts'], { HOST: '127.0.0.1' }, 18181);
-  const u = await serveAndLoad([...node, 'src/serve.ts'], { HOST: '127.0.0.1', MEDCODES_SEARCH_CACHE: '0' }, 18183);
-  const b = await serveAndLoad([...node, 'bench/baseline-server.ts'], {}, 18182);
-  row(
-    'HTTP req/s (50 connections)',
-    a.requests.average.toFixed(0),
-    b.requests.average.toFixed(0),
-    ratio(a.requests.average, b.requests.average, true),
-  );
-  row(
-    'HTTP req/s, result cache off',
-    u.requests.average.toFixed(0),
-    b.requests.average.toFixed(0),
-    ratio(u.requests.average, b.requests.average, true),
-  );
-  row('HTTP latency p99', `${a.latency.p99} ms`, `${b.latency.p99} ms`, ratio(a.latency.p99, b.latency.p99));
-  row('HTTP errors / non-2xx', `${a.errors} / ${a.non2xx}`, `${b.errors} / ${b.non2xx}`, '');
-  row('server resident memory (under load)', mb(a.rss), mb(b.rss), '');
+  // As `npm start` runs it: bin/medcodes.js serve, on the compiled dist/ (built first, as npm install does).
+  spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'ignore' });
+  const medcodes = [process.execPath, 'bin/medcodes.js', 'serve'];
+  const searchPaths = [...new Set(queries)].map((q) => `/api/v1/search?q=${encodeURIComponent(q)}&limit=10`);
+  const codes = sampleCodes(new Store(dbPath));
+  const pagePaths = codes.map((c) => `/codes/${c.system}/${encodeURIComponent(c.code)}`);
+  const docPaths = codes.map((c) => `/api/v1/codes/${c.system}/${encodeURIComponent(c.code)}`);
+  const cached = await start(medcodes, {}, 18181);
+  const uncached = await start(medcodes, { MEDCODES_SEARCH_CACHE: '0' }, 18183);
+  const idle = rssOf(cached.pid);
+  const sizes = {
+    '/api/v1/search': [await meanSize(cached.port, searchPaths), 'application/json'],
+    '/codes/': [await meanSize(cached.port, pagePaths), 'text/html; charset=UTF-8'],
+    '/api/v1/codes/': [await meanSize(cached.port, docPaths), 'application/json'],
+  };
+  const bare = await start([process.execPath, '--import', 'tsx', 'bench/bare-server.ts'], { BARE_BODIES: JSON.stringify(sizes) }, 18182);
+  try {
+    // Warm-up (JIT, SQLite's page cache). The cached server is warmed on pages only, so its search
+    // result cache starts empty and the cached run includes filling it.
+    await load(uncached.port, searchPaths, 2, 10);
+    await load(cached.port, pagePaths, 2, 10);
+    await load(cached.port, docPaths, 2, 10);
+    await load(bare.port, searchPaths, 2, 10);
+    const workloads: [string, number, string[]][] = [
+      [`uncached search (${searchPaths.length} distinct queries, result cache off)`, uncached.port, searchPaths],
+      [`cached search (the same queries, result cache on; see below)`, cached.port, searchPaths],
+      [`code page HTML (${pagePaths.length} codes)`, cached.port, pagePaths],
+      ['REST code document JSON (the same codes)', cached.port, docPaths],
+    ];
+    for (const [what, port, paths] of workloads) {
+      const b = await load(bare.port, paths);
+      const o = await load(port, paths);
+      httpRows.push([
+        what,
+        `${o.requests.average.toFixed(0)} req/s, p99 ${o.latency.p99} ms`,
+        `${b.requests.average.toFixed(0)} req/s, p99 ${b.latency.p99} ms`,
+        `${((100 * o.requests.average) / b.requests.average).toFixed(0)}%`,
+      ]);
+    }
+    httpRows.push(['server resident memory idle / after the runs', `${mb(idle)} / ${mb(rssOf(cached.pid))}`, mb(rssOf(bare.pid)), '']);
+    httpRows.push(['uncached server resident memory after its run', mb(rssOf(uncached.pid)), '', '']);
+  } finally {
+    for (const s of [cached, uncached, bare]) s.stop();
+  }
 }
 
 const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), ['', 'MedCodes', 'MiniSearch (baseline)', 'ratio'][i].length));
@@ -177,3 +234,18 @@ console.log(`\nPages and API answers, in process\n`);
 console.log(pfmt(['', 'MedCodes', 'core document as JSON (baseline)', 'ratio']));
 console.log(pfmt(pw.map((n) => '-'.repeat(n))));
 for (const r of pageTable) console.log(pfmt(r));
+if (httpRows.length) {
+  const hw = [0, 1, 2, 3].map((i) =>
+    Math.max(
+      ...httpRows.map((r) => r[i].length),
+      ['', 'MedCodes', 'bare node:http, same body size (ceiling)', 'share of ceiling'][i].length,
+    ),
+  );
+  const hfmt = (r: string[]) => `| ${r.map((c, i) => c.padEnd(hw[i])).join(' | ')} |`;
+  console.log(
+    `\nHTTP, autocannon, 50 connections, ${httpSeconds} s each, MEDCODES_RATE_LIMIT=0, each connection its own order of the paths\n`,
+  );
+  console.log(hfmt(['', 'MedCodes', 'bare node:http, same body size (ceiling)', 'share of ceiling']));
+  console.log(hfmt(hw.map((n) => '-'.repeat(n))));
+  for (const r of httpRows) console.log(hfmt(r));
+}

@@ -125,6 +125,19 @@ describe('index file', () => {
     expect(errorOf(() => r.typed('u8', Uint32Array)).message).toMatch(/"u8" is u8, expected Uint32Array/);
   });
 
+  it('reads string lists lazily as the same lists, read-only', () => {
+    const lists = [[], ['one'], ['two', 'three'], []];
+    const lazy = new IndexFileReader(bufferSource(bytesOf(new IndexFileWriter().stringLists('l', lists)))).lazyStringLists('l');
+    expect(lazy.length).toBe(4);
+    expect(lazy[2]).toEqual(['two', 'three']);
+    expect(lazy[4]).toBeUndefined();
+    expect([...lazy]).toEqual(lists);
+    expect(1 in lazy).toBe(true);
+    expect(() => {
+      (lazy as any)[0] = ['x'];
+    }).toThrow(/read-only/);
+  });
+
   it('decodes strings in bulk and one by one to the same text, across run boundaries', () => {
     const list = Array.from({ length: 30_000 }, (_, i) => (i % 7 === 0 ? `é${i}` : `term ${i} `.repeat(i % 13)));
     const block = new IndexFileReader(bufferSource(bytesOf(new IndexFileWriter().strings('s', list)))).stringBlock('s');

@@ -54,7 +54,7 @@ const typeOf = (a: TypedArray): string => {
 };
 
 /** A field of an index: how one property is stored. */
-export type FieldType = TypedCtor | 'strings' | 'stringLists' | 'json';
+export type FieldType = TypedCtor | 'strings' | 'stringLists' | 'lazyStringLists' | 'json';
 
 interface SectionEntry {
   name: string;
@@ -82,7 +82,7 @@ export class IndexFileWriter {
   /** Add one field by its declared type (see FieldType). */
   put(name: string, type: FieldType, value: unknown): this {
     if (type === 'strings') return this.strings(name, value as string[]);
-    if (type === 'stringLists') return this.stringLists(name, value as string[][]);
+    if (type === 'stringLists' || type === 'lazyStringLists') return this.stringLists(name, value as string[][]);
     if (type === 'json') return this.json(name, value);
     const a = value as TypedArray;
     if (!(a instanceof type)) throw new TypeError(`${name}: expected ${type.name}`);
@@ -317,6 +317,7 @@ export class IndexFileReader {
   get(name: string, type: FieldType): unknown {
     if (type === 'strings') return this.strings(name);
     if (type === 'stringLists') return this.stringLists(name);
+    if (type === 'lazyStringLists') return this.lazyStringLists(name);
     if (type === 'json') return this.json(name);
     return this.typed(name, type);
   }
@@ -365,6 +366,46 @@ export class IndexFileReader {
     const out: string[][] = new Array(start.length - 1);
     for (let i = 0; i < out.length; i++) out[i] = start[i] === start[i + 1] ? EMPTY : flat.slice(start[i], start[i + 1]);
     return out;
+  }
+
+  /**
+   * The same lists, read-only, each decoded when it is read (`lists[i]` decodes list i; `length` and
+   * iteration work): for a field read for a few documents per request (the synonyms a result shows),
+   * whose text then stays in memory as UTF-8 bytes rather than as millions of strings.
+   */
+  lazyStringLists(name: string): string[][] {
+    const start = this.typed(`${name}.start`, Float64Array);
+    const block = this.stringBlock(name);
+    const n = start.length - 1;
+    if (start[n] !== block.length) throw truncated(`section "${name}" has ${block.length} strings, its lists say ${start[n]}`);
+    const list = (i: number): string[] => {
+      const a = start[i];
+      const b = start[i + 1];
+      if (a === b) return EMPTY;
+      const out: string[] = new Array(b - a);
+      for (let k = a; k < b; k++) out[k - a] = block.at(k);
+      return out;
+    };
+    return new Proxy([] as string[][], {
+      get(target, p, receiver) {
+        if (typeof p === 'string') {
+          if (p === 'length') return n;
+          const i = Number(p);
+          if (Number.isInteger(i) && i >= 0 && i < n && String(i) === p) return list(i);
+        } else if (p === Symbol.iterator)
+          return function* () {
+            for (let i = 0; i < n; i++) yield list(i);
+          };
+        return Reflect.get(target, p, receiver);
+      },
+      has(target, p) {
+        if (typeof p === 'string' && String(Number(p)) === p) return Number(p) >= 0 && Number(p) < n;
+        return Reflect.has(target, p);
+      },
+      set() {
+        throw new TypeError(`search index field "${name}" is read-only`);
+      },
+    });
   }
 }
 

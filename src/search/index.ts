@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import type { SystemId, ConceptKind } from '../model.js';
 import { SYSTEM_IDS } from '../systems.js';
 import { terms, tokenize, singular, clean, STOPWORDS } from './text.js';
@@ -470,7 +470,8 @@ export class SearchIndex {
     code: 'strings',
     display: 'strings',
     termStr: 'strings',
-    synonyms: 'stringLists',
+    // Read only for the `matched` text of the results shown: decoded per document, on demand.
+    synonyms: 'lazyStringLists',
   } as const satisfies Record<string, FieldType>;
 
   /** Rows of the database's search_index table hold the index file in pieces of this size. */
@@ -529,18 +530,28 @@ export class SearchIndex {
       )
       .get() as { n: number; size: number | null; first: number | null };
     if (!info.n || !info.first) return undefined;
-    const piece = db.prepare('SELECT data FROM search_index WHERE name = ?').pluck();
-    const source = chunkSource(info.size ?? 0, info.first, (i) => piece.get(`mcix.${String(i).padStart(6, '0')}`) as Buffer | undefined);
-    let reader: IndexFileReader;
+    // Read the pieces through a connection of their own, without memory mapping and with a small page
+    // cache, closed afterwards: through the caller's connection the index's pages would stay resident
+    // after the load (memory-mapped pages count in the server's RSS; cached ones fill its page cache).
+    const own = db.memory ? undefined : new Database(db.name, { readonly: true, fileMustExist: true });
     try {
-      reader = new IndexFileReader(source);
-    } catch (e) {
-      if (e instanceof MedCodesError && e.code === 'unknown_format') return undefined;
-      throw e;
+      own?.pragma('mmap_size = 0');
+      own?.pragma('cache_size = -2000');
+      const piece = (own ?? db).prepare('SELECT data FROM search_index WHERE name = ?').pluck();
+      const source = chunkSource(info.size ?? 0, info.first, (i) => piece.get(`mcix.${String(i).padStart(6, '0')}`) as Buffer | undefined);
+      let reader: IndexFileReader;
+      try {
+        reader = new IndexFileReader(source);
+      } catch (e) {
+        if (e instanceof MedCodesError && e.code === 'unknown_format') return undefined;
+        throw e;
+      }
+      const ix = SearchIndex.fromFile(reader);
+      ix.stats = { ...ix.stats, loadMs: Math.round(performance.now() - started) };
+      return ix;
+    } finally {
+      own?.close();
     }
-    const ix = SearchIndex.fromFile(reader);
-    ix.stats = { ...ix.stats, loadMs: Math.round(performance.now() - started) };
-    return ix;
   }
 
   private singleWordRewriteKeys?: string[];

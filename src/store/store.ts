@@ -106,8 +106,11 @@ export class Store {
         `${this.path} has schema version ${v?.value ?? 'none'}, this MedCodes reads ${SCHEMA_VERSION}: re-run "npx medcodes import"`,
       );
     }
-    db.pragma('cache_size = -64000');
-    db.pragma('mmap_size = 268435456');
+    // A bounded page cache and no memory mapping: mapped pages of the file count in the server's
+    // resident memory and, as requests touch the whole file, grew it by the database's size (235 MB
+    // on the bundled sets). The kernel's own page cache still keeps the file warm; it is not ours.
+    db.pragma('cache_size = -32000');
+    db.pragma('mmap_size = 0');
     const st = statSync(this.path);
     this.ino = st.ino;
     this.mtime = st.mtimeMs;
