@@ -154,6 +154,56 @@ export function lookup(store: Store, systemText: string, codeText: string, opts:
     throw e;
   }
   const { system, key } = row;
+  const release = store.releases().find((r) => r.system === row.system);
+  const entry = cachedCore(store, row);
+  if (opts.extras === false) return { ...entry.doc, similar: [] };
+  const doc: Omit<CodeDocument, 'similar'> & { similar?: SimilarCode[] } = { ...entry.doc };
+  const article = assembleArticle(
+    system,
+    key,
+    row.code,
+    officialSections(doc, release?.effective, release?.version),
+    store.articleSections(system, key),
+    store.articleTitles(system, key),
+  );
+  if (article) doc.article = article;
+  entry.similar ??= similarCodes(store, system, key);
+  return { ...doc, similar: entry.similar };
+}
+
+/**
+ * The documents of recently read codes, without their article, per open database: a database never
+ * changes while it is open (an import swaps in a new file, and a new connection starts a new cache),
+ * so they cannot go stale. The article is assembled on every read, because curated and generated
+ * articles live in a file of their own that can change at any time. Bounded (least recently used
+ * first out): a page or API answer for a popular code then costs the article and the rendering only.
+ */
+const CORE_CACHE_SIZE = 1000;
+interface CoreEntry {
+  doc: Omit<CodeDocument, 'similar' | 'article'>;
+  similar?: SimilarCode[];
+}
+const cores = new WeakMap<object, Map<string, CoreEntry>>();
+
+function cachedCore(store: Store, row: CodeRow): CoreEntry {
+  let cache = cores.get(store.db);
+  if (!cache) cores.set(store.db, (cache = new Map()));
+  const id = `${row.system}\u0000${row.key}`;
+  let entry = cache.get(id);
+  if (entry) {
+    cache.delete(id);
+    cache.set(id, entry);
+    return entry;
+  }
+  entry = { doc: coreDocument(store, row) };
+  cache.set(id, entry);
+  if (cache.size > CORE_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  return entry;
+}
+
+/** Everything of a code's document that comes from the code database alone. */
+function coreDocument(store: Store, row: CodeRow): Omit<CodeDocument, 'similar' | 'article'> {
+  const { system, key } = row;
   const parents = store.ancestors(row);
   const own = store.notes(system, key);
   const notes: NoteOut[] = [...own];
@@ -175,7 +225,7 @@ export function lookup(store: Store, systemText: string, codeText: string, opts:
     for (const n of notes) if (n.kind === 'sevenChrDef' && n.char === key[6]) n.selected = true;
   }
   const release = store.releases().find((r) => r.system === system);
-  const doc: Omit<CodeDocument, 'similar'> & { similar?: SimilarCode[] } = {
+  const doc: Omit<CodeDocument, 'similar' | 'article'> = {
     system,
     systemUri: SYSTEMS[system].uri,
     systemName: SYSTEMS[system].name,
@@ -203,15 +253,5 @@ export function lookup(store: Store, systemText: string, codeText: string, opts:
     if (axes) doc.properties = { ...row.properties, axes };
   }
   if (release?.notice) doc.notice = release.notice;
-  if (opts.extras === false) return { ...doc, similar: [] };
-  const article = assembleArticle(
-    system,
-    key,
-    row.code,
-    officialSections(doc, release?.effective, release?.version),
-    store.articleSections(system, key),
-    store.articleTitles(system, key),
-  );
-  if (article) doc.article = article;
-  return { ...doc, similar: similarCodes(store, system, key) };
+  return doc;
 }

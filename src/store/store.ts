@@ -117,6 +117,7 @@ export class Store {
     this.db = db;
     this.stmts = this.prepare();
     this.countsCache = undefined;
+    this.releasesCache = undefined;
   }
 
   private prepare() {
@@ -285,7 +286,17 @@ export class Store {
     ];
   }
 
+  /**
+   * The loaded releases. Read once per opened database (every lookup asks for them, and the file never
+   * changes while open). Callers must not modify the result.
+   */
   releases(): ReleaseOut[] {
+    return (this.releasesCache ??= this.readReleases());
+  }
+
+  private releasesCache: ReleaseOut[] | undefined;
+
+  private readReleases(): ReleaseOut[] {
     return (this.stmts.releases.all() as any[]).map((r) => ({
       system: r.system,
       uri: SYSTEMS[r.system as SystemId]?.uri ?? '',
