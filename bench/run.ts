@@ -7,7 +7,7 @@
  *   - HTTP: requests/s with autocannon, 50 connections, against `npm start`'s server on loopback, beside
  *     a bare node:http server answering bodies of the same size (bench/bare-server.ts), in the same run
  *   - pages and API answers in process: code page, REST JSON, FHIR $lookup, similar codes, page weight
- * Options: --no-http, --seconds N (HTTP duration, default 10).
+ * Options: --no-http, --http-only, --seconds N (HTTP duration, default 10).
  */
 import { existsSync, statSync, readFileSync } from 'node:fs';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -40,66 +40,71 @@ if (!existsSync(dbPath)) {
 const db = new Database(dbPath, { readonly: true });
 row('database size', mb(statSync(dbPath).size), '-', '');
 
-// Index build (as the import does it), then load (as a server does it) and the memory it holds.
-let t = performance.now();
-SearchIndex.build(db);
-const buildMs = performance.now() - t;
-globalThis.gc?.();
-t = performance.now();
-const ix = SearchIndex.load(db) ?? SearchIndex.build(db);
-const loadMs = performance.now() - t;
-const engine = new SearchEngine(ix, { cacheSize: 0 }); // the engine itself, no result cache
-globalThis.gc?.();
-
-t = performance.now();
-const docs = loadBaselineDocs(db);
-const ms = buildBaseline(docs);
-const baseBuildMs = performance.now() - t;
-
-row('index build', `${buildMs.toFixed(0)} ms`, `${baseBuildMs.toFixed(0)} ms`, ratio(buildMs, baseBuildMs));
-row('index load at start', `${loadMs.toFixed(0)} ms`, `${baseBuildMs.toFixed(0)} ms (rebuilt)`, ratio(loadMs, baseBuildMs));
-row('docs / terms / postings', `${ix.n} / ${ix.termStr.length} / ${ix.postDoc.length}`, `${docs.length}`, '');
-
-// Latency.
+// The query mix (bench/queries.ts), in process and over HTTP.
 const rel = loadQueries();
 const queries = benchQueries(rel, 1000);
-const time = (f: (q: string) => unknown) => {
-  for (const q of queries.slice(0, 200)) f(q); // warm-up
-  const lat: number[] = [];
-  for (const q of queries) {
-    const s = performance.now();
-    f(q);
-    lat.push(performance.now() - s);
-  }
-  lat.sort((a, b) => a - b);
-  return { p50: percentile(lat, 50), p99: percentile(lat, 99), mean: lat.reduce((a, b) => a + b, 0) / lat.length, max: lat.at(-1)! };
-};
-const ours = time((q) => engine.search({ q, limit: 20 }));
-const base = time((q) => baselineSearch(ms, q, undefined, 20));
-row('latency p50 (1,000 queries)', `${ours.p50.toFixed(3)} ms`, `${base.p50.toFixed(3)} ms`, ratio(ours.p50, base.p50));
-row('latency p99', `${ours.p99.toFixed(3)} ms`, `${base.p99.toFixed(3)} ms`, ratio(ours.p99, base.p99));
-row('latency mean', `${ours.mean.toFixed(3)} ms`, `${base.mean.toFixed(3)} ms`, ratio(ours.mean, base.mean));
-row('latency max', `${ours.max.toFixed(1)} ms`, `${base.max.toFixed(1)} ms`, '');
+let pageTable: string[][] = [];
+// --http-only: the HTTP figures alone (the in-process part takes minutes, MiniSearch's latency most of it).
+if (!process.argv.includes('--http-only')) {
+  // Index build (as the import does it), then load (as a server does it) and the memory it holds.
+  let t = performance.now();
+  SearchIndex.build(db);
+  const buildMs = performance.now() - t;
+  globalThis.gc?.();
+  t = performance.now();
+  const ix = SearchIndex.load(db) ?? SearchIndex.build(db);
+  const loadMs = performance.now() - t;
+  const engine = new SearchEngine(ix, { cacheSize: 0 }); // the engine itself, no result cache
+  globalThis.gc?.();
 
-// Quality on the relevance set (queries of the systems loaded).
-const loaded = new Set((db.prepare('SELECT system FROM releases').all() as { system: string }[]).map((r) => r.system));
-const relLoaded = rel.filter((q) => q.system === 'any' || loaded.has(q.system));
-const sys = (s: string) => (s === 'any' ? undefined : resolveSystem(s));
-const eo = evaluate(relLoaded, (q) =>
-  engine.search({ q: q.query, limit: 10, ...(sys(q.system) ? { systems: [sys(q.system)!] } : {}) }).results.map((r) => r.code),
-);
-const eb = evaluate(relLoaded, (q) => baselineSearch(ms, q.query, sys(q.system), 10).map((r) => r.code));
-row(
-  `recall@10 (${relLoaded.length} queries)`,
-  eo.overall.recall10.toFixed(3),
-  eb.overall.recall10.toFixed(3),
-  ratio(eo.overall.recall10, eb.overall.recall10, true),
-);
-row('recall@1', eo.overall.recall1.toFixed(3), eb.overall.recall1.toFixed(3), ratio(eo.overall.recall1, eb.overall.recall1, true));
-row('MRR', eo.overall.mrr.toFixed(3), eb.overall.mrr.toFixed(3), ratio(eo.overall.mrr, eb.overall.mrr, true));
+  t = performance.now();
+  const docs = loadBaselineDocs(db);
+  const ms = buildBaseline(docs);
+  const baseBuildMs = performance.now() - t;
 
-// Pages and API answers in process (bench/pages.ts); its baseline column is JSON.stringify of the core's document.
-const pageTable = await pageRows(dbPath);
+  row('index build', `${buildMs.toFixed(0)} ms`, `${baseBuildMs.toFixed(0)} ms`, ratio(buildMs, baseBuildMs));
+  row('index load at start', `${loadMs.toFixed(0)} ms`, `${baseBuildMs.toFixed(0)} ms (rebuilt)`, ratio(loadMs, baseBuildMs));
+  row('docs / terms / postings', `${ix.n} / ${ix.termStr.length} / ${ix.postDoc.length}`, `${docs.length}`, '');
+
+  // Latency.
+  const time = (f: (q: string) => unknown) => {
+    for (const q of queries.slice(0, 200)) f(q); // warm-up
+    const lat: number[] = [];
+    for (const q of queries) {
+      const s = performance.now();
+      f(q);
+      lat.push(performance.now() - s);
+    }
+    lat.sort((a, b) => a - b);
+    return { p50: percentile(lat, 50), p99: percentile(lat, 99), mean: lat.reduce((a, b) => a + b, 0) / lat.length, max: lat.at(-1)! };
+  };
+  const ours = time((q) => engine.search({ q, limit: 20 }));
+  const base = time((q) => baselineSearch(ms, q, undefined, 20));
+  row('latency p50 (1,000 queries)', `${ours.p50.toFixed(3)} ms`, `${base.p50.toFixed(3)} ms`, ratio(ours.p50, base.p50));
+  row('latency p99', `${ours.p99.toFixed(3)} ms`, `${base.p99.toFixed(3)} ms`, ratio(ours.p99, base.p99));
+  row('latency mean', `${ours.mean.toFixed(3)} ms`, `${base.mean.toFixed(3)} ms`, ratio(ours.mean, base.mean));
+  row('latency max', `${ours.max.toFixed(1)} ms`, `${base.max.toFixed(1)} ms`, '');
+
+  // Quality on the relevance set (queries of the systems loaded).
+  const loaded = new Set((db.prepare('SELECT system FROM releases').all() as { system: string }[]).map((r) => r.system));
+  const relLoaded = rel.filter((q) => q.system === 'any' || loaded.has(q.system));
+  const sys = (s: string) => (s === 'any' ? undefined : resolveSystem(s));
+  const eo = evaluate(relLoaded, (q) =>
+    engine.search({ q: q.query, limit: 10, ...(sys(q.system) ? { systems: [sys(q.system)!] } : {}) }).results.map((r) => r.code),
+  );
+  const eb = evaluate(relLoaded, (q) => baselineSearch(ms, q.query, sys(q.system), 10).map((r) => r.code));
+  row(
+    `recall@10 (${relLoaded.length} queries)`,
+    eo.overall.recall10.toFixed(3),
+    eb.overall.recall10.toFixed(3),
+    ratio(eo.overall.recall10, eb.overall.recall10, true),
+  );
+  row('recall@1', eo.overall.recall1.toFixed(3), eb.overall.recall1.toFixed(3), ratio(eo.overall.recall1, eb.overall.recall1, true));
+  row('MRR', eo.overall.mrr.toFixed(3), eb.overall.mrr.toFixed(3), ratio(eo.overall.mrr, eb.overall.mrr, true));
+
+  // Pages and API answers in process (bench/pages.ts); its baseline column is JSON.stringify of the core's document.
+  pageTable = await pageRows(dbPath);
+}
 
 // HTTP throughput, each workload beside the bare-Node ceiling in the same run (bench/bare-server.ts: a
 // node:http server answering a body of the same size without doing anything), as a fraction of it.
@@ -157,12 +162,33 @@ function shuffled<T>(a: T[], seed: number): T[] {
  * autocannon, 50 connections, `httpSeconds`: each connection walks its own shuffle of the paths, so
  * no two connections ask the same thing at the same time.
  */
-async function load(port: number, paths: string[], seconds = httpSeconds, connections = 50): Promise<autocannon.Result> {
+async function load(
+  server: Server,
+  paths: string[],
+  seconds = httpSeconds,
+  connections = 50,
+): Promise<autocannon.Result & { cpuMs: number }> {
   let client = 0;
   const setupClient = (c: any) => c.setRequests(shuffled(paths, ++client).map((path) => ({ method: 'GET', path })));
-  const result = await autocannon({ url: `http://127.0.0.1:${port}`, connections, duration: seconds, setupClient } as any);
-  if (result.non2xx > 0) throw new Error(`port ${port}: ${result.non2xx} answers were not 2xx`);
-  return result;
+  const before = cpuOf(server.pid);
+  const result = await autocannon({ url: `http://127.0.0.1:${server.port}`, connections, duration: seconds, setupClient } as any);
+  if (result.non2xx > 0) throw new Error(`port ${server.port}: ${result.non2xx} answers were not 2xx`);
+  // CPU time the server spent per answer: unlike requests/s, it does not depend on how much of the
+  // machine other processes take (this machine is shared).
+  return Object.assign(result, { cpuMs: (cpuOf(server.pid) - before) / Math.max(1, result.requests.total) });
+}
+
+/** CPU time (user + system, ms) of a process and its children so far. */
+function cpuOf(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = 1000 / 100; // USER_HZ is 100 on Linux
+  let kids: number[] = [];
+  try {
+    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    /* no children */
+  }
+  return (Number(f[11]) + Number(f[12])) * ticks + kids.reduce((s, k) => s + cpuOf(k), 0);
 }
 
 /** Mean body size of the first answers to `paths` (for the bare server's bodies). */
@@ -193,24 +219,24 @@ if (!process.argv.includes('--no-http')) {
   try {
     // Warm-up (JIT, SQLite's page cache). The cached server is warmed on pages only, so its search
     // result cache starts empty and the cached run includes filling it.
-    await load(uncached.port, searchPaths, 2, 10);
-    await load(cached.port, pagePaths, 2, 10);
-    await load(cached.port, docPaths, 2, 10);
-    await load(bare.port, searchPaths, 2, 10);
-    const workloads: [string, number, string[]][] = [
-      [`uncached search (${searchPaths.length} distinct queries, result cache off)`, uncached.port, searchPaths],
-      [`cached search (the same queries, result cache on; see below)`, cached.port, searchPaths],
-      [`code page HTML (${pagePaths.length} codes)`, cached.port, pagePaths],
-      ['REST code document JSON (the same codes)', cached.port, docPaths],
+    await load(uncached, searchPaths, 2, 10);
+    await load(cached, pagePaths, 2, 10);
+    await load(cached, docPaths, 2, 10);
+    await load(bare, searchPaths, 2, 10);
+    const workloads: [string, Server, string[]][] = [
+      [`uncached search (${searchPaths.length} distinct queries, result cache off)`, uncached, searchPaths],
+      [`cached search (the same queries, result cache on; see below)`, cached, searchPaths],
+      [`code page HTML (${pagePaths.length} codes)`, cached, pagePaths],
+      ['REST code document JSON (the same codes)', cached, docPaths],
     ];
-    for (const [what, port, paths] of workloads) {
-      const b = await load(bare.port, paths);
-      const o = await load(port, paths);
+    for (const [what, server, paths] of workloads) {
+      const b = await load(bare, paths);
+      const o = await load(server, paths);
       httpRows.push([
         what,
-        `${o.requests.average.toFixed(0)} req/s, p99 ${o.latency.p99} ms`,
-        `${b.requests.average.toFixed(0)} req/s, p99 ${b.latency.p99} ms`,
-        `${((100 * o.requests.average) / b.requests.average).toFixed(0)}%`,
+        `${o.requests.average.toFixed(0)} req/s, p99 ${o.latency.p99} ms, ${o.cpuMs.toFixed(3)} ms CPU/req`,
+        `${b.requests.average.toFixed(0)} req/s, p99 ${b.latency.p99} ms, ${b.cpuMs.toFixed(3)} ms CPU/req`,
+        `${((100 * o.requests.average) / b.requests.average).toFixed(0)}% (CPU: ${((100 * b.cpuMs) / o.cpuMs).toFixed(0)}%)`,
       ]);
     }
     httpRows.push(['server resident memory idle / after the runs', `${mb(idle)} / ${mb(rssOf(cached.pid))}`, mb(rssOf(bare.pid)), '']);
@@ -226,26 +252,28 @@ console.log(`\nMedCodes search benchmark, ${new Date().toISOString().slice(0, 10
 console.log(fmt(['', 'MedCodes', 'MiniSearch (baseline)', 'ratio']));
 console.log(fmt(w.map((n) => '-'.repeat(n))));
 for (const r of rows) console.log(fmt(r));
-const pw = [0, 1, 2, 3].map((i) =>
-  Math.max(...pageTable.map((r) => r[i].length), ['', 'MedCodes', 'core document as JSON (baseline)', 'ratio'][i].length),
-);
-const pfmt = (r: string[]) => `| ${r.map((c, i) => c.padEnd(pw[i])).join(' | ')} |`;
-console.log(`\nPages and API answers, in process\n`);
-console.log(pfmt(['', 'MedCodes', 'core document as JSON (baseline)', 'ratio']));
-console.log(pfmt(pw.map((n) => '-'.repeat(n))));
-for (const r of pageTable) console.log(pfmt(r));
+if (pageTable.length) {
+  const pw = [0, 1, 2, 3].map((i) =>
+    Math.max(...pageTable.map((r) => r[i].length), ['', 'MedCodes', 'core document as JSON (baseline)', 'ratio'][i].length),
+  );
+  const pfmt = (r: string[]) => `| ${r.map((c, i) => c.padEnd(pw[i])).join(' | ')} |`;
+  console.log(`\nPages and API answers, in process\n`);
+  console.log(pfmt(['', 'MedCodes', 'core document as JSON (baseline)', 'ratio']));
+  console.log(pfmt(pw.map((n) => '-'.repeat(n))));
+  for (const r of pageTable) console.log(pfmt(r));
+}
 if (httpRows.length) {
   const hw = [0, 1, 2, 3].map((i) =>
     Math.max(
       ...httpRows.map((r) => r[i].length),
-      ['', 'MedCodes', 'bare node:http, same body size (ceiling)', 'share of ceiling'][i].length,
+      ['', 'MedCodes', 'bare node:http, same body size (ceiling)', 'share of ceiling: req/s (CPU per request)'][i].length,
     ),
   );
   const hfmt = (r: string[]) => `| ${r.map((c, i) => c.padEnd(hw[i])).join(' | ')} |`;
   console.log(
     `\nHTTP, autocannon, 50 connections, ${httpSeconds} s each, MEDCODES_RATE_LIMIT=0, each connection its own order of the paths\n`,
   );
-  console.log(hfmt(['', 'MedCodes', 'bare node:http, same body size (ceiling)', 'share of ceiling']));
+  console.log(hfmt(['', 'MedCodes', 'bare node:http, same body size (ceiling)', 'share of ceiling: req/s (CPU per request)']));
   console.log(hfmt(hw.map((n) => '-'.repeat(n))));
   for (const r of httpRows) console.log(hfmt(r));
 }
