@@ -118,6 +118,7 @@ export class Store {
     this.stmts = this.prepare();
     this.countsCache = undefined;
     this.releasesCache = undefined;
+    this.rows = new Map();
   }
 
   private prepare() {
@@ -192,10 +193,28 @@ export class Store {
     return this.articles()?.titles(system, key) ?? {};
   }
 
+  /**
+   * One code's row. The last rows read are kept (least recently used out), per opened database: a
+   * page reads the same rows again and again (its ancestors, a PCS table whose properties are a large
+   * JSON document), and the file never changes while open. Callers must not modify the result.
+   */
   get(system: SystemId, key: string): CodeRow | undefined {
+    const id = `${system}\u0000${key}`;
+    const cached = this.rows.get(id);
+    if (cached) {
+      this.rows.delete(id);
+      this.rows.set(id, cached);
+      return cached;
+    }
     const r = this.stmts.byKey.get(system, key);
-    return r ? toRow(r) : undefined;
+    if (!r) return undefined;
+    const row = toRow(r);
+    this.rows.set(id, row);
+    if (this.rows.size > 5000) this.rows.delete(this.rows.keys().next().value!);
+    return row;
   }
+
+  private rows = new Map<string, CodeRow>();
 
   /** Children in classification order; deleted ones only under a deleted parent (they are history, not choices). */
   /** Code and title only: for lists of references (crosswalks), without parsing properties. */
