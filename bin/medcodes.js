@@ -15,7 +15,13 @@ function distIsCurrent() {
     return false;
   }
   const src = new URL('src/', root);
-  for (const e of readdirSync(src, { recursive: true, withFileTypes: true })) {
+  let entries;
+  try {
+    entries = readdirSync(src, { recursive: true, withFileTypes: true });
+  } catch {
+    return true; // no sources beside the build: nothing it could be older than
+  }
+  for (const e of entries) {
     if (!e.isFile() || e.name.endsWith('.test.ts')) continue;
     if (statSync(`${e.parentPath ?? e.path}/${e.name}`).mtimeMs > built) return false;
   }
