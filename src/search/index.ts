@@ -530,12 +530,13 @@ export class SearchIndex {
       )
       .get() as { n: number; size: number | null; first: number | null };
     if (!info.n || !info.first) return undefined;
-    // Read the pieces through a connection of their own, without memory mapping and with a small page
-    // cache, closed afterwards: through the caller's connection the index's pages would stay resident
-    // after the load (memory-mapped pages count in the server's RSS; cached ones fill its page cache).
+    // Read the pieces through a connection of their own, memory-mapped (fewer copies than through the
+    // page cache) with a small page cache, closed afterwards, which unmaps them: through the caller's
+    // connection the index's pages would stay resident after the load (mapped pages count in the
+    // server's RSS; cached ones fill its page cache).
     const own = db.memory ? undefined : new Database(db.name, { readonly: true, fileMustExist: true });
     try {
-      own?.pragma('mmap_size = 0');
+      own?.pragma('mmap_size = 1099511627776');
       own?.pragma('cache_size = -2000');
       const piece = (own ?? db).prepare('SELECT data FROM search_index WHERE name = ?').pluck();
       const source = chunkSource(info.size ?? 0, info.first, (i) => piece.get(`mcix.${String(i).padStart(6, '0')}`) as Buffer | undefined);
