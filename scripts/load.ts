@@ -4,7 +4,10 @@
  * operations, a release swap (a real `medcodes import` renamed over the database) in the middle, and
  * a `/health` probe on its own connection every 100 ms. Loopback only, bounded in time.
  *
- *   npm run load [-- --duration 120 --connections 50 --db var/medcodes.db --swap nucc]
+ *   npm run load [-- --duration 120 --connections 50 --db var/medcodes.db --swap data/nucc --swap-at 10]
+ *
+ * The swap's import starts `--swap-at` seconds into the run (default 10): on a busy machine the
+ * import itself takes most of the run, and the switch must happen while the load is on.
  *
  * Prints, and writes to scratch/load-<date>.json: requests, errors, non-2xx answers, latency,
  * /health p50/p99/max, the child's RSS over time, and the swap's timing. docs/PERFORMANCE.md keeps a
@@ -29,6 +32,7 @@ const DURATION = Math.min(Number(arg('duration', '120')), 900);
 const CONNECTIONS = Math.min(Number(arg('connections', '50')), 200);
 const SOURCE_DB = arg('db', process.env.MEDCODES_DB || join(ROOT, 'var', 'medcodes.db'));
 const SWAP = arg('swap', join(ROOT, 'data', 'nucc'));
+const SWAP_AT = Number(arg('swap-at', '10'));
 const PORT = 20_000 + Math.floor(Math.random() * 20_000);
 
 /** The mix: what a site and its API clients ask, cheap and expensive, in one rotation per connection. */
@@ -162,6 +166,8 @@ async function main(): Promise<void> {
     agent.destroy();
 
     const hs = health.map((h) => h.ms);
+    // /health around the switch: the probes from 10 s before to 10 s after it.
+    const nearSwitch = swap?.switchedAt ? health.filter((h) => Math.abs(h.t - swap!.switchedAt!) < 10_000).map((h) => h.ms) : [];
     const summary = {
       date: new Date().toISOString(),
       duration: DURATION,
