@@ -7,7 +7,10 @@
  *   npm run load [-- --duration 120 --connections 50 --db var/medcodes.db --swap data/nucc --swap-at 10]
  *
  * The swap's import starts `--swap-at` seconds into the run (default 10): on a busy machine the
- * import itself takes most of the run, and the switch must happen while the load is on.
+ * import itself takes most of the run, and the switch must happen while the load is on. With
+ * `--swap rename` the new release is a copy of the database prepared before the run and renamed over
+ * the served file at `--swap-at` (what an import does as its last step), so the switch lands under
+ * load whatever the machine's speed.
  *
  * Prints, and writes to scratch/load-<date>.json: requests, errors, non-2xx answers, latency,
  * /health p50/p99/max, the child's RSS over time, and the swap's timing. docs/PERFORMANCE.md keeps a
@@ -15,7 +18,7 @@
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'medcodes-load-'));
   const db = join(dir, 'medcodes.db');
   copyFileSync(SOURCE_DB, db);
+  if (SWAP === 'rename') copyFileSync(SOURCE_DB, `${db}.next`);
   const log: string[] = [];
   const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'serve.ts')], {
     cwd: ROOT,
@@ -129,12 +133,18 @@ async function main(): Promise<void> {
     })();
     const sampler = setInterval(() => rss.push({ t: Math.round((Date.now() - t0) / 1000), mb: rssMb(server.pid!) }), 5000);
 
-    // The release swap, half-way: a real import into the served path (built beside, renamed over it).
+    // The release swap: a real import into the served path (built beside, renamed over it), or the rename alone.
     let swap: { startedAt: number; importedMs: number; switchedAt?: number; exit: number | null } | undefined;
     const swapper = new Promise<void>((resolve) => {
       setTimeout(
         () => {
           const startedAt = Date.now() - t0;
+          if (SWAP === 'rename') {
+            renameSync(`${db}.next`, db);
+            swap = { startedAt, importedMs: 0, exit: 0 };
+            resolve();
+            return;
+          }
           const imp = spawn(process.execPath, [join(ROOT, 'bin', 'medcodes.js'), '--db', db, 'import', SWAP], {
             cwd: ROOT,
             stdio: 'ignore',

@@ -162,6 +162,8 @@ function fieldList(table: string, def: TableDef, name: string, value: string | u
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  // Each listed field is read for each returned row: a repeated list multiplies the answer's work.
+  if (list.length > CT_LIMITS.fields) throw tooComplex(`${name}: fields`, CT_LIMITS.fields, list.length);
   for (const f of list) {
     if (!(f in def.fields)) {
       throw new MedCodesError(
@@ -200,6 +202,8 @@ export const CT_LIMITS = Object.freeze({
   valueChars: 128,
   /** `*` wildcards in one clause's value. */
   wildcards: 4,
+  /** Fields listed in `df`, `ef`, `sf` or `cf`. */
+  fields: 32,
   /** Engine hits examined beyond the requested window when `sf` or `q` filter them. */
   filterScan: 1000,
 });

@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll, inject } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, inject, vi } from 'vitest';
 import { createConnection } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -134,7 +134,7 @@ async function listen(a: ReturnType<typeof createApp>): Promise<{ port: number; 
   });
 }
 
-/** Send raw bytes in steps on one connection; resolves with everything the server sent until it closed. */
+/** Send raw bytes in steps (a number waits, 'close' drops the connection); resolves with all the server sent until it closed. */
 function exchange(port: number, steps: (string | number)[]): Promise<string> {
   return new Promise((resolve) => {
     const sock = createConnection(port, '127.0.0.1');
@@ -145,6 +145,7 @@ function exchange(port: number, steps: (string | number)[]): Promise<string> {
     (async () => {
       for (const s of steps) {
         if (typeof s === 'number') await new Promise((r) => setTimeout(r, s));
+        else if (s === 'close') sock.destroy();
         else if (!sock.destroyed) sock.write(s);
       }
     })();
@@ -175,6 +176,23 @@ describe('connections stay usable after an early answer (keep-alive)', () => {
       expect(statuses).toHaveLength(2);
       expect(statuses[0]).toBeGreaterThanOrEqual(400);
       expect(statuses[1]).toBe(200);
+    }
+  });
+
+  it('a client aborting its upload is logged in one line, not a stack', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      await exchange(server.port, [post('/api/v1/validate', 'application/json', 50_000), '{"codes":["E11.9",', 100, 'close']);
+      // Wait for the server to notice (an event, not a timing assertion).
+      for (let i = 0; i < 100 && !warn.mock.calls.length; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(warn.mock.calls).toHaveLength(1);
+      expect(String(warn.mock.calls[0][0])).toMatch(/^client aborted POST \/api\/v1\/validate: /);
+      expect(String(warn.mock.calls[0][0])).not.toContain('\n');
+      expect(error).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      error.mockRestore();
     }
   });
 
