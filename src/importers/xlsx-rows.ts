@@ -11,8 +11,10 @@ import { SaxesParser, type SaxesTagPlain } from 'saxes';
  *
  * Cell values as SpreadsheetML types them (18.18.11 ST_CellType): `s` shared string, `str` a
  * formula's string result, `inlineStr`, `b` boolean, `e` error, `d` ISO 8601 date, otherwise a number.
- * Styles are not read: a number formatted as a date stays a number. Rich text is its runs' text joined;
- * phonetic runs (`rPh`) are left out.
+ * Styles are read only with `dates`: a number whose cell format is a date format (the built-in
+ * formats 14-22 and 45-47, 18.8.30, or a custom format with date or time codes) is then a Date (1900
+ * date system, serial 25569 = 1970-01-01, as Excel and exceljs convert it); otherwise it stays a
+ * number. Rich text is its runs' text joined; phonetic runs (`rPh`) are left out.
  */
 export type XlsxCell = string | number | boolean | Date | { error: string } | null;
 
@@ -108,6 +110,36 @@ async function elements(source: Readable, name: string): Promise<Record<string, 
   return out;
 }
 
+/** Built-in number formats that are dates or times (ECMA-376 Part 1, 18.8.30 numFmt). */
+const BUILTIN_DATE_FORMATS = new Set([14, 15, 16, 17, 18, 19, 20, 21, 22, 45, 46, 47]);
+
+/** Indexes of the cell formats (`cellXfs/xf`) whose number format is a date or time. */
+async function dateStyleIndexes(source: Readable): Promise<Set<number>> {
+  const custom = new Map<number, string>();
+  const xfs: number[] = [];
+  const parser = new SaxesParser();
+  let inCellXfs = false;
+  parser.on('opentag', (t: SaxesTagPlain) => {
+    const n = local(t.name);
+    if (n === 'numFmt') custom.set(Number(t.attributes.numFmtId), String(t.attributes.formatCode ?? ''));
+    else if (n === 'cellXfs') inCellXfs = true;
+    else if (n === 'xf' && inCellXfs) xfs.push(Number(t.attributes.numFmtId ?? 0));
+  });
+  parser.on('closetag', (t) => {
+    if (local(t.name) === 'cellXfs') inCellXfs = false;
+  });
+  for await (const _ of parse(source, parser, () => [])) {
+    // as above
+  }
+  // A custom format is a date when, outside quoted text and [colour/condition] sections, it has date or time codes.
+  const isDate = (code: string) => /[dmyhs]/i.test(code.replace(/"[^"]*"|\[[^\]]*\]|\\./g, ''));
+  const out = new Set<number>();
+  xfs.forEach((id, i) => {
+    if (BUILTIN_DATE_FORMATS.has(id) || (custom.has(id) && isDate(custom.get(id)!))) out.add(i);
+  });
+  return out;
+}
+
 /** Column number of a cell reference (`AV12` -> 48). */
 function columnOf(ref: string): number {
   let n = 0;
@@ -137,12 +169,14 @@ async function firstSheetPath(zip: yauzl.ZipFile, parts: Map<string, yauzl.Entry
  * package that is not a readable zip or a part that is not well-formed XML; yields nothing more after
  * the first worksheet. Returns `undefined` rows when the workbook has no worksheet (see `hasSheet`).
  */
-export async function* xlsxRows(bytes: Buffer, found?: { sheet: boolean }): AsyncGenerator<XlsxRow> {
+export async function* xlsxRows(bytes: Buffer, found?: { sheet: boolean }, opts: { dates?: boolean } = {}): AsyncGenerator<XlsxRow> {
   const zip = await openBuffer(bytes);
   try {
     const parts = await entries(zip);
     const sst = parts.get('xl/sharedStrings.xml');
     const strings = sst ? await sharedStrings(await stream(zip, sst)) : [];
+    const stylesPart = opts.dates ? parts.get('xl/styles.xml') : undefined;
+    const dateStyles = stylesPart ? await dateStyleIndexes(await stream(zip, stylesPart)) : new Set<number>();
     const path = await firstSheetPath(zip, parts);
     const sheet = path ? parts.get(path) : undefined;
     if (!sheet) return;
@@ -154,6 +188,7 @@ export async function* xlsxRows(bytes: Buffer, found?: { sheet: boolean }): Asyn
     let lastRow = 0;
     let col = 0;
     let type = 'n';
+    let style = 0;
     let value: string | undefined;
     let inline = '';
     let reading: 'v' | 't' | undefined;
@@ -171,6 +206,7 @@ export async function* xlsxRows(bytes: Buffer, found?: { sheet: boolean }): Asyn
           const ref = t.attributes.r ? String(t.attributes.r) : '';
           col = ref ? columnOf(ref) : col + 1;
           type = t.attributes.t ? String(t.attributes.t) : 'n';
+          style = Number(t.attributes.s ?? 0);
           value = undefined;
           inline = '';
           break;
@@ -210,7 +246,9 @@ export async function* xlsxRows(bytes: Buffer, found?: { sheet: boolean }): Asyn
             else if (type === 'b') cell = value === '1';
             else if (type === 'e') cell = { error: value };
             else if (type === 'd') cell = new Date(value);
-            else cell = value.trim() === '' ? null : Number(value);
+            else if (value.trim() === '') cell = null;
+            else if (dateStyles.has(style)) cell = new Date(Math.round((Number(value) - 25569) * 86_400_000));
+            else cell = Number(value);
           }
           if (cell !== null) row.cells[col - 1] = cell;
           break;
