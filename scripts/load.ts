@@ -12,7 +12,7 @@
  * the served file at `--swap-at` (what an import does as its last step), so the switch lands under
  * load whatever the machine's speed.
  *
- * Prints, and writes to scratch/load-<date>.json: requests, errors, non-2xx answers, latency,
+ * Prints, and writes to var/load-<date>.json: requests, errors, non-2xx answers, latency,
  * /health p50/p99/max, the child's RSS over time, and the swap's timing. docs/PERFORMANCE.md keeps a
  * run's figures.
  */
@@ -199,8 +199,8 @@ async function main(): Promise<void> {
       swap,
       serverLog: log.slice(-20),
     };
-    mkdirSync(join(ROOT, 'scratch'), { recursive: true });
-    writeFileSync(join(ROOT, 'scratch', `load-${summary.date.slice(0, 19).replace(/:/g, '')}.json`), JSON.stringify(summary, null, 2));
+    mkdirSync(join(ROOT, 'var'), { recursive: true });
+    writeFileSync(join(ROOT, 'var', `load-${summary.date.slice(0, 19).replace(/:/g, '')}.json`), JSON.stringify(summary, null, 2));
     console.log(JSON.stringify({ ...summary, serverLog: undefined }, null, 2));
     console.log(log.filter((l) => /Serving|Not switching|Removed|error/i.test(l)).join('\n'));
     if (result.errors || result.timeouts || result.non2xx) process.exitCode = 1;
