@@ -136,26 +136,23 @@ async function main(): Promise<void> {
     // The release swap: a real import into the served path (built beside, renamed over it), or the rename alone.
     let swap: { startedAt: number; importedMs: number; switchedAt?: number; exit: number | null } | undefined;
     const swapper = new Promise<void>((resolve) => {
-      setTimeout(
-        () => {
-          const startedAt = Date.now() - t0;
-          if (SWAP === 'rename') {
-            renameSync(`${db}.next`, db);
-            swap = { startedAt, importedMs: 0, exit: 0 };
-            resolve();
-            return;
-          }
-          const imp = spawn(process.execPath, [join(ROOT, 'bin', 'medcodes.js'), '--db', db, 'import', SWAP], {
-            cwd: ROOT,
-            stdio: 'ignore',
-          });
-          imp.on('exit', (code) => {
-            swap = { startedAt, importedMs: Date.now() - t0 - startedAt, exit: code };
-            resolve();
-          });
-        },
-        (DURATION * 1000) / 3,
-      );
+      setTimeout(() => {
+        const startedAt = Date.now() - t0;
+        if (SWAP === 'rename') {
+          renameSync(`${db}.next`, db);
+          swap = { startedAt, importedMs: 0, exit: 0 };
+          resolve();
+          return;
+        }
+        const imp = spawn(process.execPath, [join(ROOT, 'bin', 'medcodes.js'), '--db', db, 'import', SWAP], {
+          cwd: ROOT,
+          stdio: 'ignore',
+        });
+        imp.on('exit', (code) => {
+          swap = { startedAt, importedMs: Date.now() - t0 - startedAt, exit: code };
+          resolve();
+        });
+      }, SWAP_AT * 1000);
     });
 
     const result = await autocannon({
@@ -195,6 +192,8 @@ async function main(): Promise<void> {
         p99: pct(hs, 99),
         max: pct(hs, 100),
       },
+      healthAroundSwitch: { probes: nearSwitch.length, p50: pct(nearSwitch, 50), max: pct(nearSwitch, 100) },
+      loadEndedAt: DURATION * 1000,
       rssMb: rss,
       swap,
       serverLog: log.slice(-20),
