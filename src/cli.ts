@@ -88,7 +88,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
   program
     .command('import [files...]')
     .description('import official release files or folders (none: the bundled data) into a new database, swapped in when complete')
-    .option('--replace', 'start from an empty database instead of the current one')
+    .option('--replace', 'start from an empty database instead of the current one (sets not given are not kept)')
+    .option('--allow-shrink', 'accept a release with far fewer codes or mappings than the one being served')
     .action(async (files: string[]) => {
       const db = program.opts().db ?? defaultDbPath();
       const started = Date.now();
@@ -98,7 +99,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         db,
         inputs: files,
         progress: io.progress ?? terminalProgress(),
-        incremental: files.length ? !program.commands.find((c) => c.name() === 'import')!.opts().replace : false,
+        replace: !!program.commands.find((c) => c.name() === 'import')!.opts().replace,
+        allowShrink: !!program.commands.find((c) => c.name() === 'import')!.opts().allowShrink,
       });
       for (const s of summaries) io.out(summaryLine(s));
       io.out(`database: ${db} (${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -35,6 +35,17 @@ export interface Limits {
    * client can write it.
    */
   trustProxy: number;
+  /** Requests that may wait for their turn (api/scheduler.ts; MEDCODES_QUEUE_LIMIT); over it, 503 overloaded with Retry-After. */
+  queueLimit: number;
+  /** Longest wait for a turn, and the deadline of a request's work from its admission (MEDCODES_QUEUE_WAIT_MS). */
+  queueWaitMs: number;
+  /**
+   * The site's own origin for absolute URLs (sitemap.xml, robots.txt, canonical links), e.g.
+   * https://codes.example.org (MEDCODES_PUBLIC_URL). Without it, a request's Host is used only when it
+   * is in `allowedHosts` (MEDCODES_ALLOWED_HOSTS, comma-separated host[:port]), else localhost.
+   */
+  publicUrl: string | undefined;
+  allowedHosts: string[];
   /** Node server timeouts (serve.ts), against slow or idle connections. */
   headersTimeoutMs: number;
   serverRequestTimeoutMs: number;
@@ -49,6 +60,10 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   requestTimeoutMs: 30_000,
   corsOrigins: '*',
   trustProxy: 0,
+  queueLimit: 256,
+  queueWaitMs: 10_000,
+  publicUrl: undefined,
+  allowedHosts: [],
   headersTimeoutMs: 20_000,
   serverRequestTimeoutMs: 60_000,
   keepAliveTimeoutMs: 5_000,
@@ -87,6 +102,32 @@ function trustProxyVar(env: NodeJS.ProcessEnv): number {
   return intVar(env, 'MEDCODES_TRUST_PROXY', 0, 0, 10);
 }
 
+function publicUrlVar(env: NodeJS.ProcessEnv): string | undefined {
+  const v = env.MEDCODES_PUBLIC_URL?.trim();
+  if (!v) return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new MedCodesError('invalid_config', `MEDCODES_PUBLIC_URL: "${v.slice(0, 60)}" is not a URL like https://codes.example.org`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new MedCodesError('invalid_config', `MEDCODES_PUBLIC_URL: "${v.slice(0, 60)}" must be http or https`);
+  // The origin and any path prefix, without a trailing slash: URLs are built as publicUrl + '/codes/...'.
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+function allowedHostsVar(env: NodeJS.ProcessEnv): string[] {
+  const list = (env.MEDCODES_ALLOWED_HOSTS ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const h of list)
+    if (!/^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/.test(h))
+      throw new MedCodesError('invalid_config', `MEDCODES_ALLOWED_HOSTS: "${h.slice(0, 60)}" is not a host[:port]`);
+  return list;
+}
+
 /** The limits from the environment, over the defaults; a malformed value is an `invalid_config` error naming the variable. */
 export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): Limits {
   const d = DEFAULT_LIMITS;
@@ -98,6 +139,10 @@ export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): Limits {
     requestTimeoutMs: intVar(env, 'MEDCODES_REQUEST_TIMEOUT_MS', d.requestTimeoutMs, 0, 3_600_000),
     corsOrigins: corsVar(env),
     trustProxy: trustProxyVar(env),
+    queueLimit: intVar(env, 'MEDCODES_QUEUE_LIMIT', d.queueLimit, 1, 1_000_000),
+    queueWaitMs: intVar(env, 'MEDCODES_QUEUE_WAIT_MS', d.queueWaitMs, 1, 3_600_000),
+    publicUrl: publicUrlVar(env),
+    allowedHosts: allowedHostsVar(env),
     headersTimeoutMs: intVar(env, 'MEDCODES_HEADERS_TIMEOUT_MS', d.headersTimeoutMs, 1, 3_600_000),
     serverRequestTimeoutMs: intVar(env, 'MEDCODES_SERVER_REQUEST_TIMEOUT_MS', d.serverRequestTimeoutMs, 0, 3_600_000),
     keepAliveTimeoutMs: intVar(env, 'MEDCODES_KEEP_ALIVE_TIMEOUT_MS', d.keepAliveTimeoutMs, 0, 3_600_000),

@@ -15,6 +15,11 @@ export const ERROR_CODES = {
   method_not_allowed: { http: 405, summary: 'The method is not allowed on this resource.' },
   uri_too_long: { http: 414, summary: 'The query string is longer than the limit.' },
   timeout: { http: 503, summary: 'The request took longer than the time limit (a slow upload, or an overloaded server).' },
+  query_too_complex: {
+    http: 400,
+    summary: 'The query exceeds a cost limit (clauses, words, wildcards, includes, offset); the message names the limit.',
+  },
+  overloaded: { http: 503, summary: 'The server has too many requests waiting; retry after the Retry-After delay.' },
   // Import
   file_not_found: { http: 400, summary: 'An input file does not exist.' },
   unknown_format: { http: 400, summary: 'An input file is not in a format MedCodes can import.' },
@@ -22,10 +27,18 @@ export const ERROR_CODES = {
   parse_error: { http: 400, summary: 'An input file does not follow its official layout.' },
   checksum_mismatch: { http: 400, summary: 'A bundled file does not match the SHA-256 in the manifest.' },
   check_failed: { http: 500, summary: 'An imported release failed its consistency checks.' },
+  empty_release: { http: 400, summary: 'A release file holds no records; nothing was changed.' },
+  release_shrank: {
+    http: 400,
+    summary: 'A release file has far fewer records than the release being served (truncated?); nothing was changed.',
+  },
   // Service
   no_database: { http: 503, summary: 'No database has been built yet.' },
   internal: { http: 500, summary: 'An unexpected error occurred.' },
   invalid_config: { http: 500, summary: 'A setting (environment variable) has an invalid value.' },
+  corrupt_database: { http: 503, summary: 'The database file is corrupt or not a MedCodes database; rebuild it with "medcodes import".' },
+  unreadable_database: { http: 503, summary: 'The database file cannot be opened (permissions, missing folder, locked).' },
+  disk_full: { http: 507, summary: 'The disk holding the database is full; free space and retry.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

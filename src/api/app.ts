@@ -15,10 +15,13 @@ import { fhirRoutes } from '../fhir/routes.js';
 import { toOutcome } from '../fhir/outcome.js';
 import { v1Routes } from './v1-routes.js';
 import { OPENAPI_INFO, catalogHook } from './openapi.js';
+import { Scheduler, scheduled } from './scheduler.js';
 import {
   INTERNAL_REQUEST,
   bodySizeLimit,
   corsFor,
+  discardUnreadBody,
+  isClientAbort,
   queryLengthLimit,
   rateLimit,
   requestTimeout,
@@ -31,6 +34,8 @@ export interface AppDeps {
   store: () => Store;
   /** Limits and safety settings; each one left out comes from the environment (config.ts). */
   limits?: Partial<Limits>;
+  /** Readiness for GET /ready (serve.ts: the index is loaded); without it, ready once the store answers. */
+  ready?: () => { ready: boolean; [k: string]: unknown };
 }
 
 /** HTTP statuses that reach the error handler as framework exceptions, as catalog codes. */
@@ -56,7 +61,11 @@ export function errorResponse(c: Context, e: unknown): Response {
   else if (e instanceof HTTPException && e.cause instanceof MedCodesError) err = e.cause;
   else if (e instanceof HTTPException && STATUS_CODES[e.status])
     err = new MedCodesError(STATUS_CODES[e.status], e.message || 'the request was refused');
-  else {
+  else if (isClientAbort(e)) {
+    // A client that closed its upload: one line, not a stack; nobody reads the answer.
+    console.warn(`client aborted ${c.req.method} ${c.req.path}: ${(e as Error).message.slice(0, 80)}`);
+    err = new MedCodesError('bad_request', 'the request was aborted by the client');
+  } else {
     console.error(e);
     // Never a stack trace in a response.
     err = new MedCodesError('internal', 'An unexpected error occurred.');
@@ -92,19 +101,38 @@ export function createApp(deps: AppDeps): OpenAPIHono {
 
   app.onError((e, c) => errorResponse(c, e));
 
+  app.use('*', discardUnreadBody(limits.maxBodyBytes));
   app.use('*', securityHeaders());
   app.use('*', resourcePolicy(isMachinePath));
   app.use('*', queryLengthLimit(limits.maxQueryBytes));
-  // One limiter for all machine paths, so a client's count is shared between /api and /fhir.
+  // One limiter for all machine paths and the HTML search, so a client's count is shared between them.
+  const limiter = rateLimit(limits);
   const machine: MiddlewareHandler[] = [
     corsFor(limits),
-    rateLimit(limits),
+    limiter,
     requestTimeout(limits.requestTimeoutMs),
     bodySizeLimit(limits.maxBodyBytes),
   ];
   for (const p of MACHINE_PATHS) for (const m of machine) app.use(p, m);
+  app.use('/search', limiter);
+  // Request work waits for its turn (api/scheduler.ts); health, readiness and static files never wait.
+  const scheduler = new Scheduler({ maxQueue: limits.queueLimit, maxWaitMs: limits.queueWaitMs });
+  app.use(
+    '*',
+    scheduled(scheduler, (p) => p === '/health' || p === '/ready' || p.startsWith('/assets/')),
+  );
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/ready', (c) => {
+    const r = deps.ready?.() ?? { ready: true };
+    const releases = r.ready
+      ? d
+          .store()
+          .releases()
+          .map((x) => ({ system: x.system, version: x.version }))
+      : [];
+    return c.json({ ...r, releases, queued: scheduler.waiting }, r.ready ? 200 : 503);
+  });
 
   app.route('/', v1Routes(d));
   app.route('/', pcsRoutes(d));

@@ -7,7 +7,8 @@ import type { CodeRow, Store } from '../store/store.js';
 import type { SystemId } from '../model.js';
 import { MedCodesError } from '../errors.js';
 import { codeKey } from '../codes.js';
-import { engineFor, MAX_LIMIT, MAX_OFFSET } from '../search/search.js';
+import { engineFor, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_LENGTH } from '../search/search.js';
+import { yieldTurn } from './scheduler.js';
 
 /**
  * NLM Clinical Tables compatible search, so an application built on NLM's autocompleter
@@ -161,6 +162,8 @@ function fieldList(table: string, def: TableDef, name: string, value: string | u
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  // Each listed field is read for each returned row: a repeated list multiplies the answer's work.
+  if (list.length > CT_LIMITS.fields) throw tooComplex(`${name}: fields`, CT_LIMITS.fields, list.length);
   for (const f of list) {
     if (!(f in def.fields)) {
       throw new MedCodesError(
@@ -181,22 +184,98 @@ const words = (v: Value): string[] =>
         .split(/[^\p{L}\p{N}]+/u)
         .filter(Boolean);
 
+/**
+ * Cost limits of one Clinical Tables request (docs/API.md, "Limits"), checked before any work: a
+ * request's cost is (clauses + words) x hits examined x field words, and each factor is capped here,
+ * so no `q` can make a scan long (issue 13: 2,030 one-letter clauses froze a server for 11 s).
+ */
+export const CT_LIMITS = Object.freeze({
+  /** Characters of `terms` (the engine's own query limit). */
+  termsChars: MAX_QUERY_LENGTH,
+  /** Words of `terms` when `sf` restricts them, and words of one bare `q` clause. */
+  words: 16,
+  /** Clauses of `q` (`AND` does not count). */
+  clauses: 16,
+  /** Characters of `q`. */
+  qChars: 1024,
+  /** Characters of one clause's value. */
+  valueChars: 128,
+  /** `*` wildcards in one clause's value. */
+  wildcards: 4,
+  /** Fields listed in `df`, `ef`, `sf` or `cf`. */
+  fields: 32,
+  /** Engine hits examined beyond the requested window when `sf` or `q` filter them. */
+  filterScan: 1000,
+});
+
+function tooComplex(what: string, limit: number, got: number): MedCodesError {
+  return new MedCodesError('query_too_complex', `${what}: at most ${limit}; got ${got}`, { limit, got });
+}
+
+/**
+ * The words of every field of a row, computed once per row however many clauses read them (the
+ * clauses share one cache per row: the cost is fields x words, not clauses x fields x words).
+ */
+type RowWords = Map<string, string[]>;
+const rowWords = new WeakMap<CodeRow, RowWords>();
+function wordsOf(def: TableDef, r: CodeRow, field: string): string[] {
+  let m = rowWords.get(r);
+  if (!m) rowWords.set(r, (m = new Map()));
+  let w = m.get(field);
+  if (!w) m.set(field, (w = words(def.fields[field](r))));
+  return w;
+}
+
 type Predicate = (r: CodeRow) => boolean;
+
+/** Every word of `want` starts some word of `have` (NLM's implicit prefix-AND). */
+const prefixAll = (want: string[], have: string[]) => want.every((w) => have.some((h) => h.startsWith(w)));
 
 /** `terms` restricted to the `sf` fields: each word starts a word of some sf field. */
 function sfPredicate(def: TableDef, sf: string[], terms: string): Predicate {
   const want = words(terms);
-  return (r) => {
-    const have = sf.flatMap((f) => words(def.fields[f](r)));
-    return want.every((w) => have.some((h) => h.startsWith(w)));
-  };
+  if (want.length > CT_LIMITS.words) throw tooComplex('terms with sf: words', CT_LIMITS.words, want.length);
+  return (r) =>
+    prefixAll(
+      want,
+      sf.flatMap((f) => wordsOf(def, r, f)),
+    );
 }
 
-/** The `q` clauses (see the module comment). */
+/**
+ * `value` with `*` wildcards against `text`, case-insensitive, without a regular expression (no
+ * backtracking blow-up): the classic greedy glob match with one resume point, O(|value| x |text|).
+ */
+export function globMatch(value: string, text: string): boolean {
+  const p = value.toLowerCase();
+  const t = text.toLowerCase();
+  let i = 0;
+  let j = 0;
+  let star = -1;
+  let mark = 0;
+  while (j < t.length) {
+    if (i < p.length && p[i] !== '*' && p[i] === t[j]) {
+      i++;
+      j++;
+    } else if (i < p.length && p[i] === '*') {
+      star = i++;
+      mark = j;
+    } else if (star >= 0) {
+      i = star + 1;
+      j = ++mark;
+    } else return false;
+  }
+  while (i < p.length && p[i] === '*') i++;
+  return i === p.length;
+}
+
+/** The `q` clauses (see the module comment), checked against CT_LIMITS before anything runs. */
 export function qPredicate(table: string, def: TableDef, q: string): Predicate {
+  if (q.length > CT_LIMITS.qChars) throw tooComplex('q: characters', CT_LIMITS.qChars, q.length);
   const clauses: Predicate[] = [];
   const re = /\s*(?:([A-Za-z_][A-Za-z0-9_]*):)?(?:"([^"]*)"|([^\s"]+))\s*/y;
   const text = q.trim();
+  const allFields = Object.keys(def.fields);
   while (re.lastIndex < text.length) {
     const at = re.lastIndex;
     const m = re.exec(text);
@@ -207,38 +286,55 @@ export function qPredicate(table: string, def: TableDef, q: string): Predicate {
     if (!field && quoted === undefined && /^(OR|NOT|\|\||!)$/.test(raw)) {
       throw new MedCodesError('invalid_parameter', `q: only AND-ed field:value clauses are supported, not ${raw}`);
     }
+    if (clauses.length >= CT_LIMITS.clauses) {
+      // Count them all for the message, cheaply (the regex is linear and sticky).
+      let n = clauses.length + 1;
+      while (re.lastIndex < text.length && re.exec(text)) n++;
+      throw tooComplex('q: clauses', CT_LIMITS.clauses, n);
+    }
+    if (raw.length > CT_LIMITS.valueChars)
+      throw tooComplex(`q: characters of the value "${raw.slice(0, 20)}..."`, CT_LIMITS.valueChars, raw.length);
     if (field) {
       const get = def.fields[field];
       if (!get)
         throw new MedCodesError(
           'invalid_parameter',
-          `q: table ${table} has no field "${field.slice(0, 40)}"; fields are ${Object.keys(def.fields).join(', ')}`,
+          `q: table ${table} has no field "${field.slice(0, 40)}"; fields are ${allFields.join(', ')}`,
         );
-      const pattern = new RegExp(`^${raw.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
+      const stars = raw.split('*').length - 1;
+      if (stars > CT_LIMITS.wildcards) throw tooComplex(`q: wildcards in ${field}:${raw.slice(0, 20)}`, CT_LIMITS.wildcards, stars);
       clauses.push((r) => {
         const v = get(r);
-        return v !== null && pattern.test(String(v));
+        return v !== null && globMatch(raw, String(v));
       });
     } else {
       const want = words(raw);
-      clauses.push((r) => {
-        const have = Object.values(def.fields).flatMap((g) => words(g(r)));
-        return want.every((w) => have.some((h) => h.startsWith(w)));
-      });
+      if (want.length > CT_LIMITS.words) throw tooComplex('q: words of a clause', CT_LIMITS.words, want.length);
+      clauses.push((r) =>
+        prefixAll(
+          want,
+          allFields.flatMap((f) => wordsOf(def, r, f)),
+        ),
+      );
     }
   }
   return (r) => clauses.every((p) => p(r));
 }
 
-/** Hits of the engine for the table, filtered, in rank order: the window [offset, offset + size). */
-function collect(
+/**
+ * Hits of the engine for the table, filtered, in rank order: the window [offset, offset + size).
+ * Engine pages are read one per scheduler turn (`next`), so a long window never holds the event loop;
+ * with filters, at most CT_LIMITS.filterScan hits past the window are examined.
+ */
+async function collect(
   store: Store,
   def: TableDef,
   terms: string,
   offset: number,
   size: number,
   extra: Predicate[],
-): { total: number; rows: CodeRow[] } {
+  next: () => Promise<void>,
+): Promise<{ total: number; rows: CodeRow[] }> {
   const engine = engineFor(store);
   const kinds = new Set(def.kinds);
   const accept = (r: CodeRow) => kinds.has(r.kind) && extra.every((p) => p(r));
@@ -247,8 +343,12 @@ function collect(
   let rejected = 0;
   let engineTotal = 0;
   let exhausted = false;
+  // Without filters each hit is accepted or dropped by kind only: read up to the window; with filters
+  // read on past it (for an exact total on ordinary queries), but never more than filterScan hits.
+  const scanLimit = Math.min(MAX_OFFSET, offset + size + (extra.length ? CT_LIMITS.filterScan : 0));
   // One engine page at least, so that maxList=0 still answers the total.
-  for (let from = 0; from <= MAX_OFFSET; from += MAX_LIMIT) {
+  for (let from = 0; from <= scanLimit; from += MAX_LIMIT) {
+    if (from > 0) await next();
     const page = engine.search({
       q: terms,
       systems: [def.system],
@@ -271,8 +371,7 @@ function collect(
       exhausted = true;
       break;
     }
-    // With user filters, read on (up to 2,000 hits) so the total is exact for ordinary queries.
-    if (accepted >= offset + size && (!extra.length || from + MAX_LIMIT >= 2000)) break;
+    if (accepted >= offset + size && !extra.length) break;
   }
   return { total: exhausted ? accepted : Math.max(accepted, engineTotal - rejected), rows };
 }
@@ -335,7 +434,7 @@ export function clinicalTablesRoutes(deps: AppDeps): OpenAPIHono {
   app.onError((e, c) => errorResponse(c, e));
   app.openAPIRegistry.registerPath(clinicalTablesRoute);
 
-  app.get('/api/:table/v3/search', (c) => {
+  app.get('/api/:table/v3/search', async (c) => {
     const table = c.req.param('table');
     const def = Object.hasOwn(CLINICAL_TABLES, table) ? CLINICAL_TABLES[table] : undefined;
     if (!def)
@@ -346,6 +445,8 @@ export function clinicalTablesRoutes(deps: AppDeps): OpenAPIHono {
 
     const terms = c.req.query('terms');
     if (terms === undefined) throw new MedCodesError('bad_request', 'the terms parameter is required');
+    if (terms.length > CT_LIMITS.termsChars)
+      throw new MedCodesError('query_too_long', `terms: at most ${CT_LIMITS.termsChars} characters; got ${terms.length}`);
 
     // maxList (no pagination) wins over count when both are given, as its name suggests on NLM.
     const size = c.req.query('maxList') !== undefined ? intParam(c, 'maxList', 7, MAX_PAGE, MAX_PAGE) : intParam(c, 'count', 7, MAX_PAGE);
@@ -374,7 +475,7 @@ export function clinicalTablesRoutes(deps: AppDeps): OpenAPIHono {
     const q = c.req.query('q');
     if (q !== undefined && q.trim() !== '') filters.push(qPredicate(table, def, q));
 
-    const { total, rows } = collect(deps.store(), def, terms, offset, size, filters);
+    const { total, rows } = await collect(deps.store(), def, terms, offset, size, filters, () => yieldTurn(c));
 
     const codes = rows.map((r) => String(def.fields[cf](r) ?? ''));
     const display = rows.map((r) => df.map((f) => String(def.fields[f](r) ?? '')));

@@ -177,3 +177,69 @@ export function requestTimeout(ms: number): MiddlewareHandler {
   // throughput for nothing.
   return async (c, next) => (NO_BODY.has(c.req.method) ? next() : limit(c, next));
 }
+
+/** The Node request under @hono/node-server (absent in `app.request()`). */
+type Incoming = import('node:http').IncomingMessage;
+const incomingOf = (c: Context): Incoming | undefined => (c.env as { incoming?: Incoming } | undefined)?.incoming;
+
+/** Read and discard the rest of a request body: true when it ended within `maxBytes` and `waitMs`. */
+function discard(incoming: Incoming, maxBytes: number, waitMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let n = 0;
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onError);
+      resolve(ok);
+    };
+    const onData = (chunk: Buffer) => {
+      n += chunk.length;
+      if (n > maxBytes) done(false);
+    };
+    const onEnd = () => done(true);
+    const onError = () => done(false);
+    const timer = setTimeout(() => done(false), waitMs);
+    incoming.on('data', onData);
+    incoming.once('end', onEnd);
+    incoming.once('error', onError);
+    incoming.resume();
+  });
+}
+
+/**
+ * A connection stays usable after an answer given before the body was read (a 415, a 404, a
+ * validation error): the rest of the body is read and discarded before the answer goes out, so the
+ * client's next request on the keep-alive connection is parsed as a request (RFC 9112 9.3, 6.3). A
+ * body too large or too slow to discard is not read: the answer then says `Connection: close`
+ * (RFC 9112 9.6) instead of promising a connection that is about to be closed.
+ */
+export function discardUnreadBody(maxBytes: number, waitMs = 2000): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    if (NO_BODY.has(c.req.method)) return;
+    const incoming = incomingOf(c);
+    if (!incoming || incoming.complete || incoming.readableEnded) return;
+    const declared = Number(incoming.headers['content-length']);
+    const ok = !incoming.destroyed && !(declared > maxBytes) && (await discard(incoming, maxBytes, waitMs));
+    if (!ok) {
+      try {
+        c.res.headers.set('Connection', 'close');
+      } catch {
+        // An immutable Response (a static one): the socket is closed by Node all the same.
+      }
+    }
+  };
+}
+
+/** Errors that only mean the client went away while its body was being read. */
+export function isClientAbort(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: string }).code ?? (e.cause as { code?: string } | undefined)?.code;
+  return (
+    e.name === 'AbortError' ||
+    code === 'ECONNRESET' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    /^(aborted|terminated|Client connection prematurely closed\.?)$/i.test(e.message)
+  );
+}

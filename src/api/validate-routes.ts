@@ -4,7 +4,8 @@ import type { AppDeps } from './app.js';
 import { errorResponse } from './app.js';
 import { MedCodesError } from '../errors.js';
 import { DEFAULT_LIMITS } from '../config.js';
-import { parseCodeCsv, validateCodes, type ValidateRequest } from '../validate.js';
+import { MAX_VALIDATE_CODES, parseCodeCsv, validateCodes, type ValidateRequest, type ValidateResponse } from '../validate.js';
+import { yieldTurn } from './scheduler.js';
 import { apiRouter, catalogError, errors } from './openapi.js';
 import { ValidateBodySchema, ValidateResponseSchema } from './schemas.js';
 import { bodySizeLimit } from './limits.js';
@@ -84,6 +85,29 @@ export const validateRoute = createRoute({
   },
 });
 
+/** Codes validated per turn of the event loop (a few milliseconds of work: api/scheduler.ts). */
+export const VALIDATE_SLICE = 250;
+
+/**
+ * validateCodes over slices of the batch, yielding between slices, so that a 10,000-code batch never
+ * holds the event loop; the answer is the one validateCodes gives for the whole batch.
+ */
+async function validateInSlices(deps: AppDeps, req: ValidateRequest, next: () => Promise<void>): Promise<ValidateResponse> {
+  if (req.codes.length > MAX_VALIDATE_CODES || req.codes.length <= VALIDATE_SLICE) return validateCodes(deps.store(), req);
+  let out: ValidateResponse | undefined;
+  for (let i = 0; i < req.codes.length; i += VALIDATE_SLICE) {
+    if (i) await next();
+    const part = validateCodes(deps.store(), { ...req, codes: req.codes.slice(i, i + VALIDATE_SLICE) });
+    if (!out) out = part;
+    else {
+      out.results.push(...part.results);
+      out.count += part.count;
+      for (const k of Object.keys(part.summary) as (keyof typeof part.summary)[]) out.summary[k] += part.summary[k];
+    }
+  }
+  return out!;
+}
+
 export function validateRoutes(deps: AppDeps): OpenAPIHono {
   const app = apiRouter();
   app.onError((e, c) => errorResponse(c, e));
@@ -106,7 +130,7 @@ export function validateRoutes(deps: AppDeps): OpenAPIHono {
         );
       }
       if (!req.codes.length) throw new MedCodesError('bad_request', 'no codes to validate');
-      return c.json(validateCodes(deps.store(), req));
+      return c.json(await validateInSlices(deps, req, () => yieldTurn(c)));
     } catch (e) {
       return errorResponse(c, e);
     }

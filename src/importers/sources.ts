@@ -2,6 +2,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ImportContext } from './types.js';
 import { listZip, readZipMember, zipMemberChunks } from './zip.js';
+import { asFile } from './lines.js';
 
 /** An input an importer reads: a plain file, or one member of an official release zip. */
 export interface FileSource {
@@ -9,8 +10,15 @@ export interface FileSource {
   member?: string;
 }
 
-/** The bytes of a source, streamed chunk by chunk. */
-export async function* sourceChunks(s: FileSource): AsyncGenerator<Buffer> {
+/**
+ * The bytes of a source, streamed chunk by chunk, tagged as a release file so that the line splitter
+ * (lines.ts) refuses a damaged, cut or empty one, naming it.
+ */
+export function sourceChunks(s: FileSource): AsyncGenerator<Buffer> {
+  return asFile(rawChunks(s), sourceLabel(s));
+}
+
+async function* rawChunks(s: FileSource): AsyncGenerator<Buffer> {
   if (s.member) yield* zipMemberChunks(s.file, s.member);
   else yield* createReadStream(s.file) as AsyncIterable<Buffer>;
 }

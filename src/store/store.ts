@@ -75,6 +75,33 @@ export function toRef(r: CodeRow): CodeRef {
 }
 
 /**
+ * A failure to open or read a database file as a catalog error naming the file, the problem and what
+ * to do, instead of SQLite's bare message and stack (SQLite result codes: sqlite.org/rescode.html).
+ * Errors that are not SQLite's or the file system's are returned unchanged.
+ */
+export function databaseError(e: unknown, path: string): unknown {
+  if (e instanceof MedCodesError || !(e instanceof Error)) return e;
+  const code = String((e as { code?: string }).code ?? '');
+  const msg = e.message.slice(0, 200);
+  if (code === 'ENOSPC' || code === 'SQLITE_FULL' || /database or disk is full|no space left/i.test(msg))
+    return new MedCodesError(
+      'disk_full',
+      `${path}: the disk is full (${msg}). Free some space (an import needs about twice the database's size) and retry.`,
+    );
+  if (/^SQLITE_(NOTADB|CORRUPT)/.test(code) || /no such table: meta|malformed|not a database/i.test(msg))
+    return new MedCodesError(
+      'corrupt_database',
+      `${path} is damaged or is not a MedCodes database (${msg}). Move it away and run "npx medcodes import" to build a new one.`,
+    );
+  if (/^SQLITE_(CANTOPEN|PERM|READONLY|AUTH|BUSY|LOCKED|IOERR)/.test(code) || /^E(ACCES|PERM|ISDIR|NOENT|ROFS|IO)$/.test(code))
+    return new MedCodesError(
+      'unreadable_database',
+      `${path} cannot be read (${code || 'error'}: ${msg}). Check that the file and its folder exist and are readable by this user.`,
+    );
+  return e;
+}
+
+/**
  * Read access to a MedCodes database. Opened read-only; `reopenIfReplaced()` picks up a database that
  * an import swapped in, so a running server serves new data without a restart.
  */
@@ -97,8 +124,15 @@ export class Store {
 
   private open(): void {
     if (!existsSync(this.path)) throw new MedCodesError('no_database', `no database at ${this.path}: run "npx medcodes import" first`);
-    const db = new Database(this.path, { readonly: true, fileMustExist: true });
-    const v = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+    let db: Database.Database | undefined;
+    let v: { value: string } | undefined;
+    try {
+      db = new Database(this.path, { readonly: true, fileMustExist: true });
+      v = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+    } catch (e) {
+      db?.close();
+      throw databaseError(e, this.path);
+    }
     if (Number(v?.value) !== SCHEMA_VERSION) {
       db.close();
       throw new MedCodesError(

@@ -1,10 +1,54 @@
 import Database from 'better-sqlite3';
-import { existsSync, renameSync, rmSync, copyFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, renameSync, rmSync, copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { CodeRecord, HistoryEvent, IndexReference, IndexTerm, Mapping, Note, SystemId, SystemRelease } from '../model.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { MedCodesError } from '../errors.js';
 import { SearchIndex } from '../search/index.js';
+import { databaseError } from './store.js';
+
+/** Whether a process id is alive on this machine (signal 0 checks without sending: kill(2)). */
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to another user.
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove what killed or failed imports left beside `target`: `<db>.building-<pid>` files and their
+ * SQLite journals (`-journal`, `-wal`, `-shm`), only when that pid is no longer running (an import
+ * of another live process keeps its file). Returns the removed files with their sizes, for a log line.
+ */
+export function cleanStaleBuilds(target: string): { file: string; bytes: number }[] {
+  const dir = dirname(target);
+  const prefix = `${basename(target)}.building-`;
+  const removed: { file: string; bytes: number }[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const n of names) {
+    if (!n.startsWith(prefix)) continue;
+    const m = /^(\d+)(-journal|-wal|-shm)?$/.exec(n.slice(prefix.length));
+    if (!m || alive(Number(m[1]))) continue;
+    const file = join(dir, n);
+    try {
+      const bytes = statSync(file).size;
+      rmSync(file, { force: true });
+      removed.push({ file, bytes });
+    } catch {
+      // Gone meanwhile, or not ours to remove: leave it.
+    }
+  }
+  return removed;
+}
 
 /**
  * Writes a MedCodes database. Every import builds into a temporary file beside the target and renames
@@ -174,14 +218,16 @@ export class StoreWriter {
 export async function buildDatabase<T>(
   target: string,
   run: (w: StoreWriter) => Promise<T>,
-  opts: { incremental?: boolean } = {},
+  opts: { incremental?: boolean; log?: (line: string) => void } = {},
 ): Promise<T> {
   mkdirSync(dirname(target), { recursive: true });
   const tmp = `${target}.building-${process.pid}`;
+  for (const r of cleanStaleBuilds(target))
+    opts.log?.(`removed ${r.file} (${(r.bytes / 1e6).toFixed(1)} MB) left by an import that did not finish`);
   rmSync(tmp, { force: true });
-  if (opts.incremental && existsSync(target)) copyFileSync(target, tmp);
   let w: StoreWriter | undefined;
   try {
+    if (opts.incremental && existsSync(target)) copyFileSync(target, tmp);
     w = new StoreWriter(tmp);
     const result = await run(w);
     // The search index is built from the finished rows and stored with them (src/search/index.ts).
@@ -195,8 +241,12 @@ export async function buildDatabase<T>(
     renameSync(tmp, target);
     return result;
   } catch (e) {
-    w?.close();
-    rmSync(tmp, { force: true });
-    throw e;
+    try {
+      w?.close();
+    } catch {
+      // Closing a writer whose disk is full may fail too; the file goes anyway.
+    }
+    for (const f of [tmp, `${tmp}-journal`, `${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
+    throw databaseError(e, tmp);
   }
 }

@@ -14,10 +14,20 @@ export type H = HtmlEscapedString | Promise<HtmlEscapedString>;
 /** What a page says about itself in its head: description for search engines, canonical path. */
 export interface PageMeta {
   description?: string;
-  /** Path of the page's one canonical URL (e.g. `/codes/icd10cm/E11.9`); made absolute against the request's origin by the caller when known. */
+  /**
+   * Path of the page's one canonical URL (e.g. `/codes/icd10cm/E11.9`): absolute under
+   * MEDCODES_PUBLIC_URL when it is set, else left relative (RFC 6596 allows it), never built from the
+   * request's Host, which any client can write.
+   */
   canonical?: string;
   /** Pages that should not be indexed (search results, errors). */
   noindex?: boolean;
+}
+
+/** A canonical path made absolute under the configured public URL (config.ts publicUrl), when there is one. */
+function canonicalUrl(path: string): string {
+  const base = process.env.MEDCODES_PUBLIC_URL?.trim().replace(/\/+$/, '');
+  return base && /^https?:\/\/[^\s"<>]+$/.test(base) ? base + path : path;
 }
 
 /**
@@ -29,7 +39,7 @@ export function layout(title: string, body: H, meta: PageMeta | string = {}): H 
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title} | MedCodes</title><meta name="description" content="${m.description ?? 'Search all medical codes: ICD-10-CM, ICD-10-PCS, HCPCS and more, from the official release files.'}">
-${m.canonical ? html`<link rel="canonical" href="${m.canonical}">` : ''}${m.noindex ? html`<meta name="robots" content="noindex">` : ''}
+${m.canonical ? html`<link rel="canonical" href="${canonicalUrl(m.canonical)}">` : ''}${m.noindex ? html`<meta name="robots" content="noindex">` : ''}
 <link rel="icon" href="${assetHref('favicon.svg')}" type="image/svg+xml"><link rel="stylesheet" href="${assetHref('site.css')}">
 <script src="${assetHref('site.js')}" defer></script></head>
 <body><a class="skip" href="#main">Skip to content</a><header><a href="/" class="brand"><strong>MedCodes</strong></a> <span class="muted">Search all medical codes</span></header>

@@ -4,19 +4,27 @@ import type { AppDeps } from '../api/app.js';
 import type { Store } from '../store/store.js';
 import { resolveSystem } from '../systems.js';
 import { codeHref } from './layout.js';
+import { defaultPort, limitsFromEnv, type Limits } from '../config.js';
 
 /**
  * Sitemaps by the sitemaps.org protocol (https://www.sitemaps.org/protocol.html): at most 50,000 URLs
  * per file, so /sitemap.xml is a sitemap index naming one file per code set and part
  * (/sitemaps/{system}-{n}.xml), each listing the code pages, deleted codes included (they keep their
- * page). URLs must be absolute: MEDCODES_PUBLIC_URL when set (a server behind a proxy), otherwise the
- * origin of the request.
+ * page). URLs must be absolute: MEDCODES_PUBLIC_URL when set (a server behind a proxy); otherwise the
+ * request's origin only when its Host is one of MEDCODES_ALLOWED_HOSTS; otherwise http://localhost:PORT.
+ * The Host header is the client's word: echoing any Host would let one request put another site's
+ * URLs into a cached sitemap or robots.txt (web cache poisoning).
  */
 export const URLS_PER_SITEMAP = 49_999;
 
-export function publicOrigin(c: Context): string {
-  const configured = process.env.MEDCODES_PUBLIC_URL?.replace(/\/+$/, '');
-  return configured || new URL(c.req.url).origin;
+export function publicOrigin(c: Context, limits?: Partial<Pick<Limits, 'publicUrl' | 'allowedHosts'>>): string {
+  const env = limits?.publicUrl !== undefined && limits?.allowedHosts !== undefined ? undefined : limitsFromEnv();
+  const publicUrl = limits?.publicUrl ?? env?.publicUrl;
+  const allowed = limits?.allowedHosts ?? env?.allowedHosts ?? [];
+  if (publicUrl) return publicUrl;
+  const url = new URL(c.req.url);
+  if (allowed.includes(url.host.toLowerCase())) return url.origin;
+  return `http://localhost:${defaultPort()}`;
 }
 
 const xmlEscape = (s: string) =>
@@ -39,10 +47,14 @@ const xml = (c: Context, body: string) =>
 export function sitemapRoutes(deps: AppDeps): Hono {
   const app = new Hono();
 
-  app.get('/robots.txt', (c) => c.text(`User-agent: *\nDisallow: /search\nDisallow: /api/\nSitemap: ${publicOrigin(c)}/sitemap.xml\n`));
+  app.get('/robots.txt', (c) =>
+    c.text(
+      `User-agent: *\nDisallow: /search\nDisallow: /api/\nSitemap: ${publicOrigin(c, deps.limits as Limits | undefined)}/sitemap.xml\n`,
+    ),
+  );
 
   app.get('/sitemap.xml', (c) => {
-    const origin = publicOrigin(c);
+    const origin = publicOrigin(c, deps.limits as Limits | undefined);
     const entries = parts(deps.store()).map(
       (p) => `<sitemap><loc>${xmlEscape(`${origin}/sitemaps/${p.system}-${p.part}.xml`)}</loc><lastmod>${p.lastmod}</lastmod></sitemap>`,
     );
@@ -64,7 +76,7 @@ export function sitemapRoutes(deps: AppDeps): Hono {
       .prepare('SELECT code FROM codes WHERE system = ? ORDER BY sort, key LIMIT ? OFFSET ?')
       .all(system, URLS_PER_SITEMAP, (part - 1) * URLS_PER_SITEMAP) as { code: string }[];
     if (!rows.length && part > 1) return c.notFound();
-    const origin = publicOrigin(c);
+    const origin = publicOrigin(c, deps.limits as Limits | undefined);
     const lastmod = release.importedAt.slice(0, 10);
     // The code set's own browse page opens its first file (49,999 codes + 1 stays within the limit).
     const urls = part === 1 ? [`<url><loc>${xmlEscape(`${origin}/codes/${system}`)}</loc><lastmod>${lastmod}</lastmod></url>`] : [];

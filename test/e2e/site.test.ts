@@ -4,6 +4,8 @@ import { URLS_PER_SITEMAP } from '../../src/web/sitemap.js';
 import { RESULTS_PER_PAGE } from '../../src/web/pages.js';
 
 /** The site's frame as served: search, sitemaps, assets, canonical URLs, 404 (the browser tests drive the same in Chromium). */
+// Absolute URLs come from a configured host only (issue 13); the requests below use this one.
+process.env.MEDCODES_ALLOWED_HOSTS = 'codes.example';
 const testApp = useTestApp();
 const get = (path: string, init?: RequestInit) => testApp.app().request(path, init);
 

@@ -13,23 +13,11 @@
  * field's width where the layout's codes are zero-filled (pricing `00`, lab certification `010`,
  * processing note `0088`).
  *
- * Read with exceljs's streaming WorkbookReader so rows are never all in memory. The compressed file is
- * collected first (1.8 MB here): that lets a file that is not a zip at all fail at once with a clear
- * message, and keeps a source stream's own errors out of exceljs, which would otherwise wait forever on
- * a broken pipe.
- *
- * Two passes over those bytes. In this file (and in what exceljs itself writes) the worksheet comes
- * before xl/sharedStrings.xml in the zip; WorkbookReader then spools the worksheet to a temporary file
- * (tmp package) until the strings are read, and that file is left behind when reading stops early, at
- * a parse error or after the first worksheet: 14 MB in /tmp per import. So the first pass reads only
- * the shared strings, relationships and workbook part (worksheets ignored and drained), and the second
- * pass starts with them in place (the reader's `sharedStrings`, `workbookRels` and `model` fields, set
- * as its own parsing sets them, exceljs 4.4), which makes it stream the worksheet straight from the
- * zip. Should a later exceljs name those fields otherwise, it falls back to spooling: slower and
- * leaving temporary files, but reading the same rows.
+ * Read with the project's own xlsx row reader (importers/xlsx-rows.ts: yauzl and saxes), so rows are
+ * never all in memory and nothing is spooled to a temporary file. The compressed file is collected
+ * first (1.8 MB here): that lets a file that is not a zip at all fail at once with a clear message.
  */
-import { Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import { xlsxRows, type XlsxCell, type XlsxRow } from '../xlsx-rows.js';
 import { MedCodesError, parseError } from '../../errors.js';
 import { HCPCS_FIELD_NAMES, HcpcsAssembler, type HcpcsLine, type HcpcsParseOptions, type HcpcsRecord } from './record.js';
 
@@ -135,7 +123,7 @@ function columnLetters(n: number): string {
 }
 
 /** A cell's value as the layout's text. */
-function cellText(value: ExcelJS.CellValue, width: number, where: { file?: string; line: number; element: string }): string {
+function cellText(value: XlsxCell | undefined, width: number, where: { file?: string; line: number; element: string }): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
   if (typeof value === 'number') {
@@ -144,14 +132,8 @@ function cellText(value: ExcelJS.CellValue, width: number, where: { file?: strin
     return width > 0 && Number.isInteger(value) && value >= 0 ? text.padStart(width, '0') : text;
   }
   if (typeof value === 'boolean') return String(value);
-  if (typeof value === 'object' && 'richText' in value) return value.richText.map((r) => r.text).join('');
-  if (typeof value === 'object' && 'error' in value) throw parseError(`the cell holds the error ${value.error}`, where);
-  if (typeof value === 'object' && 'formula' in value) {
-    const result = (value as { result?: ExcelJS.CellValue }).result;
-    return cellText(result === undefined ? null : result, width, where);
-  }
-  if (typeof value === 'object' && 'text' in value) return String((value as { text: unknown }).text);
-  throw parseError(`the cell holds a ${value instanceof Date ? 'date' : 'value'} where the layout has text`, where);
+  if (value instanceof Date) throw parseError('the cell holds a date where the layout has text', where);
+  throw parseError(`the cell holds the error ${value.error}`, where);
 }
 
 async function collect(input: XlsxInput): Promise<Buffer> {
@@ -178,84 +160,49 @@ export async function* parseHcpcsXlsx(input: XlsxInput, options: HcpcsParseOptio
     throw parseError('not an xlsx workbook: the file does not start with a zip signature', { file });
   }
 
-  let sawSheet = false;
+  const found = { sheet: false };
   let sawHeader = false;
   try {
-    const reader = await secondPass(bytes);
-    for await (const sheet of reader) {
-      sawSheet = true;
-      for await (const row of sheet) {
-        const at = (column: number) => ({ file, line: row.number, element: `${columnLetters(column)}${row.number}` });
-        if (!sawHeader) {
-          checkHeader(row, at);
-          sawHeader = true;
-          continue;
-        }
-        const cells = COLUMNS.map(([, width], i) => cellText(row.getCell(i + 1).value, width, at(i + 1)));
-        if (cells.every((c) => c.trim() === '')) continue;
-        const line = toLine(cells);
-        const locate = (field: keyof HcpcsLine) => {
-          const column = COLUMNS.findIndex(([f]) => f === field) + 1;
-          const names = `${HCPCS_XLSX_HEADER[column - 1]}, ${HCPCS_FIELD_NAMES[field]}`;
-          return { ...at(column), element: `${columnLetters(column)}${row.number} (${names})` };
-        };
-        const done = assembler.push(line, locate);
-        if (done) yield done;
+    for await (const row of xlsxRows(bytes, found)) {
+      const at = (column: number) => ({ file, line: row.number, element: `${columnLetters(column)}${row.number}` });
+      if (!sawHeader) {
+        checkHeader(row, at);
+        sawHeader = true;
+        continue;
       }
-      break; // the release has one worksheet; anything after the first is not HCPCS data
+      const cells = COLUMNS.map(([, width], i) => cellText(row.cells[i], width, at(i + 1)));
+      if (cells.every((c) => c.trim() === '')) continue;
+      const line = toLine(cells);
+      const locate = (field: keyof HcpcsLine) => {
+        const column = COLUMNS.findIndex(([f]) => f === field) + 1;
+        const names = `${HCPCS_XLSX_HEADER[column - 1]}, ${HCPCS_FIELD_NAMES[field]}`;
+        return { ...at(column), element: `${columnLetters(column)}${row.number} (${names})` };
+      };
+      const done = assembler.push(line, locate);
+      if (done) yield done;
     }
   } catch (err) {
     if (err instanceof MedCodesError) throw err;
     throw parseError(`truncated or corrupt xlsx workbook (${(err as Error)?.message ?? String(err)})`, { file });
   }
+  const sawSheet = found.sheet;
   if (!sawSheet) throw parseError('the xlsx workbook has no worksheet', { file });
   if (!sawHeader) throw parseError('the worksheet is empty: no header row', { file });
   const last = assembler.finish();
   if (last) yield last;
 }
 
-/** WorkbookReader fields its parsing fills from xl/sharedStrings.xml, workbook.xml.rels and workbook.xml. */
-interface ReaderParts {
-  sharedStrings?: unknown[];
-  workbookRels?: unknown[];
-  model?: unknown;
-}
-
-function workbookReader(bytes: Buffer, worksheets: 'emit' | 'ignore'): ExcelJS.stream.xlsx.WorkbookReader {
-  return new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([bytes]), {
-    worksheets,
-    sharedStrings: 'cache',
-    hyperlinks: 'ignore',
-    styles: 'ignore',
-    entries: 'ignore',
-  });
-}
-
-/** A reader whose shared strings are known before it meets a worksheet (see the module comment). */
-async function secondPass(bytes: Buffer): Promise<ExcelJS.stream.xlsx.WorkbookReader> {
-  const first = workbookReader(bytes, 'ignore');
-  // Placeholders, so that the first pass drains worksheets instead of spooling them (and finds no sheet
-  // model to name them by, when workbook.xml comes last in the zip); parsing the parts replaces them.
-  Object.assign(first as unknown as ReaderParts, { sharedStrings: [], workbookRels: [], model: { sheets: [] } });
-  const events = first.parse();
-  while (!(await events.next()).done);
-  const { sharedStrings, workbookRels, model } = first as unknown as ReaderParts;
-  const reader = workbookReader(bytes, 'emit');
-  if (sharedStrings && workbookRels && model) Object.assign(reader as unknown as ReaderParts, { sharedStrings, workbookRels, model });
-  return reader;
-}
-
-function checkHeader(row: ExcelJS.Row, at: (column: number) => { file?: string; line: number; element: string }): void {
+function checkHeader(row: XlsxRow, at: (column: number) => { file?: string; line: number; element: string }): void {
   if (row.number !== 1) {
     throw parseError(`the header row must be row 1, the first row with content is row ${row.number}`, at(1));
   }
   for (const [i, expected] of HCPCS_XLSX_HEADER.entries()) {
-    const found = cellText(row.getCell(i + 1).value, 0, at(i + 1)).trim();
+    const found = cellText(row.cells[i], 0, at(i + 1)).trim();
     if (found !== expected) {
       throw parseError(`wrong header: column ${columnLetters(i + 1)} is "${found}", expected "${expected}"`, at(i + 1));
     }
   }
-  const extra = cellText(row.getCell(HCPCS_XLSX_HEADER.length + 1).value, 0, at(HCPCS_XLSX_HEADER.length + 1)).trim();
+  const extra = cellText(row.cells[HCPCS_XLSX_HEADER.length], 0, at(HCPCS_XLSX_HEADER.length + 1)).trim();
   if (extra !== '') {
     const column = HCPCS_XLSX_HEADER.length + 1;
     throw parseError(`wrong header: unexpected column ${columnLetters(column)} "${extra}"`, at(column));

@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+import { xlsxRows, type XlsxCell, type XlsxRow } from '../xlsx-rows.js';
 import { parseError } from '../../errors.js';
 import { codeKey, isIcd10cmKey } from '../../codes.js';
 
@@ -41,16 +41,14 @@ export function parsePreviousCodes(text: string): string[] {
   return out;
 }
 
-function cellText(v: ExcelJS.CellValue): string {
+function cellText(v: XlsxCell | undefined): string {
   if (v == null) return '';
   if (v instanceof Date) return v.toISOString();
-  if (typeof v === 'object' && 'richText' in v) return v.richText.map((r) => r.text).join('');
-  if (typeof v === 'object' && 'text' in v) return String(v.text);
-  if (typeof v === 'object' && 'result' in v) return String(v.result ?? '');
+  if (typeof v === 'object') return v.error;
   return String(v);
 }
 
-function effectiveOf(v: ExcelJS.CellValue, where: { file: string; element: string }): { fiscalYear: number; effective: string } {
+function effectiveOf(v: XlsxCell | undefined, where: { file: string; element: string }): { fiscalYear: number; effective: string } {
   if (v instanceof Date) {
     // A mid-year effective date (January or April) belongs to the fiscal year that started the October before.
     const y = v.getUTCFullYear();
@@ -65,35 +63,32 @@ function effectiveOf(v: ExcelJS.CellValue, where: { file: string; element: strin
 
 /** Parse the conversion table workbook (a Buffer of the official xlsx). */
 export async function parseConversionTable(data: Buffer, file = 'conversion table'): Promise<ConversionRow[]> {
-  const wb = new ExcelJS.Workbook();
+  // The table is small (some 2,000 rows): its rows are read whole, dates typed by their cell format.
+  const rows: XlsxRow[] = [];
+  const found = { sheet: false };
   try {
-    await wb.xlsx.load(data as unknown as ArrayBuffer);
+    for await (const r of xlsxRows(data, found, { dates: true })) rows.push(r);
   } catch (e) {
     throw parseError(`not a readable xlsx workbook (${(e as Error).message})`, { file });
   }
-  const ws = wb.worksheets[0];
-  if (!ws) throw parseError('the workbook has no sheet', { file });
-  let headerRow = 0;
-  for (let i = 1; i <= Math.min(10, ws.rowCount); i++) {
-    if (/current code assignment/i.test(cellText(ws.getRow(i).getCell(1).value))) headerRow = i;
-  }
-  if (!headerRow)
-    throw parseError('no "Current code assignment" header in the first 10 rows: not the ICD-10-CM conversion table', { file });
+  if (!found.sheet) throw parseError('the workbook has no sheet', { file });
+  const header = rows.find((r) => r.number <= 10 && /current code assignment/i.test(cellText(r.cells[0])))?.number ?? 0;
+  if (!header) throw parseError('no "Current code assignment" header in the first 10 rows: not the ICD-10-CM conversion table', { file });
   const out: ConversionRow[] = [];
-  for (let i = headerRow + 1; i <= ws.rowCount; i++) {
-    const r = ws.getRow(i);
-    const codeText = cellText(r.getCell(1).value).trim();
+  for (const r of rows) {
+    if (r.number <= header) continue;
+    const codeText = cellText(r.cells[0]).trim();
     if (!codeText) continue;
-    const element = `row ${i}`;
+    const element = `row ${r.number}`;
     const code = codeKey('icd10cm', codeText);
     if (!isIcd10cmKey(code)) throw parseError(`"${codeText}" in column A is not an ICD-10-CM code`, { file, element });
-    const previousText = cellText(r.getCell(3).value).trim();
+    const previousText = cellText(r.cells[2]).trim();
     out.push({
       code,
-      ...effectiveOf(r.getCell(2).value, { file, element }),
+      ...effectiveOf(r.cells[1], { file, element }),
       previousText,
       previous: parsePreviousCodes(previousText),
-      row: i,
+      row: r.number,
     });
   }
   if (!out.length) throw parseError('the conversion table has no rows', { file });

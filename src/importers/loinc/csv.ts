@@ -9,7 +9,15 @@ import { parseError } from '../../errors.js';
 export async function* csvRecords(
   lines: AsyncIterable<{ text: string; line: number }>,
   file: string,
+  /**
+   * The first record is a header: every record must then have as many fields as the header (a record
+   * cut short is refused, naming its line), and a file with no record after the header is refused
+   * (an empty table would otherwise replace the loaded one with nothing).
+   */
+  opts: { header?: boolean } = {},
 ): AsyncGenerator<{ fields: string[]; line: number }> {
+  let width = -1;
+  let records = 0;
   let fields: string[] = [];
   let field = '';
   let inQuotes = false;
@@ -68,8 +76,16 @@ export async function* csvRecords(
     }
     if (!inQuotes) {
       fields.push(field);
+      if (opts.header) {
+        if (width < 0) width = fields.length;
+        else if (fields.length !== width)
+          throw parseError(`${fields.length} fields where the header has ${width} (a record cut short?)`, { file, line: start });
+      }
+      records++;
       yield { fields, line: start };
     }
   }
   if (inQuotes) throw parseError(`quoted field opened on line ${quotedAt} is never closed (truncated file?)`, { file });
+  if (opts.header && records < 2)
+    throw parseError(records ? 'no records after the header (an empty table)' : 'empty file: no header', { file });
 }

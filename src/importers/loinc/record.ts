@@ -112,7 +112,7 @@ export function loincHeaderProblem(line: string): string | undefined {
 export async function* readLoincTable(lines: AsyncIterable<{ text: string; line: number }>, file: string): AsyncGenerator<LoincRecord> {
   let index: Map<string, number> | undefined;
   let width = 0;
-  for await (const { fields, line } of csvRecords(lines, file)) {
+  for await (const { fields, line } of csvRecords(lines, file, { header: true })) {
     if (!index) {
       const problem = loincHeaderProblem(fields.map((f) => `"${f}"`).join(','));
       if (problem) throw parseError(problem, { file, line });
@@ -179,7 +179,7 @@ export interface LoincMapTo {
 
 export async function* readLoincMapTo(lines: AsyncIterable<{ text: string; line: number }>, file: string): AsyncGenerator<LoincMapTo> {
   let index: Map<string, number> | undefined;
-  for await (const { fields, line } of csvRecords(lines, file)) {
+  for await (const { fields, line } of csvRecords(lines, file, { header: true })) {
     if (!index) {
       index = new Map(fields.map((f, i) => [f.trim(), i]));
       if (!index.has('LOINC') || !index.has('MAP_TO'))
