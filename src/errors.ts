@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   parse_error: { http: 400, summary: 'An input file does not follow its official layout.' },
   checksum_mismatch: { http: 400, summary: 'A bundled file does not match the SHA-256 in the manifest.' },
   check_failed: { http: 500, summary: 'An imported release failed its consistency checks.' },
+  // Update (medcodes update)
+  download_failed: { http: 502, summary: 'A release file could not be downloaded from its publisher or mirror.' },
   // Service
   no_database: { http: 503, summary: 'No database has been built yet.' },
   internal: { http: 500, summary: 'An unexpected error occurred.' },
