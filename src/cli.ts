@@ -393,7 +393,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     .command('update')
     .description('fetch and import the releases published after the loaded ones (ICD-10-CM/PCS, HCPCS, NUCC)')
     .option('--check', 'only report which newer releases are published')
-    .option('--from <dirOrUrl>', 'read a local folder or a mirror (publishers\' host/path layout) instead of the publishers')
+    .option('--from <dirOrUrl>', "read a local folder or a mirror (publishers' host/path layout) instead of the publishers")
     .option('--system <ids>', 'comma-separated: icd10cm, icd10pcs, hcpcs, nucc')
     .option('--json', 'print JSON')
     .action(async (o: { check?: boolean; from?: string; system?: string; json?: boolean }) => {

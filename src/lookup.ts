@@ -9,6 +9,7 @@ import type { Article } from './articles/sections.js';
 import { officialSections } from './articles/official.js';
 import { assembleArticle } from './articles/article.js';
 import { similarCodes, type SimilarCode } from './similar/similar.js';
+import { eventStart } from './validate.js';
 
 /** The document served for one code (REST `GET /api/v1/codes/{system}/{code}`, CLI `lookup --json`). */
 export interface CodeDocument {
@@ -30,7 +31,8 @@ export interface CodeDocument {
   /** Notes written on an ancestor (category, block, chapter) that govern this code too. */
   inheritedNotes: NoteOut[];
   indexTerms: { path: string; source: string; version: string }[];
-  history: HistoryOut[];
+  /** `effective`: the first day the change applied (a mid-year date where the importer recorded one; validate.ts eventStart). */
+  history: (HistoryOut & { effective?: string })[];
   mappings: {
     direction: 'to' | 'from';
     system: SystemId;
@@ -191,7 +193,10 @@ export function lookup(store: Store, systemText: string, codeText: string, opts:
     notes,
     inheritedNotes,
     indexTerms: store.indexTerms(system, key),
-    history: store.history(system, key),
+    history: store.history(system, key).map((h) => {
+      const effective = eventStart(h, row);
+      return effective ? { ...h, effective } : h;
+    }),
     mappings: codeMappings(store, system, key),
   };
   if (row.properties) doc.properties = row.properties;

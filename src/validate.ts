@@ -136,6 +136,20 @@ export function versionStart(version: string): string | undefined {
   return undefined;
 }
 
+/**
+ * First day of one history event: a mid-year date the importer recorded on the code
+ * (`properties.midYear`: April updates, and the cited table data/icd10cm-effective-dates.json, e.g.
+ * U07.1 on 2020-04-01), else the first day of the event's release.
+ */
+export function eventStart(h: Pick<HistoryOut, 'version' | 'action'>, row?: Pick<CodeRow, 'properties'>): string | undefined {
+  const mid = row?.properties?.midYear;
+  if (Array.isArray(mid)) {
+    const m = mid.find((x) => x?.version === h.version && x?.action === h.action);
+    if (m && typeof m.effective === 'string') return m.effective;
+  }
+  return versionStart(h.version);
+}
+
 function dayBefore(iso: string): string {
   const d = new Date(`${iso}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() - 1);
@@ -148,7 +162,7 @@ export function validPeriods(system: SystemId, history: HistoryOut[], row: CodeR
   let open: ValidPeriod | undefined;
   let sawAny = false;
   for (const h of history) {
-    const start = versionStart(h.version);
+    const start = eventStart(h, row);
     if (!start) continue;
     if (h.action === 'added' || h.action === 'reactivated') {
       sawAny = true;
@@ -182,10 +196,10 @@ export function validPeriods(system: SystemId, history: HistoryOut[], row: CodeR
 
 /** Whether the code could be billed on the date: billable flips ("became a header in FY2026") are in the history. */
 function billableOn(row: CodeRow, history: HistoryOut[], date: string | undefined): boolean {
-  const flips = history.filter((h) => h.billableChange && versionStart(h.version));
+  const flips = history.filter((h) => h.billableChange && eventStart(h, row));
   if (!date || !flips.length) return row.billable;
   let state = flips[0].billableChange!.from;
-  for (const h of flips) if (versionStart(h.version)! <= date) state = h.billableChange!.to;
+  for (const h of flips) if (eventStart(h, row)! <= date) state = h.billableChange!.to;
   return state;
 }
 
@@ -219,7 +233,7 @@ function judge(store: Store, row: CodeRow, input: string, date: string | undefin
   const deletedFields = () => {
     const out: Pick<ValidateResult, 'deletedIn' | 'replacedBy'> = {};
     if (deletion) {
-      const effective = versionStart(deletion.version);
+      const effective = eventStart(deletion, row);
       out.deletedIn = { version: deletion.version, ...(effective ? { effective } : {}) };
       if (deletion.replacedBy?.length) out.replacedBy = deletion.replacedBy;
     } else if (typeof row.properties?.deletedIn === 'string') {

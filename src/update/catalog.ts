@@ -64,7 +64,20 @@ export interface Candidate {
   files: (CatalogFile & { sha256?: string })[];
 }
 
-const MONTH_NAMES = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const MONTH_NAMES = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
 
 function fill(text: string, vars: Record<string, string | number>, regex = false): string {
   return text.replace(/\{([a-zA-Z]+)(-1)?\}/g, (m, name: string, minus?: string) => {

@@ -29,7 +29,8 @@ export async function runCliUpdate(
 ): Promise<ErrorCode | undefined> {
   const systems = o.system?.split(',').map((s) => s.trim()) as UpdatableSystem[] | undefined;
   for (const s of systems ?? [])
-    if (!UPDATABLE.includes(s)) throw new MedCodesError('invalid_parameter', `--system ${s}: updatable systems are ${UPDATABLE.join(', ')}`);
+    if (!UPDATABLE.includes(s))
+      throw new MedCodesError('invalid_parameter', `--system ${s}: updatable systems are ${UPDATABLE.join(', ')}`);
   const reports = await runUpdate({ db: o.db, origin: originOf(o.from), check: o.check, systems, fetch: fetchSettings(), progress });
   io.out(o.json ? JSON.stringify(reports, null, 2) : formatUpdate(reports, !!o.check));
   return reports.find((r) => r.error)?.error?.code as ErrorCode | undefined;

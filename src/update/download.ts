@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -105,7 +116,11 @@ function describe(e: unknown): string {
 }
 
 /** One request, following redirects by hand so that loops and long chains are refused by name. */
-async function request(url: string, init: { method: string; headers: Record<string, string> }, opts: Required<Pick<FetchOptions, 'maxRedirects'>> & { dispatcher: Dispatcher }) {
+async function request(
+  url: string,
+  init: { method: string; headers: Record<string, string> },
+  opts: Required<Pick<FetchOptions, 'maxRedirects'>> & { dispatcher: Dispatcher },
+) {
   const seen = new Set<string>();
   let current = url;
   for (let hop = 0; ; hop++) {
@@ -157,7 +172,8 @@ export async function download(url: string, dest: string, opts: FetchOptions): P
   mkdirSync(dirname(dest), { recursive: true });
   const where = locate(url, opts.origin);
   if (opts.origin.kind === 'dir') {
-    if (!existsSync(where)) throw new MedCodesError('not_found', `${where}: not in the folder (looked for ${url} as host/path or by file name)`);
+    if (!existsSync(where))
+      throw new MedCodesError('not_found', `${where}: not in the folder (looked for ${url} as host/path or by file name)`);
     copyFileSync(where, dest);
     const sha256 = await sha256Of(dest);
     const bytes = statSync(dest).size;
@@ -194,7 +210,16 @@ export async function download(url: string, dest: string, opts: FetchOptions): P
       if (res.status === 304 && existsSync(dest)) {
         await res.body?.cancel();
         const m = readMeta(dest)!;
-        return { url, from: finalUrl, path: dest, sha256: m.sha256 ?? (await sha256Of(dest)), bytes: statSync(dest).size, how: 'not-modified', etag: m.etag, lastModified: m.lastModified };
+        return {
+          url,
+          from: finalUrl,
+          path: dest,
+          sha256: m.sha256 ?? (await sha256Of(dest)),
+          bytes: statSync(dest).size,
+          how: 'not-modified',
+          etag: m.etag,
+          lastModified: m.lastModified,
+        };
       }
       if (res.status === 404 || res.status === 410) {
         await res.body?.cancel();
@@ -230,7 +255,10 @@ export async function download(url: string, dest: string, opts: FetchOptions): P
       writeFileSync(metaPath(part), JSON.stringify({ url, from: finalUrl, etag, lastModified }, null, 2));
       if (!res.body) throw new Retryable('empty body');
       try {
-        await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), createWriteStream(part, { flags: append ? 'a' : 'w' }));
+        await pipeline(
+          Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>),
+          createWriteStream(part, { flags: append ? 'a' : 'w' }),
+        );
       } catch (e) {
         throw new Retryable(`transfer interrupted after ${existsSync(part) ? statSync(part).size : 0} bytes: ${describe(e)}`);
       }

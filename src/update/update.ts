@@ -50,7 +50,11 @@ function loadedReleases(db: string): Map<string, { version: string; effective?: 
   if (!existsSync(db)) return out;
   const d = new Database(db, { readonly: true, fileMustExist: true });
   try {
-    for (const r of d.prepare('SELECT system, version, effective FROM releases').all() as { system: string; version: string; effective: string | null }[])
+    for (const r of d.prepare('SELECT system, version, effective FROM releases').all() as {
+      system: string;
+      version: string;
+      effective: string | null;
+    }[])
       out.set(r.system, { version: r.version, ...(r.effective ? { effective: r.effective } : {}) });
   } finally {
     d.close();
@@ -118,13 +122,21 @@ async function fetchRelease(c: Candidate, dir: string, f: FetchOptions, progress
         rmSync(`${dest}.source.json`, { force: true });
         throw e;
       }
-      progress.log(`  ${c.system} ${c.label}: ${file.id} ${got.how} from ${got.from} (${got.bytes.toLocaleString('en-US')} bytes, SHA-256 ${got.sha256.slice(0, 16)}…)`);
+      progress.log(
+        `  ${c.system} ${c.label}: ${file.id} ${got.how} from ${got.from} (${got.bytes.toLocaleString('en-US')} bytes, SHA-256 ${got.sha256.slice(0, 16)}…)`,
+      );
       break;
     }
     if (got) out.push({ ...got, release: c.label });
     else if (file.required)
-      throw new MedCodesError('download_failed', `${c.system} ${c.label}: the ${file.id} file is at none of its catalogued addresses: ${misses.join('; ')}`);
-    else progress.log(`  ${c.system} ${c.label}: no ${file.id} file published (${misses.length} address${misses.length === 1 ? '' : 'es'} tried)`);
+      throw new MedCodesError(
+        'download_failed',
+        `${c.system} ${c.label}: the ${file.id} file is at none of its catalogued addresses: ${misses.join('; ')}`,
+      );
+    else
+      progress.log(
+        `  ${c.system} ${c.label}: no ${file.id} file published (${misses.length} address${misses.length === 1 ? '' : 'es'} tried)`,
+      );
   }
   return out;
 }
@@ -163,6 +175,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<SystemUpdate[]> {
       for (const s of staged) {
         rmSync(s.final, { recursive: true, force: true });
         renameSync(s.dir, s.final);
+        for (const f of report.fetched) if (f.path.startsWith(`${s.dir}/`)) f.path = s.final + f.path.slice(s.dir.length);
       }
       try {
         const inputs = await importInputs(system, bundledDir, cacheDir);
