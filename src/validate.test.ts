@@ -87,12 +87,30 @@ describe('validateCode on the bundled releases', () => {
     expect(v('00.10')).toMatchObject({ system: 'icd9pcs', status: 'valid' });
   });
 
-  it('reports other systems that have the same undotted code', () => {
-    // A0100 is an ICD-10-CM code (A01.00) and a HCPCS code.
-    const r = v('A0100');
-    expect(r.system).toBe('icd10cm');
-    expect(r.alsoIn).toEqual(['hcpcs']);
+  it('reports a code of two code sets as ambiguous, with both readings, unless the system is given', () => {
+    // J1100 is HCPCS (dexamethasone) and ICD-10-CM J11.00 written without its dot.
+    const r = v('J1100');
+    expect(r).toMatchObject({ status: 'ambiguous', system: null, display: null, alsoIn: ['icd10cm', 'hcpcs'] });
+    expect(r.readings!.map((x) => [x.system, x.code, x.status])).toEqual([
+      ['icd10cm', 'J11.00', 'valid'],
+      ['hcpcs', 'J1100', 'valid'],
+    ]);
+    expect(r.message).toMatch(/J1100 is ICD-10-CM J11\.00 \(.+\) and HCPCS Level II J1100 \(.*dexamethasone.*\): give the code system/i);
+    expect(v('J1100', { system: 'hcpcs' })).toMatchObject({ system: 'hcpcs', code: 'J1100', status: 'valid' });
+    expect(v('J11.00')).toMatchObject({ system: 'icd10cm', status: 'valid' });
     expect(v('A0100', { system: 'hcpcs' })).toMatchObject({ system: 'hcpcs', code: 'A0100', status: 'valid' });
+  });
+
+  it('says CPT is not loaded for CPT-shaped codes, and how to import it', () => {
+    const r = v('0001F');
+    expect(r).toMatchObject({ status: 'unknown', system: 'cpt', notLoaded: ['cpt'] });
+    expect(r.message).toMatch(/CPT is licensed and not loaded: import .*docs\/LICENSED\.md/);
+    // A five-digit number that is also an ICD-9-CM code without its dot: both possibilities, no guess.
+    const d = v('25000');
+    expect(d.status).toBe('ambiguous');
+    expect(d.readings!.map((x) => [x.system, x.code])).toEqual([['icd9cm', '250.00']]);
+    expect(d.notLoaded).toEqual(['cpt']);
+    expect(v('99213', { system: 'cpt' }).message).toMatch(/CPT is licensed and not loaded/);
   });
 });
 
@@ -102,7 +120,7 @@ describe('validateCodes', () => {
       codes: ['E11.9', 'E11', 'xyz!', { system: 'hcpcs', code: 'A4466' }, { system: 'nope', code: 'X' }],
       date: '2025-10-01',
     });
-    expect(r.summary).toEqual({ valid: 1, header: 1, deleted: 1, not_valid_on_date: 0, unknown: 0, invalid: 2 });
+    expect(r.summary).toEqual({ valid: 1, header: 1, deleted: 1, not_valid_on_date: 0, ambiguous: 0, unknown: 0, invalid: 2 });
     expect(r.count).toBe(5);
     expect(r.date).toBe('2025-10-01');
   });
@@ -156,6 +174,6 @@ describe('formatValidation', () => {
     expect(out[0]).toMatch(/^E11 +ICD-10-CM +header +Type 2 diabetes mellitus +\(needs more characters: E11\.0, /);
     expect(out[1]).toContain('(deleted 2016-10-01; use H40.1110, H40.1120, H40.1130, H40.1190)');
     expect(out[2]).toMatch(/unknown +closest: E11\.9 Type 2 diabetes/);
-    expect(out[3]).toBe('valid: 0, header: 1, deleted: 1, not_valid_on_date: 0, unknown: 1, invalid: 0  (3 codes)');
+    expect(out[3]).toBe('valid: 0, header: 1, deleted: 1, not_valid_on_date: 0, ambiguous: 0, unknown: 1, invalid: 0  (3 codes)');
   });
 });
