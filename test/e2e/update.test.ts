@@ -16,6 +16,7 @@ import { validateCode } from '../../src/validate.js';
 import { lookup } from '../../src/lookup.js';
 import { stats } from '../../src/stats.js';
 import { makeZip } from '../fixtures/update/zip.js';
+import { createApp } from '../../src/api/app.js';
 
 /**
  * `medcodes update` against a loopback mirror in the publishers' URL layout (`/<host>/<path>`), made
@@ -191,6 +192,14 @@ describe('medcodes update against a loopback mirror', () => {
     const s = new Store(db);
     try {
       expect(stats(s).systems.find((x) => x.system === 'hcpcs')?.newer).toMatchObject({ label: '2026-01', effective: '2026-01-01' });
+      const app = createApp({ store: () => s });
+      const api = await (await app.request('/api/v1/systems')).json();
+      expect(api.systems.find((x: { system: string }) => x.system === 'icd10cm').newer).toMatchObject({
+        label: 'FY2027',
+        effective: '2026-10-01',
+      });
+      const home = await (await app.request('/')).text();
+      expect(home).toContain('newer release FY2027 (effective 2026-10-01) published');
     } finally {
       s.close();
     }
