@@ -16,7 +16,9 @@ describe('lookup: where notes come from', () => {
 
   it('says that the loaded Tabular has no notes for a code added after it, and how to get current ones', () => {
     const d = lookup(store, 'icd10cm', 'B88.01', { extras: false });
-    expect(d.notesRelease?.missing).toMatch(/The loaded Tabular List \(FY2017\) has no notes for B88\.01, added in FY2026.*medcodes update/);
+    expect(d.notesRelease?.missing).toMatch(
+      /The loaded Tabular List \(FY2017\) has no notes for B88\.01, added in FY2026.*medcodes update/,
+    );
   });
 
   it('gives each history event its first day', () => {
