@@ -36,7 +36,10 @@ export interface CodeDocument {
    * code newer than the loaded Tabular, `missing`: that the loaded Tabular has no notes for it.
    */
   notesRelease?: { tabular?: string; index?: string[]; missing?: string };
-  /** `effective`: the first day the change applied (a mid-year date where the importer recorded one; validate.ts eventStart). */
+  /**
+   * `effective`: the first day the change applied, for versions that are not dates themselves (FY2024 ->
+   * 2023-10-01; a mid-year date where the importer recorded one, U07.1 2020-04-01; validate.ts eventStart).
+   */
   history: (HistoryOut & { effective?: string })[];
   mappings: {
     direction: 'to' | 'from';
@@ -227,8 +230,9 @@ export function lookup(store: Store, systemText: string, codeText: string, opts:
     inheritedNotes,
     indexTerms: store.indexTerms(system, key),
     history: store.history(system, key).map((h) => {
+      // Versions that are dates already (HCPCS, NUCC) need no second copy.
       const effective = eventStart(h, row);
-      return effective ? { ...h, effective } : h;
+      return effective && effective !== h.version ? { ...h, effective } : h;
     }),
     mappings: codeMappings(store, system, key),
   };
