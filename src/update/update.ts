@@ -224,7 +224,7 @@ export function formatUpdate(reports: SystemUpdate[], check: boolean): string {
     const head = `${r.system.padEnd(9)} loaded ${r.loaded ? `${r.loaded.version}${r.loaded.effective ? ` (effective ${r.loaded.effective})` : ''}` : 'nothing'}`;
     if (!r.loaded) lines.push(`${head}: not loaded (medcodes import first)`);
     else if (r.error) lines.push(`${head}: FAILED ${r.error.code}: ${r.error.message}`);
-    else if (!r.newer.length) lines.push(`${head}: up to date`);
+    else if (!r.newer.length) lines.push(`${head}: up to date (no newer release found)`);
     else if (check) lines.push(`${head}: newer: ${r.newer.map((n) => `${n.label} (effective ${n.effective})`).join(', ')}`);
     else lines.push(`${head}: imported ${r.imported ? `${r.imported.version}` : '?'} from ${r.fetched.length} file(s)`);
   }
