@@ -150,8 +150,17 @@ export async function exists(url: string, opts: FetchOptions): Promise<boolean> 
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt) await sleep((opts.backoffMs ?? 1000) * 2 ** (attempt - 1));
     try {
-      const { res } = await request(where, { method: 'HEAD', headers: {} }, { maxRedirects: opts.maxRedirects ?? 5, dispatcher });
+      let { res } = await request(where, { method: 'HEAD', headers: {} }, { maxRedirects: opts.maxRedirects ?? 5, dispatcher });
       await res.body?.cancel();
+      // A server that does not answer HEAD (405, 501) is asked for the first byte instead.
+      if (res.status === 405 || res.status === 501) {
+        ({ res } = await request(
+          where,
+          { method: 'GET', headers: { range: 'bytes=0-0' } },
+          { maxRedirects: opts.maxRedirects ?? 5, dispatcher },
+        ));
+        await res.body?.cancel();
+      }
       if (res.ok) return true;
       if (res.status === 404 || res.status === 410 || res.status === 403) return false;
       last = `HTTP ${res.status}`;

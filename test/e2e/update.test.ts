@@ -11,7 +11,7 @@ import { readZipMember } from '../../src/importers/zip.js';
 import { Store } from '../../src/store/store.js';
 import { runUpdate, type UpdateOptions } from '../../src/update/update.js';
 import { loadCatalog } from '../../src/update/catalog.js';
-import { download } from '../../src/update/download.js';
+import { download, exists } from '../../src/update/download.js';
 import { validateCode } from '../../src/validate.js';
 import { lookup } from '../../src/lookup.js';
 import { stats } from '../../src/stats.js';
@@ -27,7 +27,7 @@ const CMS = '/www.cms.gov/files/zip';
 const CDC = '/ftp.cdc.gov/pub/Health_Statistics/NCHS/Publications/ICD10CM';
 const NUCC = '/www.nucc.org/images/stories/CSV';
 
-type Behaviour = 'ok' | 'corrupt' | 'truncate' | 'interrupt-once' | 'slow' | 'loop';
+type Behaviour = 'ok' | 'corrupt' | 'truncate' | 'interrupt-once' | 'slow' | 'loop' | 'nohead';
 const files = new Map<string, Buffer>();
 const behaviour = new Map<string, Behaviour>();
 const requests: { method: string; url: string; headers: IncomingMessage['headers'] }[] = [];
@@ -59,6 +59,10 @@ function handle(req: IncomingMessage, res: ServerResponse) {
   const headers = { etag, 'last-modified': 'Tue, 01 Dec 2026 00:00:00 GMT', 'accept-ranges': 'bytes' };
   if (req.headers['if-none-match'] === etag) {
     res.writeHead(304, headers);
+    return res.end();
+  }
+  if (req.method === 'HEAD' && b === 'nohead') {
+    res.writeHead(405);
     return res.end();
   }
   if (req.method === 'HEAD') {
@@ -327,6 +331,11 @@ describe('medcodes update against a loopback mirror', () => {
     const again = await download(url, dest, f);
     expect(again.how).toBe('not-modified');
     expect(requests.at(-1)?.headers['if-none-match']).toMatch(/^"/);
+    // A server that refuses HEAD is asked for the first byte.
+    behaviour.set(`${NUCC}/nucc_taxonomy_260.csv`, 'nohead');
+    expect(await exists(url, f)).toBe(true);
+    expect(requests.at(-1)?.headers.range).toBe('bytes=0-0');
+    expect(await exists('https://www.nucc.org/images/stories/CSV/nucc_taxonomy_299.csv', f)).toBe(false);
   });
 
   it('the catalogue names the publishers and the files every edition needs', () => {
