@@ -192,7 +192,12 @@ export async function runUpdate(opts: UpdateOptions): Promise<SystemUpdate[]> {
       report.error = { code: err.code, message: err.message };
     }
   }
-  writeStatus(opts.db, cacheDir, origin, reports, loadedReleases(opts.db));
+  try {
+    writeStatus(opts.db, cacheDir, origin, reports, loadedReleases(opts.db));
+  } catch (e) {
+    // A read-only deployment can still check; it only cannot remember what it found.
+    opts.progress.log(`  could not record the check in ${cacheDir} (${(e as Error).message})`);
+  }
   return reports;
 }
 
