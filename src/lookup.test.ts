@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Store } from './store/store.js';
 import { lookup } from './lookup.js';
+import { createApp } from './api/app.js';
 
 let store: Store;
 beforeAll(() => {
@@ -19,6 +20,13 @@ describe('lookup: where notes come from', () => {
     expect(d.notesRelease?.missing).toMatch(
       /The loaded Tabular List \(FY2017\) has no notes for B88\.01, added in FY2026.*medcodes update/,
     );
+  });
+
+  it('the code page says it in one line of the notes', async () => {
+    const app = createApp({ store: () => store });
+    const page = await (await app.request('/codes/icd10cm/B88.01')).text();
+    expect(page).toContain('The loaded Tabular List (FY2017) has no notes for B88.01, added in FY2026');
+    expect(await (await app.request('/codes/icd10cm/E11.9')).text()).toContain('From the Tabular List FY2017; index entries from FY2017');
   });
 
   it('gives each history event its first day', () => {
