@@ -150,6 +150,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<SystemUpdate[]> {
   const bundledDir = opts.bundledDir ?? DATA_DIR;
   const loaded = loadedReleases(opts.db);
   const reports: SystemUpdate[] = [];
+  const toImport: { report: SystemUpdate; staged: { dir: string; final: string }[] }[] = [];
   for (const system of opts.systems ?? UPDATABLE) {
     const rel = loaded.get(system) ?? null;
     const report: SystemUpdate = { system, loaded: rel, newer: [], fetched: [] };
@@ -177,19 +178,40 @@ export async function runUpdate(opts: UpdateOptions): Promise<SystemUpdate[]> {
         renameSync(s.dir, s.final);
         for (const f of report.fetched) if (f.path.startsWith(`${s.dir}/`)) f.path = s.final + f.path.slice(s.dir.length);
       }
-      try {
-        const inputs = await importInputs(system, bundledDir, cacheDir);
-        const summaries = await runImport({ db: opts.db, inputs, progress: opts.progress, incremental: true });
-        report.imported = summaries.find((x) => x.system === system);
-      } catch (e) {
-        // The import refused these files: drop them from the cache so the next import of this system
-        // is not blocked by them; the database was not swapped, the previous release keeps serving.
-        for (const s of staged) rmSync(s.final, { recursive: true, force: true });
-        throw e;
-      }
+      toImport.push({ report, staged });
     } catch (e) {
       const err = e instanceof MedCodesError ? e : new MedCodesError('internal', (e as Error).message);
       report.error = { code: err.code, message: err.message };
+    }
+  }
+  // One import (one rebuild of the database and its search index) for every code set fetched; if it
+  // fails, each code set on its own, so that one refused release does not hold back the others.
+  const importSystems = async (batch: typeof toImport) => {
+    const inputs: string[] = [];
+    for (const b of batch) inputs.push(...(await importInputs(b.report.system, bundledDir, cacheDir)));
+    const summaries = await runImport({ db: opts.db, inputs, progress: opts.progress, incremental: true });
+    for (const b of batch) b.report.imported = summaries.find((x) => x.system === b.report.system);
+  };
+  const fail = (b: (typeof toImport)[number], e: unknown) => {
+    // The import refused these files: drop them from the cache so the next import of this code set is
+    // not blocked by them; the database was not swapped, the previous release keeps serving.
+    for (const s of b.staged) rmSync(s.final, { recursive: true, force: true });
+    const err = e instanceof MedCodesError ? e : new MedCodesError('internal', (e as Error).message);
+    b.report.error = { code: err.code, message: err.message };
+  };
+  if (toImport.length) {
+    try {
+      await importSystems(toImport);
+    } catch (e) {
+      if (toImport.length === 1) fail(toImport[0], e);
+      else
+        for (const b of toImport) {
+          try {
+            await importSystems([b]);
+          } catch (e2) {
+            fail(b, e2);
+          }
+        }
     }
   }
   try {

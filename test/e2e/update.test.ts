@@ -338,6 +338,23 @@ describe('medcodes update against a loopback mirror', () => {
     expect(await exists('https://www.nucc.org/images/stories/CSV/nucc_taxonomy_299.csv', f)).toBe(false);
   });
 
+  it('imports several code sets in one run; a refused release does not hold back the others', async () => {
+    files.set(
+      `${CMS}/april-2026-alpha-numeric-hcpcs-file.zip`,
+      makeZip([{ name: 'HCPC2026_APR_ANWEB_v2.txt', data: readFileSync('test/fixtures/hcpcs/HCPC2025_OCT_ANWEB-slice.txt') }]),
+    );
+    files.set(`${NUCC}/nucc_taxonomy_261.csv`, Buffer.from('Not,a,taxonomy\r\n1,2,3\r\n'));
+    behaviour.delete(`${NUCC}/nucc_taxonomy_260.csv`);
+    const r = await runUpdate(opts({ today: '2026-04-15' }));
+    const by = Object.fromEntries(r.map((x) => [x.system, x]));
+    expect(by.hcpcs.error).toBeUndefined();
+    expect(by.hcpcs.imported?.version).toBe('2026-04');
+    expect(by.nucc.error?.code).toMatch(/parse_error|unknown_format/);
+    expect(release('hcpcs')?.version).toBe('2026-04');
+    expect(release('nucc')?.version).toBe('26.0');
+    expect(release('icd10cm')).toMatchObject({ version: 'FY2027', effective: '2027-04-01' });
+  });
+
   it('the catalogue names the publishers and the files every edition needs', () => {
     const cat = loadCatalog();
     expect(cat.systems.icd10cm.editions.annual.files[0].urls[0]).toBe(
