@@ -81,6 +81,18 @@ describe('validateCode on the bundled releases', () => {
     expect(v('E11.9', { system: 'hcpcs' })).toMatchObject({ system: 'hcpcs', status: 'invalid' });
   });
 
+  it('mid-year codes are valid from their own date (cited table data/icd10cm-effective-dates.json)', () => {
+    // U07.1 COVID-19 took effect 2020-04-01 (CDC-NCHS), not on the October 1 of the next order file.
+    expect(v('U07.1', { date: '2020-04-01' }).status).toBe('valid');
+    expect(v('U07.1', { date: '2020-03-31' })).toMatchObject({ status: 'not_valid_on_date', validPeriods: [{ from: '2020-04-01' }] });
+    // The six COVID-19 codes of January 1, 2021.
+    expect(v('J12.82', { date: '2020-12-31' }).status).toBe('not_valid_on_date');
+    expect(v('J12.82', { date: '2021-01-01' }).status).toBe('valid');
+    // Z28.3 became a header on 2022-04-01 (April 2022 update).
+    expect(v('Z28.3', { date: '2022-03-31' }).status).toBe('valid');
+    expect(v('Z28.3', { date: '2022-04-01' }).status).toBe('header');
+  });
+
   it('ICD-9-CM codes stop on 2015-09-30', () => {
     expect(v('001.0')).toMatchObject({ system: 'icd9cm', status: 'valid' });
     expect(v('001.0', { date: '2015-10-01' }).status).toBe('not_valid_on_date');
