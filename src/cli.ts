@@ -213,7 +213,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
           for (const r of s.systems) {
             const c = r.concepts;
             io.out(
-              `${r.system.padEnd(9)} ${r.version.padEnd(8)} ${String(c?.active ?? 0).padStart(7)} active (${c?.billable ?? 0} billable, ${c?.headers ?? 0} headers), ${c?.deleted ?? 0} deleted  imported ${r.importedAt}`,
+              `${r.system.padEnd(9)} ${r.version.padEnd(8)} ${String(c?.active ?? 0).padStart(7)} active (${c?.billable ?? 0} billable, ${c?.headers ?? 0} headers), ${c?.deleted ?? 0} deleted  imported ${r.importedAt}${r.newer ? `  newer release known: ${r.newer.label} (effective ${r.newer.effective}; medcodes update)` : ''}`,
             );
           }
       } finally {
@@ -393,6 +393,20 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
           );
         }
       });
+    });
+
+  // Newer releases from the publishers (or a mirror or folder): src/update/, loaded only when used.
+  program
+    .command('update')
+    .description('fetch and import the releases published after the loaded ones (ICD-10-CM/PCS, HCPCS, NUCC)')
+    .option('--check', 'only report which newer releases are published')
+    .option('--from <dirOrUrl>', "read a local folder or a mirror (publishers' host/path layout) instead of the publishers")
+    .option('--system <ids>', 'comma-separated: icd10cm, icd10pcs, hcpcs, nucc')
+    .option('--json', 'print JSON')
+    .action(async (o: { check?: boolean; from?: string; system?: string; json?: boolean }) => {
+      const { runCliUpdate } = await import('./update/cli.js');
+      const code = await runCliUpdate({ db: program.opts().db ?? defaultDbPath(), ...o }, io, io.progress ?? terminalProgress());
+      if (code) throw new MedCodesError(code, 'some updates failed (see above); the previous data keeps serving');
     });
 
   program

@@ -32,6 +32,8 @@ export const ERROR_CODES = {
     http: 400,
     summary: 'A release file has far fewer records than the release being served (truncated?); nothing was changed.',
   },
+  // Update (medcodes update)
+  download_failed: { http: 502, summary: 'A release file could not be downloaded from its publisher or mirror.' },
   // Service
   no_database: { http: 503, summary: 'No database has been built yet.' },
   internal: { http: 500, summary: 'An unexpected error occurred.' },

@@ -9,6 +9,7 @@ import type { Article } from './articles/sections.js';
 import { officialSections } from './articles/official.js';
 import { assembleArticle } from './articles/article.js';
 import { similarCodes, type SimilarCode } from './similar/similar.js';
+import { eventStart } from './validate.js';
 
 /** The document served for one code (REST `GET /api/v1/codes/{system}/{code}`, CLI `lookup --json`). */
 export interface CodeDocument {
@@ -30,7 +31,16 @@ export interface CodeDocument {
   /** Notes written on an ancestor (category, block, chapter) that govern this code too. */
   inheritedNotes: NoteOut[];
   indexTerms: { path: string; source: string; version: string }[];
-  history: HistoryOut[];
+  /**
+   * ICD-10-CM: which Tabular List and Index releases the notes and index entries come from, and, for a
+   * code newer than the loaded Tabular, `missing`: that the loaded Tabular has no notes for it.
+   */
+  notesRelease?: { tabular?: string; index?: string[]; missing?: string };
+  /**
+   * `effective`: the first day the change applied, for versions that are not dates themselves (FY2024 ->
+   * 2023-10-01; a mid-year date where the importer recorded one, U07.1 2020-04-01; validate.ts eventStart).
+   */
+  history: (HistoryOut & { effective?: string })[];
   mappings: {
     direction: 'to' | 'from';
     system: SystemId;
@@ -137,6 +147,34 @@ export interface LookupOptions {
   extras?: boolean;
 }
 
+/**
+ * The Tabular and Index releases a code's notes and index entries come from. The Tabular release is
+ * the notes' own label, or the chapter's (chapters come from the Tabular). A code added after that
+ * release has no notes of its own in it, which is said rather than shown as nothing.
+ */
+function notesReleaseOf(
+  store: Store,
+  doc: Pick<CodeDocument, 'code' | 'kind' | 'notes' | 'inheritedNotes' | 'indexTerms' | 'history'>,
+  parents: CodeRow[],
+): CodeDocument['notesRelease'] {
+  const fy = (v: string | undefined) => Number(/^FY(\d{4})$/.exec(v ?? '')?.[1]) || undefined;
+  // Chapters come from the Tabular (those from the cited chapter table carry `properties.source`).
+  const fromTabular = (rows: CodeRow[]) => rows.find((p) => p.kind === 'chapter' && !p.properties?.source && fy(p.version))?.version;
+  const tabular =
+    [...doc.notes, ...doc.inheritedNotes].map((n) => n.version).find((v) => fy(v)) ??
+    fromTabular(parents) ??
+    fromTabular(store.roots('icd10cm'));
+  const index = [...new Set(doc.indexTerms.map((t) => t.version))];
+  if (!tabular && !index.length) return undefined;
+  const out: NonNullable<CodeDocument['notesRelease']> = { ...(tabular ? { tabular } : {}), ...(index.length ? { index } : {}) };
+  const added = doc.history.find((h) => h.action === 'added');
+  const own = doc.notes.filter((n) => !n.from);
+  if (tabular && added && fy(added.version)! > fy(tabular)! && !own.length && !['chapter', 'block'].includes(doc.kind)) {
+    out.missing = `The loaded Tabular List (${tabular}) has no notes for ${doc.code}, added in ${added.version}${doc.inheritedNotes.length ? "; the notes shown are its ancestors'" : ''}. "medcodes update" brings the current Tabular List and Index.`;
+  }
+  return out;
+}
+
 export function lookup(store: Store, systemText: string, codeText: string, opts: LookupOptions = {}): CodeDocument {
   let row: CodeRow;
   try {
@@ -241,10 +279,18 @@ function coreDocument(store: Store, row: CodeRow): Omit<CodeDocument, 'similar' 
     notes,
     inheritedNotes,
     indexTerms: store.indexTerms(system, key),
-    history: store.history(system, key),
+    history: store.history(system, key).map((h) => {
+      // Versions that are dates already (HCPCS, NUCC) need no second copy.
+      const effective = eventStart(h, row);
+      return effective && effective !== h.version ? { ...h, effective } : h;
+    }),
     mappings: codeMappings(store, system, key),
   };
   if (row.properties) doc.properties = row.properties;
+  if (system === 'icd10cm') {
+    const nr = notesReleaseOf(store, doc, parents);
+    if (nr) doc.notesRelease = nr;
+  }
   // ICD-10-PCS codes store their table row and the labels of characters 4-7; the table record holds
   // the rest (axis titles, values, official definitions), stored once per table.
   if (system === 'icd10pcs' && row.kind === 'code' && row.status === 'active' && row.parentKey) {

@@ -94,6 +94,12 @@ export async function serve(opts: { db: string; port: number }): Promise<void> {
     }
   }, 2000);
   timer.unref();
+  // Scheduled check for newer releases (MEDCODES_UPDATE_CHECK hours; off by default): src/update/schedule.ts.
+  if (process.env.MEDCODES_UPDATE_CHECK) {
+    const { scheduleUpdateCheck, updateCheckHours } = await import('./update/schedule.js');
+    const hours = updateCheckHours();
+    if (hours) scheduleUpdateCheck(opts.db, hours);
+  }
   const limits = limitsFromEnv();
   const app = createApp({ store: () => store, limits, ready: () => ({ ready: true, index: 'loaded', swapping }) });
   await new Promise<void>((resolve) => {

@@ -81,18 +81,48 @@ describe('validateCode on the bundled releases', () => {
     expect(v('E11.9', { system: 'hcpcs' })).toMatchObject({ system: 'hcpcs', status: 'invalid' });
   });
 
+  it('mid-year codes are valid from their own date (cited table data/icd10cm-effective-dates.json)', () => {
+    // U07.1 COVID-19 took effect 2020-04-01 (CDC-NCHS), not on the October 1 of the next order file.
+    expect(v('U07.1', { date: '2020-04-01' }).status).toBe('valid');
+    expect(v('U07.1', { date: '2020-03-31' })).toMatchObject({ status: 'not_valid_on_date', validPeriods: [{ from: '2020-04-01' }] });
+    // The six COVID-19 codes of January 1, 2021.
+    expect(v('J12.82', { date: '2020-12-31' }).status).toBe('not_valid_on_date');
+    expect(v('J12.82', { date: '2021-01-01' }).status).toBe('valid');
+    // Z28.3 became a header on 2022-04-01 (April 2022 update).
+    expect(v('Z28.3', { date: '2022-03-31' }).status).toBe('valid');
+    expect(v('Z28.3', { date: '2022-04-01' }).status).toBe('header');
+  });
+
   it('ICD-9-CM codes stop on 2015-09-30', () => {
     expect(v('001.0')).toMatchObject({ system: 'icd9cm', status: 'valid' });
     expect(v('001.0', { date: '2015-10-01' }).status).toBe('not_valid_on_date');
     expect(v('00.10')).toMatchObject({ system: 'icd9pcs', status: 'valid' });
   });
 
-  it('reports other systems that have the same undotted code', () => {
-    // A0100 is an ICD-10-CM code (A01.00) and a HCPCS code.
-    const r = v('A0100');
-    expect(r.system).toBe('icd10cm');
-    expect(r.alsoIn).toEqual(['hcpcs']);
+  it('reports a code of two code sets as ambiguous, with both readings, unless the system is given', () => {
+    // J1100 is HCPCS (dexamethasone) and ICD-10-CM J11.00 written without its dot.
+    const r = v('J1100');
+    expect(r).toMatchObject({ status: 'ambiguous', system: null, display: null, alsoIn: ['icd10cm', 'hcpcs'] });
+    expect(r.readings!.map((x) => [x.system, x.code, x.status])).toEqual([
+      ['icd10cm', 'J11.00', 'valid'],
+      ['hcpcs', 'J1100', 'valid'],
+    ]);
+    expect(r.message).toMatch(/J1100 is ICD-10-CM J11\.00 \(.+\) and HCPCS Level II J1100 \(.*dexamethasone.*\): give the code system/i);
+    expect(v('J1100', { system: 'hcpcs' })).toMatchObject({ system: 'hcpcs', code: 'J1100', status: 'valid' });
+    expect(v('J11.00')).toMatchObject({ system: 'icd10cm', status: 'valid' });
     expect(v('A0100', { system: 'hcpcs' })).toMatchObject({ system: 'hcpcs', code: 'A0100', status: 'valid' });
+  });
+
+  it('says CPT is not loaded for CPT-shaped codes, and how to import it', () => {
+    const r = v('0001F');
+    expect(r).toMatchObject({ status: 'unknown', system: 'cpt', notLoaded: ['cpt'] });
+    expect(r.message).toMatch(/CPT is licensed and not loaded: import .*docs\/LICENSED\.md/);
+    // A five-digit number that is also an ICD-9-CM code without its dot: both possibilities, no guess.
+    const d = v('25000');
+    expect(d.status).toBe('ambiguous');
+    expect(d.readings!.map((x) => [x.system, x.code])).toEqual([['icd9cm', '250.00']]);
+    expect(d.notLoaded).toEqual(['cpt']);
+    expect(v('99213', { system: 'cpt' }).message).toMatch(/CPT is licensed and not loaded/);
   });
 });
 
@@ -102,7 +132,7 @@ describe('validateCodes', () => {
       codes: ['E11.9', 'E11', 'xyz!', { system: 'hcpcs', code: 'A4466' }, { system: 'nope', code: 'X' }],
       date: '2025-10-01',
     });
-    expect(r.summary).toEqual({ valid: 1, header: 1, deleted: 1, not_valid_on_date: 0, unknown: 0, invalid: 2 });
+    expect(r.summary).toEqual({ valid: 1, header: 1, deleted: 1, not_valid_on_date: 0, ambiguous: 0, unknown: 0, invalid: 2 });
     expect(r.count).toBe(5);
     expect(r.date).toBe('2025-10-01');
   });
@@ -156,6 +186,6 @@ describe('formatValidation', () => {
     expect(out[0]).toMatch(/^E11 +ICD-10-CM +header +Type 2 diabetes mellitus +\(needs more characters: E11\.0, /);
     expect(out[1]).toContain('(deleted 2016-10-01; use H40.1110, H40.1120, H40.1130, H40.1190)');
     expect(out[2]).toMatch(/unknown +closest: E11\.9 Type 2 diabetes/);
-    expect(out[3]).toBe('valid: 0, header: 1, deleted: 1, not_valid_on_date: 0, unknown: 1, invalid: 0  (3 codes)');
+    expect(out[3]).toBe('valid: 0, header: 1, deleted: 1, not_valid_on_date: 0, ambiguous: 0, unknown: 1, invalid: 0  (3 codes)');
   });
 });

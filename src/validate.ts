@@ -17,7 +17,7 @@ import { SYSTEMS, resolveSystem } from './systems.js';
  * "added"/"reactivated" open a period of validity, "deleted" closes it the day before its version.
  */
 
-export const VALIDATE_STATUSES = ['valid', 'header', 'deleted', 'not_valid_on_date', 'unknown', 'invalid'] as const;
+export const VALIDATE_STATUSES = ['valid', 'header', 'deleted', 'not_valid_on_date', 'ambiguous', 'unknown', 'invalid'] as const;
 export type ValidateStatus = (typeof VALIDATE_STATUSES)[number];
 
 /** Most codes a single request may carry (REST 413 payload_too_large above it). */
@@ -75,6 +75,13 @@ export interface ValidateResult {
   closest?: CodeBrief;
   /** Other systems that also have this exact code (undotted ICD-10-CM and HCPCS share shapes). */
   alsoIn?: SystemId[];
+  /**
+   * ambiguous: the code exists in more than one code set (J1100: HCPCS dexamethasone, and ICD-10-CM
+   * J11.00 without its dot) and no system was given; one answer per reading. Never guessed silently.
+   */
+  readings?: ValidateResult[];
+  /** Code sets the code is shaped like that are not loaded (CPT: import the licensed release). */
+  notLoaded?: SystemId[];
   /** Why a code is invalid or not valid on the date, in words. */
   message?: string;
 }
@@ -102,10 +109,15 @@ const SHAPES: Partial<Record<SystemId, (raw: string, key: string) => boolean>> =
   icd9cm: (raw) => /^(\d{3}|V\d{2})(\.?\d{1,2})?$/.test(raw) || /^E\d{3}(\.?\d)?$/.test(raw),
   icd9pcs: (raw) => /^\d{2}(\.?\d{1,2})?$/.test(raw),
   nucc: (_raw, key) => /^[0-9]{3}[0-9A-Z]{6}X$/.test(key),
+  // CPT (AMA CPT Professional, "CPT codes"): Category I five digits; Category II four digits and F;
+  // Category III four digits and T; Proprietary Laboratory Analyses four digits and U.
+  cpt: (raw) => /^\d{4}[0-9FTU]$/.test(raw),
 };
 
 /** The order in which systems are tried for a code without a system: current systems before retired ones. */
-const TRY_ORDER: SystemId[] = ['icd10cm', 'icd10pcs', 'hcpcs', 'nucc', 'icd9cm', 'icd9pcs'];
+const TRY_ORDER: SystemId[] = ['icd10cm', 'icd10pcs', 'hcpcs', 'cpt', 'nucc', 'icd9cm', 'icd9pcs'];
+
+const CPT_HINT = 'CPT is licensed and not loaded: import your AMA CPT data files with "medcodes import" (docs/LICENSED.md)';
 
 /** The last day of service on which ICD-9-CM codes could be reported (HHS final rule, 79 FR 45128: ICD-10 from 2015-10-01). */
 const ICD9_LAST_DAY = '2015-09-30';
@@ -136,6 +148,20 @@ export function versionStart(version: string): string | undefined {
   return undefined;
 }
 
+/**
+ * First day of one history event: a mid-year date the importer recorded on the code
+ * (`properties.midYear`: April updates, and the cited table data/icd10cm-effective-dates.json, e.g.
+ * U07.1 on 2020-04-01), else the first day of the event's release.
+ */
+export function eventStart(h: Pick<HistoryOut, 'version' | 'action'>, row?: Pick<CodeRow, 'properties'>): string | undefined {
+  const mid = row?.properties?.midYear;
+  if (Array.isArray(mid)) {
+    const m = mid.find((x) => x?.version === h.version && x?.action === h.action);
+    if (m && typeof m.effective === 'string') return m.effective;
+  }
+  return versionStart(h.version);
+}
+
 function dayBefore(iso: string): string {
   const d = new Date(`${iso}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() - 1);
@@ -148,7 +174,7 @@ export function validPeriods(system: SystemId, history: HistoryOut[], row: CodeR
   let open: ValidPeriod | undefined;
   let sawAny = false;
   for (const h of history) {
-    const start = versionStart(h.version);
+    const start = eventStart(h, row);
     if (!start) continue;
     if (h.action === 'added' || h.action === 'reactivated') {
       sawAny = true;
@@ -182,10 +208,10 @@ export function validPeriods(system: SystemId, history: HistoryOut[], row: CodeR
 
 /** Whether the code could be billed on the date: billable flips ("became a header in FY2026") are in the history. */
 function billableOn(row: CodeRow, history: HistoryOut[], date: string | undefined): boolean {
-  const flips = history.filter((h) => h.billableChange && versionStart(h.version));
+  const flips = history.filter((h) => h.billableChange && eventStart(h, row));
   if (!date || !flips.length) return row.billable;
   let state = flips[0].billableChange!.from;
-  for (const h of flips) if (versionStart(h.version)! <= date) state = h.billableChange!.to;
+  for (const h of flips) if (eventStart(h, row)! <= date) state = h.billableChange!.to;
   return state;
 }
 
@@ -219,7 +245,7 @@ function judge(store: Store, row: CodeRow, input: string, date: string | undefin
   const deletedFields = () => {
     const out: Pick<ValidateResult, 'deletedIn' | 'replacedBy'> = {};
     if (deletion) {
-      const effective = versionStart(deletion.version);
+      const effective = eventStart(deletion, row);
       out.deletedIn = { version: deletion.version, ...(effective ? { effective } : {}) };
       if (deletion.replacedBy?.length) out.replacedBy = deletion.replacedBy;
     } else if (typeof row.properties?.deletedIn === 'string') {
@@ -273,9 +299,10 @@ export function validateCode(
   const loaded = opts.loaded ?? new Set(store.releases().map((r) => r.system));
 
   let candidates: SystemId[];
+  let notLoaded: SystemId[] = [];
   if (opts.system) {
     const shape = SHAPES[opts.system];
-    if (!loaded.has(opts.system)) return invalid(`${SYSTEMS[opts.system].name} is not loaded`);
+    if (!loaded.has(opts.system)) return invalid(opts.system === 'cpt' ? CPT_HINT : `${SYSTEMS[opts.system].name} is not loaded`);
     const key = codeKey(opts.system, text);
     // Named explicitly, ICD-10-PCS also takes a table (3 characters): a header to build codes from.
     const pcsTable = opts.system === 'icd10pcs' && /^[0-9A-HJ-NP-Z]{3}$/.test(key);
@@ -283,8 +310,13 @@ export function validateCode(
     if (!shape && !/^[0-9A-Za-z.\- ]+$/.test(text)) return invalid(`not shaped like a ${SYSTEMS[opts.system].name} code`);
     candidates = [opts.system];
   } else {
-    candidates = candidateSystems(text).filter((s) => loaded.has(s));
-    if (!candidates.length) return invalid('not shaped like a code of any loaded system', null);
+    const shaped = candidateSystems(text);
+    candidates = shaped.filter((s) => loaded.has(s));
+    notLoaded = shaped.filter((s) => s === 'cpt' && !loaded.has(s));
+    if (!candidates.length) {
+      if (notLoaded.length) return { ...invalid(`${text} is shaped like a CPT code; ${CPT_HINT}`, 'cpt'), status: 'unknown', notLoaded };
+      return invalid('not shaped like a code of any loaded system', null);
+    }
   }
 
   const found: CodeRow[] = [];
@@ -292,13 +324,23 @@ export function validateCode(
     const r = store.get(s, codeKey(s, text));
     if (r) found.push(r);
   }
+  if (found.length === 1 && !notLoaded.length) return judge(store, found[0], input, opts.date);
   if (found.length) {
-    // Prefer a system where the code is in use now over one where it is history.
-    const best = found.find((r) => r.status === 'active') ?? found[0];
-    const result = judge(store, best, input, opts.date);
-    const others = found.filter((r) => r !== best).map((r) => r.system);
-    if (others.length) result.alsoIn = others;
-    return result;
+    // More than one reading (or one, and a code set of that shape is not loaded): all of them, and
+    // no silent choice. A caller that names the system gets one answer.
+    const readings = found.map((r) => judge(store, r, input, opts.date));
+    const words = readings.map((r) => `${SYSTEMS[r.system!].name} ${r.code} (${r.display})`);
+    return {
+      input,
+      system: null,
+      code: text,
+      status: 'ambiguous',
+      display: null,
+      readings,
+      alsoIn: found.map((r) => r.system),
+      ...(notLoaded.length ? { notLoaded } : {}),
+      message: `${text} is ${words.join(' and ')}${notLoaded.length ? `, or a CPT code (${CPT_HINT})` : ''}: give the code system`,
+    };
   }
 
   // Unknown: the longest existing prefix over the candidate systems, first system on ties.
@@ -315,6 +357,7 @@ export function validateCode(
     status: 'unknown',
     display: null,
     ...(closest ? { closest: { code: closest.code, display: closest.display } } : {}),
+    ...(notLoaded.length ? { notLoaded, message: `not in ${SYSTEMS[system].name}; ${CPT_HINT}` } : {}),
   };
 }
 
@@ -431,8 +474,10 @@ export function formatValidation(r: ValidateResponse): string {
       detail += `  (needs more characters: ${x.children!.map((c) => c.code).join(', ')}${x.childCount! > x.children!.length ? ', …' : ''})`;
     if (x.status === 'deleted')
       detail += `  (deleted ${x.deletedIn?.effective ?? x.deletedIn?.version ?? ''}${x.replacedBy?.length ? `; use ${x.replacedBy.map((c) => c.code).join(', ')}` : ''})`;
-    if (x.status === 'not_valid_on_date' || x.status === 'invalid') detail += `${detail ? '  ' : ''}(${x.message})`;
-    if (x.status === 'unknown') detail = x.closest ? `closest: ${x.closest.code} ${x.closest.display ?? ''}` : 'no such code';
+    if (x.status === 'not_valid_on_date' || x.status === 'invalid' || x.status === 'ambiguous')
+      detail += `${detail ? '  ' : ''}(${x.message})`;
+    if (x.status === 'unknown')
+      detail = `${x.closest ? `closest: ${x.closest.code} ${x.closest.display ?? ''}` : 'no such code'}${x.notLoaded ? `  (${x.message})` : ''}`;
     return `${x.code.padEnd(w)}  ${label.padEnd(9)} ${x.status.padEnd(17)} ${detail}`.trimEnd();
   });
   lines.push(VALIDATE_STATUSES.map((s) => `${s}: ${r.summary[s]}`).join(', ') + `  (${r.count} codes${r.date ? ` on ${r.date}` : ''})`);

@@ -201,6 +201,10 @@ export const ReleaseSchema = z
     importedAt: z.string(),
     counts: z.record(z.string(), z.number()).openapi({ description: 'What the import counted.' }),
     concepts: CountsSchema.nullable(),
+    newer: z.object({ label: z.string(), effective: z.string(), edition: z.string(), checkedAt: z.string() }).optional().openapi({
+      description:
+        "The newest release its publisher offers after the loaded one, as the last `medcodes update --check` (or the server's scheduled check) found.",
+    }),
   })
   .openapi('Release');
 

@@ -426,7 +426,13 @@ ${[...groups.values()].map((rows) => {
 // Shared sections
 
 function notesSection(doc: CodeDocument): H {
-  if (!doc.notes.length && !doc.inheritedNotes.length) return html``;
+  // Which Tabular/Index release the notes come from, or that the loaded Tabular predates the code (lookup.ts notesRelease).
+  const nr = doc.notesRelease;
+  const release =
+    nr?.missing ??
+    (nr?.tabular ? `From the Tabular List ${nr.tabular}${nr.index?.length ? `; index entries from ${nr.index.join(', ')}` : ''}.` : '');
+  if (!doc.notes.length && !doc.inheritedNotes.length)
+    return nr?.missing ? html`<h2>Coding notes</h2><p class="muted">${nr.missing}</p>` : html``;
   const groups = new Map<string, typeof doc.notes>();
   for (const n of [...doc.notes, ...doc.inheritedNotes]) {
     if (!groups.has(n.kind)) groups.set(n.kind, []);
@@ -437,7 +443,7 @@ function notesSection(doc: CodeDocument): H {
   // Coding notes are the classifications' instructions to coders; other sets' notes (a LOINC term's
   // definition, a third-party notice) are notes about the concept.
   const heading = ['icd10cm', 'icd10pcs', 'icd9cm', 'icd9pcs', 'hcpcs', 'cpt', 'cdt'].includes(doc.system) ? 'Coding notes' : 'Notes';
-  return html`<h2>${heading}</h2>${[...groups].map(
+  return html`<h2>${heading}</h2>${release ? html`<p class="muted">${release}</p>` : ''}${[...groups].map(
     ([kind, ns]) =>
       html`<h3>${NOTE_LABELS[kind] ?? kind}</h3>${meaning(kind) ? html`<p class="muted">${meaning(kind)![0].toUpperCase()}${meaning(kind)!.slice(1)}.</p>` : ''}<ul>${ns.map(
         (n) =>

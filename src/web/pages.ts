@@ -107,7 +107,7 @@ function homePage(store: Store): H {
 ${searchForm({ systems: loadedSystems(store), autofocus: true })}
 <p class="muted">Type words, lay terms or a code in any shape: <a href="/search?q=heart+attack">heart attack</a>, <a href="/search?q=E119">E119</a>, <a href="/search?q=0dtj4zz">0dtj4zz</a>, <a href="/search?q=walker">walker</a>.</p>
 <h2>Code sets loaded</h2>
-<ul class="systems-list">${inRegistryOrder(s.systems).map((r) => html`<li><a href="/codes/${r.system}">${SYSTEMS[r.system]?.name ?? r.system}</a> ${r.version} <span class="muted">(${(r.concepts?.active ?? 0).toLocaleString('en-US')} codes${SYSTEMS[r.system]?.retired ? ', retired' : ''})</span></li>`)}</ul>`,
+<ul class="systems-list">${inRegistryOrder(s.systems).map((r) => html`<li><a href="/codes/${r.system}">${SYSTEMS[r.system]?.name ?? r.system}</a> ${r.version} <span class="muted">(${(r.concepts?.active ?? 0).toLocaleString('en-US')} codes${SYSTEMS[r.system]?.retired ? ', retired' : ''})</span>${r.newer ? html` <span class="muted">· newer release ${r.newer.label} (effective ${r.newer.effective}) published: <code>medcodes update</code></span>` : ''}</li>`)}</ul>`,
     {
       description:
         'Search all medical codes — ICD-10-CM, ICD-10-PCS, HCPCS Level II, ICD-9-CM and more — by words, lay terms or code, from the official release files.',

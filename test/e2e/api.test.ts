@@ -40,7 +40,9 @@ describe('GET /api/v1/codes/icd10cm/{code}', () => {
     expect(body.indexTerms.map((t: any) => t.path)).toContain(
       'Infarct, infarction, myocardium, myocardial (acute) (with stated duration of 4 weeks or less), non-ST elevation (NSTEMI)',
     );
-    expect(body.history).toEqual([{ version: 'FY2016', action: 'added', display: 'Non-ST elevation (NSTEMI) myocardial infarction' }]);
+    expect(body.history).toEqual([
+      { version: 'FY2016', action: 'added', display: 'Non-ST elevation (NSTEMI) myocardial infarction', effective: '2015-10-01' },
+    ]);
   });
 
   it('gives children of a header, and the seventh characters that apply', async () => {

@@ -34,7 +34,7 @@ describe('POST /api/v1/validate', () => {
       ['E11.99', 'icd10cm', 'E11.99', 'unknown'],
       ['xyz!', null, 'xyz!', 'invalid'],
     ]);
-    expect(body.summary).toEqual({ valid: 2, header: 1, deleted: 2, not_valid_on_date: 1, unknown: 1, invalid: 1 });
+    expect(body.summary).toEqual({ valid: 2, header: 1, deleted: 2, not_valid_on_date: 1, ambiguous: 0, unknown: 1, invalid: 1 });
     expect(body).toMatchObject({ date: '2025-06-01', count: 8 });
     expect(body.results[6].closest.code).toBe('E11.9');
     expect(body.results[2].replacedBy.map((r: any) => r.code)).toContain('H40.1110');

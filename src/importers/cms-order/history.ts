@@ -10,6 +10,11 @@ import type { OrderRecord } from './order.js';
 export interface YearRelease {
   fiscalYear: number;
   records: OrderRecord[];
+  /**
+   * A mid-year release of the fiscal year (the April 1 update): its first day. Its changes are events
+   * of the same fiscal year, listed in `midYear` with this date.
+   */
+  effective?: string;
 }
 
 /** What the history pass yields: the events, and the last record of every code that no longer exists. */
@@ -17,6 +22,8 @@ export interface HistoryResult {
   events: HistoryEvent[];
   /** Codes absent from the newest release: their last record and the fiscal year that deleted them. */
   deleted: Map<string, { record: OrderRecord; lastYear: number; deletedIn: number }>;
+  /** Events that came from a mid-year release, with its first day (validation answers by it). */
+  midYear: { key: string; action: HistoryEvent['action']; version: string; effective: string }[];
 }
 
 /**
@@ -28,13 +35,16 @@ export function buildHistory(
   releases: YearRelease[],
   replacements?: (key: string, fiscalYear: number) => string[],
 ): HistoryResult {
-  const sorted = [...releases].sort((a, b) => a.fiscalYear - b.fiscalYear);
+  const sorted = [...releases].sort((a, b) => a.fiscalYear - b.fiscalYear || (a.effective ?? '').localeCompare(b.effective ?? ''));
   const events: HistoryEvent[] = [];
+  const midYear: HistoryResult['midYear'] = [];
   const everSeen = new Set<string>();
   const lastSeen = new Map<string, { record: OrderRecord; year: number }>();
+  const lastIn = new Map<string, OrderRecord[]>();
   let prev = new Map<string, OrderRecord>();
-  for (const { fiscalYear, records } of sorted) {
+  for (const { fiscalYear, records, effective } of sorted) {
     const version = `FY${fiscalYear}`;
+    const first = events.length;
     const cur = new Map<string, OrderRecord>();
     for (const r of records) cur.set(r.code, r);
     for (const [key, r] of cur) {
@@ -53,6 +63,7 @@ export function buildHistory(
       }
       everSeen.add(key);
       lastSeen.set(key, { record: r, year: fiscalYear });
+      lastIn.set(key, records);
     }
     for (const [key, r] of prev) {
       if (cur.has(key)) continue;
@@ -61,6 +72,7 @@ export function buildHistory(
       if (rep && rep.length) e.replacedBy = rep;
       events.push(e);
     }
+    if (effective) for (const e of events.slice(first)) midYear.push({ key: e.key, action: e.action, version, effective });
     prev = cur;
   }
   const newest = sorted.at(-1);
@@ -69,9 +81,9 @@ export function buildHistory(
     const inNewest = new Set(newest.records.map((r) => r.code));
     for (const [key, { record, year }] of lastSeen) {
       if (inNewest.has(key)) continue;
-      const next = sorted.find((s) => s.fiscalYear > year);
+      const next = sorted[sorted.findIndex((s) => s.records === lastIn.get(key)) + 1];
       deleted.set(key, { record, lastYear: year, deletedIn: next ? next.fiscalYear : year + 1 });
     }
   }
-  return { events, deleted };
+  return { events, deleted, midYear };
 }

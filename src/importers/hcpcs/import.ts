@@ -44,6 +44,8 @@ import { decodeHcpcs, hcpcsStatus, type HcpcsRecord } from './record.js';
  * taken as the effective date (2025-10-01 in the October 2025 file, where both agree with the name).
  */
 
+const NEWEST_KNOWN_HCPCS_YEAR = 2030;
+
 const MONTHS: Record<string, string> = { JAN: '01', APR: '04', JUL: '07', OCT: '10' };
 
 /** `HCPC2025_OCT_ANWEB.xlsx`, `HCPC2025_OCT_ANWEB_v2.txt`, ...: the release date in the official names. */
@@ -254,6 +256,13 @@ export async function importHcpcs(files: string[], ctx: ImportContext): Promise<
     );
   }
   const { effective, records } = chosen;
+  // A release from a year whose layout nobody has checked is refused by name rather than read wrongly
+  // (the 2019 record layout and the 48-column spreadsheet are read up to this year).
+  if (Number(effective.slice(0, 4)) > NEWEST_KNOWN_HCPCS_YEAR)
+    throw new MedCodesError(
+      'unknown_format',
+      `${label(chosen.source)}: HCPCS ${effective.slice(0, 7)} is newer than the releases this version of MedCodes knows (up to ${NEWEST_KNOWN_HCPCS_YEAR}); update MedCodes to import it`,
+    );
   const version = effective.slice(0, 7);
 
   const concepts: CodeRecord[] = [];

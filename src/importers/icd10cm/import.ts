@@ -12,6 +12,7 @@ import { parseConversionTable, type ConversionRow } from './conversion.js';
 import { parseTabular, type TabularChapter, type TabularSection, type TabularDiag } from './tabular.js';
 import { readIndexXml, type IndexEntry } from './index-xml.js';
 import { readTableXml, readDrugCsv, type TableRow } from './tables.js';
+import { applyEffectiveDates, loadEffectiveDates, chapterTable } from './effective-dates.js';
 
 /**
  * The ICD-10-CM importer: assembles one code system from several official files.
@@ -33,25 +34,39 @@ interface Source {
   file: string;
   member?: string;
   year: number;
+  /** The April 1 (mid-year) edition of the fiscal year. */
+  april: boolean;
   /** CSV tables are a newer edition than the XML of the same year. */
   format: 'txt' | 'xml' | 'csv' | 'xlsx';
 }
 
+/**
+ * Official file names. CMS names the annual files with underscores (`icd10cm_order_2026.txt`); CDC-NCHS
+ * names its FTP editions with hyphens, the mid-year ones with the month (`icd10cm-order-April-2025.txt`,
+ * `icd10cm-tabular-April-2025.xml`): an April edition is a later release of the same fiscal year.
+ */
+const ED = '(?:(April)[_-])?';
 const MEMBER_PATTERNS: [Kind, RegExp][] = [
-  ['order', /icd10cm_order_(\d{4})\.txt$/i],
-  ['tabular', /icd10cm_tabular_(\d{4})\.xml$/i],
-  ['eindex', /icd10cm_eindex_(\d{4})\.xml$/i],
-  ['index', /icd10cm_index_(\d{4})\.xml$/i],
-  ['drug', /icd10cm_drug_(\d{4})\.xml$/i],
-  ['neoplasm', /icd10cm_neoplasm_(\d{4})\.xml$/i],
+  ['order', new RegExp(`icd10cm[_-]order[_-]${ED}(\\d{4})\\.txt$`, 'i')],
+  ['tabular', new RegExp(`icd10cm[_-]tabular[_-]${ED}(\\d{4})\\.xml$`, 'i')],
+  ['eindex', new RegExp(`icd10cm[_-]eindex[_-]${ED}(\\d{4})\\.xml$`, 'i')],
+  ['index', new RegExp(`icd10cm[_-]index[_-]${ED}(\\d{4})\\.xml$`, 'i')],
+  ['drug', new RegExp(`icd10cm[_-]drug[_-]${ED}(\\d{4})\\.xml$`, 'i')],
+  ['neoplasm', new RegExp(`icd10cm[_-]neoplasm[_-]${ED}(\\d{4})\\.xml$`, 'i')],
   ['drug', /icd10cm-drug-[A-Za-z]*-?(\d{4})\.csv$/i],
   ['conversion', /ICD-10-CM-CONVERSION-TABLE-FY(\d{4})\.xlsx$/i],
 ];
 
-function classifyName(name: string): { kind: Kind; year: number; format: Source['format'] } | undefined {
+/** Newest order and tables files of a year past which MedCodes reads no edition unchecked (see classifyName). */
+const NEWEST_KNOWN_LAYOUT_YEAR = 2030;
+
+function classifyName(name: string): { kind: Kind; year: number; april: boolean; format: Source['format'] } | undefined {
   for (const [kind, re] of MEMBER_PATTERNS) {
     const m = re.exec(name);
-    if (m) return { kind, year: Number(m[1]), format: name.toLowerCase().split('.').pop() as Source['format'] };
+    if (!m) continue;
+    const april = m.length > 2 && !!m[1];
+    const year = Number(m[m.length - 1]);
+    return { kind, year, april, format: name.toLowerCase().split('.').pop() as Source['format'] };
   }
   return undefined;
 }
@@ -72,7 +87,7 @@ function newest(sources: Source[], kind: Kind): Source | undefined {
   const rank = (s: Source) => (s.format === 'csv' ? 0 : 1);
   return sources
     .filter((s) => s.kind === kind)
-    .sort((a, b) => rank(a) - rank(b) || a.year - b.year)
+    .sort((a, b) => rank(a) - rank(b) || a.year - b.year || Number(a.april) - Number(b.april))
     .at(-1);
 }
 
@@ -117,7 +132,14 @@ export const icd10cmImporter: Importer = {
 export async function importIcd10cm(files: string[], ctx: ImportContext): Promise<ImportSummary> {
   const { writer, progress } = ctx;
   const sources: Source[] = await gatherSources(files, ctx, 'ICD-10-CM', sourcesOf);
-  const orders = sources.filter((s) => s.kind === 'order').sort((a, b) => a.year - b.year);
+  const orders = sources.filter((s) => s.kind === 'order').sort((a, b) => a.year - b.year || Number(a.april) - Number(b.april));
+  // An edition from a year whose layout nobody has checked is refused by name rather than read wrongly.
+  const unknown = sources.find((s) => s.year > NEWEST_KNOWN_LAYOUT_YEAR);
+  if (unknown)
+    throw new MedCodesError(
+      'unknown_format',
+      `${label(unknown)}: ICD-10-CM FY${unknown.year} is newer than the editions this version of MedCodes knows (up to FY${NEWEST_KNOWN_LAYOUT_YEAR}); update MedCodes to import it`,
+    );
   if (!orders.length) {
     throw new MedCodesError(
       'unknown_format',
@@ -128,12 +150,13 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
   const skip = (why: string, n = 1) => (skipped[why] = (skipped[why] ?? 0) + n);
 
   // 1. Order files, every year: the newest gives the codes, all of them the history.
-  const releases: { fiscalYear: number; records: OrderRecord[] }[] = [];
+  const releases: { fiscalYear: number; records: OrderRecord[]; effective?: string }[] = [];
   const pOrder = progress.phase('ICD-10-CM: order files', orders.length);
   for (const s of orders) {
-    if (releases.some((r) => r.fiscalYear === s.year))
-      throw new MedCodesError('parse_error', `two order files for FY${s.year}: ${label(s)}`);
-    releases.push({ fiscalYear: s.year, records: parseOrderFile(await sourceText(s), label(s)) });
+    const effective = s.april ? `${s.year}-04-01` : undefined;
+    if (releases.some((r) => r.fiscalYear === s.year && r.effective === effective))
+      throw new MedCodesError('parse_error', `two ${s.april ? 'April ' : ''}order files for FY${s.year}: ${label(s)}`);
+    releases.push({ fiscalYear: s.year, records: parseOrderFile(await sourceText(s), label(s)), ...(effective ? { effective } : {}) });
     pOrder.tick();
   }
   pOrder.done();
@@ -147,6 +170,7 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
   const addedYear = new Map<string, number>();
   for (const r of releases) for (const rec of r.records) if (!addedYear.has(rec.code)) addedYear.set(rec.code, r.fiscalYear);
   const history = buildHistory('icd10cm', releases, convRows.length ? replacementsFrom(convRows, (k) => addedYear.get(k)) : undefined);
+  const midYear = applyEffectiveDates(history, loadEffectiveDates());
 
   // 4. Tabular: chapters, blocks, notes.
   const chapters: TabularChapter[] = [];
@@ -202,8 +226,45 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
     const inner = sections.filter((s) => s.hasDiags && covers(s.first, s.last, cat)).at(-1);
     if (inner) return sectionKey(inner);
     const ch = chapters.find((c) => covers(c.first, c.last, cat));
-    return ch ? chapterKey(ch) : undefined;
+    if (ch) return chapterKey(ch);
+    // Newer than the Tabular's chapters (chapter 22 U00-U85, QA0 in chapter 17): the official chapter
+    // and block from the cited table (data/icd10cm-chapters.json), never a guess by nearness.
+    const tc = table.chapters.find((c) => covers(c.first, c.last, cat));
+    if (!tc) return undefined;
+    const fromTabular = chapters.find((c) => c.number === tc.number);
+    const chKey = fromTabular ? chapterKey(fromTabular) : tableRecord(`${tc.first}-${tc.last}`, tc.title, 'chapter', undefined, tc);
+    const tb = table.blocks.find((b) => b.chapter === tc.number && covers(b.first, b.last, cat));
+    return tb ? tableRecord(`${tb.first}-${tb.last}`, tb.title, 'block', chKey, tb) : chKey;
   };
+  const table = chapterTable();
+  const fromTable = new Set<string>();
+  function tableRecord(
+    key: string,
+    title: string,
+    kind: 'chapter' | 'block',
+    parentKey: string | undefined,
+    range: { first: string; last: string },
+  ) {
+    if (fromTable.has(key)) return key;
+    fromTable.add(key);
+    const firstOrder = Math.min(
+      ...current.records.filter((r) => r.code.length === 3 && covers(range.first, range.last, r.code)).map((r) => r.order),
+    );
+    records.push({
+      system: 'icd10cm',
+      key,
+      code: key,
+      display: title,
+      kind,
+      billable: false,
+      status: 'active',
+      ...(parentKey ? { parentKey } : {}),
+      sort: (Number.isFinite(firstOrder) ? firstOrder : 0) * 10 - (kind === 'chapter' ? 4 : 2),
+      version: table.version,
+      properties: { ...('number' in range ? { chapter: range.number } : {}), source: table.source },
+    });
+    return key;
+  }
   const outside: string[] = [];
 
   for (const ch of chapters) {
@@ -278,6 +339,7 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
       ...(parentKey ? { parentKey } : {}),
       sort: r.order * 10,
       version,
+      ...(midYear.has(r.code) ? { properties: { midYear: midYear.get(r.code) } } : {}),
     });
   }
   if (outside.length)
@@ -306,7 +368,7 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
       ...(parentKey ? { parentKey } : {}),
       sort: sort + 5,
       version: `FY${d.lastYear}`,
-      properties: { deletedIn: `FY${d.deletedIn}` },
+      properties: { deletedIn: `FY${d.deletedIn}`, ...(midYear.has(key) ? { midYear: midYear.get(key) } : {}) },
     });
   }
 
@@ -401,7 +463,7 @@ export async function importIcd10cm(files: string[], ctx: ImportContext): Promis
     historyEvents: history.events.length,
   };
   writer.putRelease(
-    { system: 'icd10cm', version, effective: `${current.fiscalYear - 1}-10-01` },
+    { system: 'icd10cm', version, effective: current.effective ?? `${current.fiscalYear - 1}-10-01` },
     imported,
     files.map((f) => basename(f)),
   );

@@ -45,6 +45,9 @@ const MEMBER_PATTERNS: [Kind, RegExp][] = [
   ['index', /^icd10pcs_index_(\d{4})\.xml$/i],
 ];
 
+/** The newest fiscal year whose files MedCodes reads (the FY2026 layouts; see update tests for FY2027). */
+const NEWEST_KNOWN_PCS_YEAR = 2030;
+
 function classifyName(name: string): { kind: Kind; year: number } | undefined {
   for (const [kind, re] of MEMBER_PATTERNS) {
     const m = re.exec(name);
@@ -109,6 +112,13 @@ export async function importIcd10pcs(files: string[], ctx: ImportContext): Promi
       `ICD-10-PCS needs at least one order file (icd10pcs_order_YYYY.txt, alone or in cms_YYYY_pr.zip); got ${files.map((f) => basename(f)).join(', ')}`,
     );
   }
+  // An edition from a year whose layout nobody has checked is refused by name rather than read wrongly.
+  const future = sources.find((s) => s.year > NEWEST_KNOWN_PCS_YEAR);
+  if (future)
+    throw new MedCodesError(
+      'unknown_format',
+      `${label(future)}: ICD-10-PCS FY${future.year} is newer than the editions this version of MedCodes knows (up to FY${NEWEST_KNOWN_PCS_YEAR}); update MedCodes to import it`,
+    );
   const skipped: Record<string, number> = {};
   const skip = (why: string, n = 1) => (skipped[why] = (skipped[why] ?? 0) + n);
 

@@ -141,6 +141,8 @@ describe('NUCC keys and releases', () => {
   it('reads the release from the file name', () => {
     expect(nuccRelease('251')).toEqual({ version: '25.1', effective: '2025-07-01', year: 2025 });
     expect(nuccRelease('240')).toEqual({ version: '24.0', effective: '2024-01-01', year: 2024 });
+    expect(nuccRelease('260')).toEqual({ version: '26.0', effective: '2026-01-01', year: 2026 });
+    expect(() => nuccRelease('252')).toThrow(/nucc_taxonomy_252\.csv: release 25\.2 is not a NUCC release number/);
     expect(nuccRelease('90')).toEqual({ version: '9.0', effective: '2009-01-01', year: 2009 });
   });
 

@@ -69,6 +69,12 @@ export const classificationKey = (classification: string) => `C-${nuccSlug(class
 export function nuccRelease(digits: string): { version: string; effective: string; year: number } {
   const major = Number(digits.slice(0, -1));
   const minor = Number(digits.slice(-1));
+  // NUCC publishes x.0 (January 1) and x.1 (July 1) only; any other number is an edition we do not know.
+  if (minor > 1 || major < 1)
+    throw new MedCodesError(
+      'unknown_format',
+      `nucc_taxonomy_${digits}.csv: release ${major}.${minor} is not a NUCC release number (NUCC publishes x.0 on January 1 and x.1 on July 1)`,
+    );
   const year = 2000 + major;
   return { version: `${major}.${minor}`, effective: `${year}-${minor === 0 ? '01' : '07'}-01`, year };
 }
