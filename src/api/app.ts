@@ -14,6 +14,7 @@ import { validateRoutes } from './validate-routes.js';
 import { fhirRoutes } from '../fhir/routes.js';
 import { toOutcome } from '../fhir/outcome.js';
 import { v1Routes } from './v1-routes.js';
+import { mcpRoutes } from '../mcp/http.js';
 import { OPENAPI_INFO, catalogHook } from './openapi.js';
 import {
   INTERNAL_REQUEST,
@@ -80,9 +81,9 @@ export function systemsParam(value: string | undefined): SystemId[] | undefined 
 }
 
 /** Paths of the machine interfaces: CORS, rate limits, body limits and time limits apply to them. */
-const MACHINE_PATHS = ['/api/*', '/fhir/*', '/openapi.json'];
+const MACHINE_PATHS = ['/api/*', '/fhir/*', '/openapi.json', '/mcp'];
 const isMachinePath = (p: string) =>
-  p === '/api' || p.startsWith('/api/') || p === '/fhir' || p.startsWith('/fhir/') || p === '/openapi.json';
+  p === '/api' || p.startsWith('/api/') || p === '/fhir' || p.startsWith('/fhir/') || p === '/openapi.json' || p === '/mcp';
 
 /** Build the HTTP application. It never listens: serve.ts does, tests call `app.request()`. */
 export function createApp(deps: AppDeps): OpenAPIHono {
@@ -128,6 +129,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
 
   // FHIR terminology routes mount here (app.route('/fhir', ...)), before the /api catch-all.
   app.route('/fhir', fhirRoutes(d));
+  // MCP over Streamable HTTP (src/mcp/http.ts), under the same limits as /api.
+  app.route('/mcp', mcpRoutes(d, { maxBodyBytes: limits.maxBodyBytes }));
   app.all('/api/*', (c) => errorResponse(c, new MedCodesError('not_found', `no API route ${c.req.method} ${new URL(c.req.url).pathname}`)));
 
   app.route('/', pages(d));

@@ -1,0 +1,40 @@
+import { Hono } from 'hono';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { MedCodesError } from '../errors.js';
+import { createMcpServer, type McpDeps } from './server.js';
+
+/**
+ * MCP over Streamable HTTP at /mcp (MCP 2025-06-18, "Transports"), stateless: each POST gets its own
+ * server and transport, so nothing is kept between requests and any instance can answer; replies are
+ * plain JSON rather than an SSE stream (enableJsonResponse), since every tool answers at once.
+ * The app's limits apply to /mcp as to /api (api/app.ts): CORS, the rate limit (one POST is one
+ * request), the body size and the time limit; limit errors are the catalog's `{error: {code, message}}`.
+ */
+export function mcpRoutes(deps: McpDeps, opts: { maxBodyBytes: number }): Hono {
+  const app = new Hono();
+  app.post('/', async (c) => {
+    const server = createMcpServer(deps);
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+      maxRequestBodySize: opts.maxBodyBytes,
+    });
+    await server.connect(transport);
+    try {
+      return await transport.handleRequest(c.req.raw);
+    } finally {
+      // The response is complete (JSON mode): release the per-request server.
+      await server.close();
+    }
+  });
+  // Stateless: no server-initiated stream to open (GET) and no session to end (DELETE). The transport
+  // specification allows 405 for both; the Allow header names what is.
+  app.on(['GET', 'DELETE', 'PUT', 'PATCH'], '/', (c) => {
+    c.header('Allow', 'POST, OPTIONS');
+    throw new MedCodesError(
+      'method_not_allowed',
+      `${c.req.method} is not supported on /mcp: this server is stateless, send JSON-RPC messages with POST`,
+    );
+  });
+  return app;
+}
