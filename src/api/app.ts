@@ -15,6 +15,7 @@ import { fhirRoutes } from '../fhir/routes.js';
 import { toOutcome } from '../fhir/outcome.js';
 import { v1Routes } from './v1-routes.js';
 import { mcpRoutes } from '../mcp/http.js';
+import { conditionalGet } from './caching.js';
 import { OPENAPI_INFO, catalogHook } from './openapi.js';
 import {
   INTERNAL_REQUEST,
@@ -104,6 +105,10 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     bodySizeLimit(limits.maxBodyBytes),
   ];
   for (const p of MACHINE_PATHS) for (const m of machine) app.use(p, m);
+
+  // ETag, Cache-Control and 304 on read answers (code documents, pages, FHIR reads, searches): caching.ts.
+  const cached = conditionalGet(d.store);
+  for (const p of ['/api/*', '/fhir', '/fhir/*', '/codes', '/codes/*']) app.use(p, cached);
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
 
