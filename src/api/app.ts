@@ -16,6 +16,7 @@ import { toOutcome } from '../fhir/outcome.js';
 import { v1Routes } from './v1-routes.js';
 import { mcpRoutes } from '../mcp/http.js';
 import { conditionalGet } from './caching.js';
+import { allowedMethods } from './allow.js';
 import { OPENAPI_INFO, catalogHook } from './openapi.js';
 import {
   INTERNAL_REQUEST,
@@ -106,6 +107,14 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   ];
   for (const p of MACHINE_PATHS) for (const m of machine) app.use(p, m);
 
+  // A 405 names the methods the route answers (RFC 9110 §15.5.6), whichever route raised it.
+  app.use('/api/*', async (c, next) => {
+    await next();
+    if (c.res.status === 405 && !c.res.headers.has('Allow')) {
+      const allow = allowedMethods(openApiDocument(), c.req.path);
+      if (allow.length) c.res.headers.set('Allow', allow.join(', '));
+    }
+  });
   // ETag, Cache-Control and 304 on read answers (code documents, pages, FHIR reads, searches): caching.ts.
   const cached = conditionalGet(d.store);
   for (const p of ['/api/*', '/fhir', '/fhir/*', '/codes', '/codes/*']) app.use(p, cached);
@@ -136,7 +145,19 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route('/fhir', fhirRoutes(d));
   // MCP over Streamable HTTP (src/mcp/http.ts), under the same limits as /api.
   app.route('/mcp', mcpRoutes(d, { maxBodyBytes: limits.maxBodyBytes }));
-  app.all('/api/*', (c) => errorResponse(c, new MedCodesError('not_found', `no API route ${c.req.method} ${new URL(c.req.url).pathname}`)));
+  app.all('/api/*', (c) => {
+    const path = new URL(c.req.url).pathname;
+    // A route that exists with other methods: 405 with Allow (allow.ts), not 404.
+    const allow = allowedMethods(openApiDocument(), path);
+    if (allow.length) {
+      c.header('Allow', allow.join(', '));
+      return errorResponse(
+        c,
+        new MedCodesError('method_not_allowed', `${c.req.method} is not allowed on ${path}; allowed: ${allow.join(', ')}`),
+      );
+    }
+    return errorResponse(c, new MedCodesError('not_found', `no API route ${c.req.method} ${path}`));
+  });
 
   app.route('/', pages(d));
   return app;
