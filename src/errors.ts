@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   no_database: { http: 503, summary: 'No database has been built yet.' },
   internal: { http: 500, summary: 'An unexpected error occurred.' },
   invalid_config: { http: 500, summary: 'A setting (environment variable) has an invalid value.' },
+  // MCP over HTTP
+  forbidden: { http: 403, summary: 'The origin of the request is not allowed to call /mcp (MEDCODES_CORS_ORIGINS).' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -144,7 +144,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   // FHIR terminology routes mount here (app.route('/fhir', ...)), before the /api catch-all.
   app.route('/fhir', fhirRoutes(d));
   // MCP over Streamable HTTP (src/mcp/http.ts), under the same limits as /api.
-  app.route('/mcp', mcpRoutes(d, { maxBodyBytes: limits.maxBodyBytes }));
+  app.route('/mcp', mcpRoutes(d, { maxBodyBytes: limits.maxBodyBytes, corsOrigins: limits.corsOrigins }));
   app.all('/api/*', (c) => {
     const path = new URL(c.req.url).pathname;
     // A route that exists with other methods: 405 with Allow (allow.ts), not 404.

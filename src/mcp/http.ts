@@ -10,9 +10,15 @@ import { createMcpServer, type McpDeps } from './server.js';
  * The app's limits apply to /mcp as to /api (api/app.ts): CORS, the rate limit (one POST is one
  * request), the body size and the time limit; limit errors are the catalog's `{error: {code, message}}`.
  */
-export function mcpRoutes(deps: McpDeps, opts: { maxBodyBytes: number }): Hono {
+export function mcpRoutes(deps: McpDeps, opts: { maxBodyBytes: number; corsOrigins: '*' | string[] }): Hono {
   const app = new Hono();
   app.post('/', async (c) => {
+    // DNS rebinding: the transport specification requires the Origin of browser requests to be checked
+    // (403 when it is not allowed). The allowed origins are the CORS ones; `*` allows any, as the data
+    // is public and nothing is written.
+    const origin = c.req.header('origin');
+    if (origin && opts.corsOrigins !== '*' && !opts.corsOrigins.includes(origin) && origin !== new URL(c.req.url).origin)
+      throw new MedCodesError('forbidden', `the origin "${origin.slice(0, 100)}" may not call /mcp; allowed: MEDCODES_CORS_ORIGINS`);
     const server = createMcpServer(deps);
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,

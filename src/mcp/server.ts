@@ -75,7 +75,7 @@ export function callTool(deps: McpDeps, name: string, args: unknown): CallToolRe
 }
 
 export function createMcpServer(deps: McpDeps): McpServer {
-  const server = new McpServer(SERVER_INFO, { instructions: INSTRUCTIONS, capabilities: { logging: {} } });
+  const server = new McpServer(SERVER_INFO, { instructions: INSTRUCTIONS });
 
   for (const t of TOOLS) {
     server.registerTool(

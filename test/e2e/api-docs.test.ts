@@ -69,6 +69,16 @@ const PROVOKE: Record<string, () => Promise<Answer>> = {
       } as RequestInit),
     );
   },
+  forbidden: async () => {
+    const app = createApp({ store: testApp.store, limits: { corsOrigins: ['https://app.example'] } });
+    return answer(
+      await app.request('/mcp', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', Origin: 'https://evil.example' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+      }),
+    );
+  },
   no_database: async () => {
     const app = createApp({ store: () => new Store('/nonexistent/medcodes.db') });
     return answer(await app.request('/api/v1/systems'));

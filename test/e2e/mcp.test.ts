@@ -1,4 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll, inject } from 'vitest';
+import fc from 'fast-check';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Store } from '../../src/store/store.js';
 import { createApp } from '../../src/api/app.js';
 import { createMcpServer } from '../../src/mcp/server.js';
+import { ERROR_CODES } from '../../src/errors.js';
 
 /**
  * The MCP server driven by the SDK's own Client: in process (InMemoryTransport), over stdio (the CLI
@@ -180,6 +182,48 @@ describe('MCP tools, in process', () => {
     await expect(client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toThrow(/no_such_tool/);
   });
 
+  it('never crashes on generated hostile arguments: a result, or a tool error with a catalog code', async () => {
+    const { tools } = await client.listTools();
+    const junk = fc.oneof(
+      fc.string({ maxLength: 80 }),
+      fc.constantFrom(
+        '',
+        ' ',
+        'E11.9',
+        'icd10cm',
+        'http://hl7.org/fhir/sid/icd-10-cm',
+        '2025-13-45',
+        '../../etc/passwd',
+        '\u0000',
+        'E08-E13',
+        '*',
+      ),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(
+        fc.oneof(fc.string({ maxLength: 12 }), fc.record({ system: fc.string({ maxLength: 10 }), code: fc.string({ maxLength: 10 }) })),
+        { maxLength: 5 },
+      ),
+      fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }),
+    );
+    const keys = [...new Set(tools.flatMap((t) => Object.keys((t.inputSchema.properties ?? {}) as object)))];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...tools.map((t) => t.name)),
+        fc.dictionary(fc.constantFrom(...keys), junk, { maxKeys: 4 }),
+        async (name, args) => {
+          const r = await call(name, args);
+          if (r.isError) expect(Object.keys(ERROR_CODES)).toContain((r._meta as any)['medcodes/error'].code);
+          else expect(r.structuredContent).toBeDefined();
+          expect(text(r)).not.toMatch(/\n\s+at /);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('serves code pages as resources medcodes://{system}/{code}, and completes their variables', async () => {
     const { resourceTemplates } = await client.listResourceTemplates();
     expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(['medcodes://{system}/{code}']);
@@ -284,6 +328,25 @@ describe('MCP over Streamable HTTP (/mcp on medcodes serve)', () => {
     });
     expect(big.status).toBe(413);
     expect(((await big.json()) as any).error.code).toBe('payload_too_large');
+  });
+
+  it('checks the Origin of browser requests against the allowed origins (DNS rebinding)', async () => {
+    const app = createApp({ store: () => store, limits: { rateLimit: 0, corsOrigins: ['https://app.example'] } });
+    const post = (origin?: string) =>
+      app.request('/mcp', {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+          ...(origin ? { Origin: origin } : {}),
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+      });
+    expect((await post()).status).toBe(200);
+    expect((await post('https://app.example')).status).toBe(200);
+    const evil = await post('https://evil.example');
+    expect(evil.status).toBe(403);
+    expect(((await evil.json()) as any).error.code).toBe('forbidden');
   });
 
   it('counts MCP requests in the rate limit', async () => {
