@@ -9,7 +9,7 @@ import { codeMappings, lookup, type CodeDocument } from '../lookup.js';
 import { search, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_LENGTH, type SearchHit } from '../search/search.js';
 import { candidateSystems, formatValidation, MAX_VALIDATE_CODES, VALIDATE_STATUSES, validateCodes } from '../validate.js';
 import { stats } from '../stats.js';
-import { ReleaseSchema, releaseLine, releaseOf, releasesOf, type ReleaseInfo } from './release.js';
+import { ReleaseSchema, licenceOf, releaseLine, releaseOf, releasesOf, type ReleaseInfo } from './release.js';
 
 /**
  * The MCP tools: each is a zod input schema (published as the tool's JSON Schema), an output schema
@@ -50,10 +50,7 @@ export function loadedSystem(store: Store, text: string): SystemId {
   const id = resolveSystem(text);
   if (!id) throw new MedCodesError('unknown_system', `unknown code system "${text.slice(0, 40)}"; known: ${SYSTEM_LIST}`);
   if (!store.releases().some((r) => r.system === id))
-    throw new MedCodesError(
-      'unknown_system',
-      `${SYSTEMS[id].name} is not loaded on this server${SYSTEMS[id].bundled ? '' : ' (a licensed set: its operator imports their own release files)'}`,
-    );
+    throw new MedCodesError('unknown_system', `${SYSTEMS[id].name} is not loaded on this server${notLoadedHint(id)}`);
   return id;
 }
 
@@ -83,8 +80,17 @@ export function resolveCode(store: Store, systemText: string | undefined, codeTe
   return { row: best, alsoIn: found.filter((r) => r !== best).map((r) => r.system) };
 }
 
-function plural(n: number, word: string) {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+function plural(n: number, word: string, many = `${word}s`) {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
+}
+
+/** Why a known set is not loaded, in words: licensed sets are imported by the operator from their own release. */
+function notLoadedHint(system: SystemId): string {
+  const info = SYSTEMS[system];
+  if (info.bundled) return '';
+  return licenceOf(system).startsWith('US public domain')
+    ? ' (not bundled: the operator imports its release files)'
+    : ' (a licensed set: the operator imports their own release files)';
 }
 
 export interface ToolResult<T> {
@@ -191,7 +197,7 @@ export const searchCodes = tool({
     const lines: string[] = [];
     if (results.length) {
       lines.push(
-        `${plural(r.total, 'match')} for "${r.query}"; ${a.offset ? `results ${a.offset + 1}-${a.offset + results.length}` : `top ${results.length}`}:`,
+        `${plural(r.total, 'match', 'matches')} for "${r.query}"; ${a.offset ? `results ${a.offset + 1}-${a.offset + results.length}` : `top ${results.length}`}:`,
       );
       lines.push(...results.map(line));
       if (r.didYouMean) lines.push(`(searched for: ${r.didYouMean})`);
@@ -568,8 +574,8 @@ export const listChildren = tool({
     const children = cut(rows).map(toRef);
     const lines = [
       head.code
-        ? `${head.code} ${head.display}: ${plural(rows.length, 'child')}`
-        : `${SYSTEMS[head.system].name}: ${plural(rows.length, 'top-level entry')}`,
+        ? `${head.code} ${head.display}: ${plural(rows.length, 'child', 'children')}`
+        : `${SYSTEMS[head.system].name}: ${plural(rows.length, 'top-level entry', 'top-level entries')}`,
     ];
     if (head.parents.length) lines.push(`in: ${head.parents.map((p) => p.code).join(' > ')}`);
     lines.push(...children.map((c) => `- ${c.code} ${c.display}${c.billable ? ' (billable)' : ''}`));
@@ -707,7 +713,7 @@ export const listCodeSystems = tool({
     });
     const lines = systems.map(
       (s) =>
-        `- ${s.system}: ${s.name}${s.retired ? ' (retired)' : ''} — ${s.loaded ? `loaded, ${s.release!.version}${s.counts ? `, ${s.counts.active.toLocaleString('en-US')} active codes` : ''}` : s.bundled ? 'not loaded' : 'not loaded (licensed: the operator imports it)'}`,
+        `- ${s.system}: ${s.name}${s.retired ? ' (retired)' : ''} — ${s.loaded ? `loaded, ${s.release!.version}${s.counts ? `, ${s.counts.active.toLocaleString('en-US')} active codes` : ''}` : `not loaded${notLoadedHint(s.system as SystemId)}`}`,
     );
     return { structured: { systems }, text: lines.join('\n') };
   },
