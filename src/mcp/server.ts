@@ -1,5 +1,6 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolRequestSchema, ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { z, type ZodError } from 'zod';
 import type { Store } from '../store/store.js';
 import { MedCodesError } from '../errors.js';
@@ -74,8 +75,15 @@ export function callTool(deps: McpDeps, name: string, args: unknown): CallToolRe
   }
 }
 
+/**
+ * One JSON Schema validator for every server: the SDK makes a new Ajv instance per server otherwise,
+ * which was most of the cost of a stateless HTTP request (a server per request).
+ */
+let validator: AjvJsonSchemaValidator | undefined;
+
 export function createMcpServer(deps: McpDeps): McpServer {
-  const server = new McpServer(SERVER_INFO, { instructions: INSTRUCTIONS });
+  validator ??= new AjvJsonSchemaValidator();
+  const server = new McpServer(SERVER_INFO, { instructions: INSTRUCTIONS, jsonSchemaValidator: validator });
 
   for (const t of TOOLS) {
     server.registerTool(

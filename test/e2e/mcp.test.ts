@@ -303,6 +303,29 @@ describe('MCP over Streamable HTTP (/mcp on medcodes serve)', () => {
     }
   });
 
+  it('answers concurrent calls each with its own result (servers are reused between requests)', async () => {
+    const codes = ['E11.9', 'I21.4', 'J18.9', 'S52.521A', 'E11.65', 'I10', 'N18.30', 'Z79.4', 'K21.9', 'F32.A'];
+    const clients = await Promise.all(
+      codes.map(async () => {
+        const c = new Client({ name: 'medcodes-test-http', version: '1.0.0' });
+        await c.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
+        return c;
+      }),
+    );
+    try {
+      for (let round = 0; round < 3; round++) {
+        const results = await Promise.all(
+          codes.map(
+            (code, i) => clients[i].callTool({ name: 'lookup_code', arguments: { system: 'icd10cm', code } }) as Promise<CallToolResult>,
+          ),
+        );
+        expect(results.map((r) => sc(r).code)).toEqual(codes);
+      }
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  });
+
   it('is stateless: GET and DELETE are 405 with Allow; limits and CORS apply as on /api', async () => {
     const get = await fetch(`${base}/mcp`, { headers: { Accept: 'text/event-stream' } });
     expect(get.status).toBe(405);
