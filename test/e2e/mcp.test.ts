@@ -14,6 +14,7 @@ import { Store } from '../../src/store/store.js';
 import { createApp } from '../../src/api/app.js';
 import { createMcpServer } from '../../src/mcp/server.js';
 import { ERROR_CODES } from '../../src/errors.js';
+import { runCli } from '../../src/cli.js';
 
 /**
  * The MCP server driven by the SDK's own Client: in process (InMemoryTransport), over stdio (the CLI
@@ -277,6 +278,17 @@ describe('MCP over stdio (npx medcodes mcp)', () => {
   });
 });
 
+describe('medcodes mcp without a database', () => {
+  it('says so on stderr and exits 1, writing nothing on stdout (the protocol channel)', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(['--db', '/nonexistent/medcodes.db', 'mcp'], { out: (s) => out.push(s), err: (s) => err.push(s) });
+    expect(code).toBe(1);
+    expect(out).toEqual([]);
+    expect(err.join('\n')).toMatch(/^error \[no_database\]: no database at \/nonexistent\/medcodes.db/);
+  });
+});
+
 describe('MCP over Streamable HTTP (/mcp on medcodes serve)', () => {
   let server: Server;
   let base: string;
@@ -370,6 +382,47 @@ describe('MCP over Streamable HTTP (/mcp on medcodes serve)', () => {
     const evil = await post('https://evil.example');
     expect(evil.status).toBe(403);
     expect(((await evil.json()) as any).error.code).toBe('forbidden');
+  });
+
+  it('answers generated hostile bodies without a 5xx or a stack trace', async () => {
+    const app = createApp({ store: () => store, limits: { rateLimit: 0 } });
+    const message = fc.oneof(
+      fc.json(),
+      fc.string({ maxLength: 200 }),
+      fc.record({
+        jsonrpc: fc.constantFrom('2.0', '1.0', 2),
+        id: fc.oneof(fc.integer(), fc.string({ maxLength: 5 }), fc.constant(null)),
+        method: fc.constantFrom(
+          'tools/call',
+          'tools/list',
+          'resources/read',
+          'prompts/get',
+          'initialize',
+          'completion/complete',
+          'nosuch',
+          '',
+        ),
+        params: fc.oneof(
+          fc.record({ name: fc.constantFrom('lookup_code', 'search_codes', 'validate_codes', 'x'), arguments: fc.jsonValue() }),
+          fc.record({
+            uri: fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('medcodes://icd10cm/E11.9', 'medcodes://x/%ZZ', 'medcodes:///')),
+          }),
+          fc.jsonValue(),
+        ),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(message, fc.constantFrom('application/json', 'text/plain', ''), async (body, type) => {
+        const res = await app.request('/mcp', {
+          method: 'POST',
+          headers: { ...(type ? { 'Content-Type': type } : {}), Accept: 'application/json, text/event-stream' },
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+        });
+        expect(res.status).toBeLessThan(500);
+        expect(await res.text()).not.toMatch(/\n\s+at /);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('counts MCP requests in the rate limit', async () => {
