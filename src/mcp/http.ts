@@ -9,8 +9,9 @@ const MAX_IDLE = 16;
 
 /**
  * MCP over Streamable HTTP at /mcp (MCP 2025-06-18, "Transports"), stateless: each POST gets its own
- * server and transport, so nothing is kept between requests and any instance can answer; replies are
- * plain JSON rather than an SSE stream (enableJsonResponse), since every tool answers at once.
+ * transport and a server no other request is using, so no session is kept between requests and any
+ * instance can answer; replies are plain JSON rather than an SSE stream (enableJsonResponse), since
+ * every tool answers at once.
  * The app's limits apply to /mcp as to /api (api/app.ts): CORS, the rate limit (one POST is one
  * request), the body size and the time limit; limit errors are the catalog's `{error: {code, message}}`.
  */

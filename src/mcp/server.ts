@@ -81,6 +81,26 @@ export function callTool(deps: McpDeps, name: string, args: unknown): CallToolRe
  */
 let validator: AjvJsonSchemaValidator | undefined;
 
+/**
+ * The search's first answers for the text itself, to start from (none when the whole text matches
+ * nothing: search has AND semantics, and a long sentence rarely matches as a whole).
+ */
+function firstCandidates(store: Store, text: string, systemText: string | undefined): string[] {
+  try {
+    const systems = systemText ? [loadedSystem(store, systemText)] : undefined;
+    const r = search(store, { q: text.slice(0, 200), limit: 10, ...(systems ? { systems } : {}) });
+    if (!r.results.length) return [];
+    return [
+      'First candidates from search_codes for the whole text (check them; they are not an answer):',
+      ...r.results.map((h) => `- ${h.code} (${SYSTEMS[h.system].label}${h.billable ? '' : ', header'}): ${h.display}`),
+      '',
+    ];
+  } catch {
+    // An unknown system or a query the search refuses: the steps below still apply.
+    return [];
+  }
+}
+
 export function createMcpServer(deps: McpDeps): McpServer {
   validator ??= new AjvJsonSchemaValidator();
   const server = new McpServer(SERVER_INFO, { instructions: INSTRUCTIONS, jsonSchemaValidator: validator });
@@ -198,6 +218,7 @@ export function createMcpServer(deps: McpDeps): McpServer {
               '',
               text,
               '',
+              ...firstCandidates(deps.store(), text, system),
               'Steps:',
               `1. search_codes with the text's key words${system ? ` (systems: ["${system}"])` : ''}; try synonyms or the Index wording if the first search misses.`,
               '2. lookup_code on the best two or three candidates: read the notes (Excludes1 means never together, Excludes2 may be coded together, "code first" and "use additional code" ask for a second code), the inherited notes and the seventh characters.',

@@ -253,6 +253,8 @@ describe('MCP tools, in process', () => {
     expect(t).toContain('broken left wrist, first visit');
     expect(t).toContain('search_codes');
     expect(t).toContain('lookup_code');
+    const short = await client.getPrompt({ name: 'find_code', arguments: { text: 'heart attack', system: 'icd10cm' } });
+    expect((short.messages[0].content as { text: string }).text).toMatch(/First candidates from search_codes[^\n]*\n- I21/);
   });
 });
 
