@@ -419,6 +419,15 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       await new Promise(() => {});
     });
 
+  program
+    .command('mcp')
+    .description('serve the MCP tools over stdio, for an AI assistant that starts MedCodes itself (README, "MCP")')
+    .action(async () => {
+      // Loaded only for this command: the MCP SDK is not needed by the others.
+      const { runStdioServer } = await import('./mcp/stdio.js');
+      await runStdioServer(program.opts().db ?? defaultDbPath());
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

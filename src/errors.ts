@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   corrupt_database: { http: 503, summary: 'The database file is corrupt or not a MedCodes database; rebuild it with "medcodes import".' },
   unreadable_database: { http: 503, summary: 'The database file cannot be opened (permissions, missing folder, locked).' },
   disk_full: { http: 507, summary: 'The disk holding the database is full; free space and retry.' },
+  // MCP over HTTP
+  forbidden: { http: 403, summary: 'The origin of the request is not allowed to call /mcp (MEDCODES_CORS_ORIGINS).' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

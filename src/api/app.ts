@@ -14,6 +14,9 @@ import { validateRoutes } from './validate-routes.js';
 import { fhirRoutes } from '../fhir/routes.js';
 import { toOutcome } from '../fhir/outcome.js';
 import { v1Routes } from './v1-routes.js';
+import { mcpRoutes } from '../mcp/http.js';
+import { conditionalGet } from './caching.js';
+import { allowedMethods } from './allow.js';
 import { OPENAPI_INFO, catalogHook } from './openapi.js';
 import { Scheduler, scheduled } from './scheduler.js';
 import {
@@ -89,9 +92,9 @@ export function systemsParam(value: string | undefined): SystemId[] | undefined 
 }
 
 /** Paths of the machine interfaces: CORS, rate limits, body limits and time limits apply to them. */
-const MACHINE_PATHS = ['/api/*', '/fhir/*', '/openapi.json'];
+const MACHINE_PATHS = ['/api/*', '/fhir/*', '/openapi.json', '/mcp'];
 const isMachinePath = (p: string) =>
-  p === '/api' || p.startsWith('/api/') || p === '/fhir' || p.startsWith('/fhir/') || p === '/openapi.json';
+  p === '/api' || p.startsWith('/api/') || p === '/fhir' || p.startsWith('/fhir/') || p === '/openapi.json' || p === '/mcp';
 
 /** Build the HTTP application. It never listens: serve.ts does, tests call `app.request()`. */
 export function createApp(deps: AppDeps): OpenAPIHono {
@@ -121,6 +124,18 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     '*',
     scheduled(scheduler, (p) => p === '/health' || p === '/ready' || p.startsWith('/assets/')),
   );
+
+  // A 405 names the methods the route answers (RFC 9110 §15.5.6), whichever route raised it.
+  app.use('/api/*', async (c, next) => {
+    await next();
+    if (c.res.status === 405 && !c.res.headers.has('Allow')) {
+      const allow = allowedMethods(openApiDocument(), c.req.path);
+      if (allow.length) c.res.headers.set('Allow', allow.join(', '));
+    }
+  });
+  // ETag, Cache-Control and 304 on read answers (code documents, pages, FHIR reads, searches): caching.ts.
+  const cached = conditionalGet(d.store);
+  for (const p of ['/api/*', '/fhir', '/fhir/*', '/codes', '/codes/*']) app.use(p, cached);
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.get('/ready', (c) => {
@@ -156,7 +171,21 @@ export function createApp(deps: AppDeps): OpenAPIHono {
 
   // FHIR terminology routes mount here (app.route('/fhir', ...)), before the /api catch-all.
   app.route('/fhir', fhirRoutes(d));
-  app.all('/api/*', (c) => errorResponse(c, new MedCodesError('not_found', `no API route ${c.req.method} ${new URL(c.req.url).pathname}`)));
+  // MCP over Streamable HTTP (src/mcp/http.ts), under the same limits as /api.
+  app.route('/mcp', mcpRoutes(d, { maxBodyBytes: limits.maxBodyBytes, corsOrigins: limits.corsOrigins }));
+  app.all('/api/*', (c) => {
+    const path = new URL(c.req.url).pathname;
+    // A route that exists with other methods: 405 with Allow (allow.ts), not 404.
+    const allow = allowedMethods(openApiDocument(), path);
+    if (allow.length) {
+      c.header('Allow', allow.join(', '));
+      return errorResponse(
+        c,
+        new MedCodesError('method_not_allowed', `${c.req.method} is not allowed on ${path}; allowed: ${allow.join(', ')}`),
+      );
+    }
+    return errorResponse(c, new MedCodesError('not_found', `no API route ${c.req.method} ${path}`));
+  });
 
   app.route('/', pages(d));
   return app;

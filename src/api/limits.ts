@@ -70,7 +70,21 @@ export function corsFor(limits: Limits): MiddlewareHandler {
   const preflight = cors({
     origin: allowed === '*' ? '*' : (origin) => allowOrigin(origin),
     allowMethods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
-    allowHeaders: ['Content-Type', 'Accept'],
+    // What API, FHIR (SMART clients send Authorization) and MCP clients send (MCP Streamable HTTP:
+    // Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID), and conditional requests (If-None-Match).
+    allowHeaders: [
+      'Content-Type',
+      'Accept',
+      'Authorization',
+      'If-None-Match',
+      'If-Modified-Since',
+      'Cache-Control',
+      'Prefer',
+      'X-Requested-With',
+      'Mcp-Session-Id',
+      'Mcp-Protocol-Version',
+      'Last-Event-ID',
+    ],
     exposeHeaders: EXPOSED,
     maxAge: 86_400,
   });

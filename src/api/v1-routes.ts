@@ -91,6 +91,30 @@ function versions(store: Store, system: string) {
   return bySystem.get(system) ?? [];
 }
 
+/**
+ * A code set that MedCodes knows but this server has not loaded (CPT and the other licensed sets
+ * until their operator imports them) is `unknown_system`, not `not_found` (docs/API.md, Errors): a
+ * client must not read "this code does not exist" when the server cannot tell.
+ */
+function notLoaded(store: Store, systemText: string): MedCodesError | undefined {
+  const id = resolveSystem(systemText);
+  if (!id || store.releases().some((r) => r.system === id)) return undefined;
+  return new MedCodesError(
+    'unknown_system',
+    `${SYSTEMS[id].name} is not loaded on this server${SYSTEMS[id].bundled ? '' : ' (import your licensed release files)'}`,
+  );
+}
+
+/** findCode for the routes on a code's parts: a set that is known but not loaded is unknown_system. */
+function findLoadedCode(store: Store, system: string, code: string) {
+  try {
+    return findCode(store, system, code);
+  } catch (e) {
+    if (e instanceof MedCodesError && e.code === 'not_found') throw notLoaded(store, system) ?? e;
+    throw e;
+  }
+}
+
 export function v1Routes(deps: AppDeps): OpenAPIHono {
   const app = apiRouter();
 
@@ -159,7 +183,18 @@ export function v1Routes(deps: AppDeps): OpenAPIHono {
     }),
     (c) => {
       const { system, code } = c.req.valid('param');
-      return c.json(lookup(deps.store(), system, code) as unknown as z.infer<typeof CodeDocumentSchema>, 200);
+      const store = deps.store();
+      let doc: ReturnType<typeof lookup>;
+      try {
+        // lookup() serves a stored article of a code of a set that is not loaded (loaded: false).
+        doc = lookup(store, system, code);
+      } catch (e) {
+        // lookup()'s own message already says the set is not loaded and no article exists.
+        if (e instanceof MedCodesError && e.code === 'not_found' && notLoaded(store, system))
+          throw new MedCodesError('unknown_system', e.message);
+        throw e;
+      }
+      return c.json(doc as unknown as z.infer<typeof CodeDocumentSchema>, 200);
     },
   );
 
@@ -177,7 +212,7 @@ export function v1Routes(deps: AppDeps): OpenAPIHono {
     (c) => {
       const { system, code } = c.req.valid('param');
       const store = deps.store();
-      const row = findCode(store, system, code);
+      const row = findLoadedCode(store, system, code);
       return c.json(
         {
           system: row.system,
@@ -219,7 +254,7 @@ export function v1Routes(deps: AppDeps): OpenAPIHono {
       const targets = systemsParam(target);
       // The crosswalks alone: not the whole document (notes, article, similar codes).
       const store = deps.store();
-      const row = findCode(store, system, code);
+      const row = findLoadedCode(store, system, code);
       const doc = { system: row.system, code: row.code, display: row.display };
       const mappings = codeMappings(store, row.system, row.key).filter(
         (m) => (!direction || m.direction === direction) && (!targets || targets.includes(m.system)),
@@ -242,7 +277,7 @@ export function v1Routes(deps: AppDeps): OpenAPIHono {
     (c) => {
       const { system, code } = c.req.valid('param');
       const store = deps.store();
-      const row = findCode(store, system, code);
+      const row = findLoadedCode(store, system, code);
       const similar = similarCodes(store, row.system, row.key, c.req.valid('query').limit as number);
       return c.json({ system: row.system, code: row.code, display: row.display, similar } as z.infer<typeof SimilarSchema>, 200);
     },
