@@ -15,6 +15,7 @@ import type { SystemId } from './model.js';
 import type { Progress } from './importers/types.js';
 import { ArticleStore, articlesPathFor } from './articles/store.js';
 import { importArticleFile } from './articles/import.js';
+import { importBundledArticlesFor } from './articles/bundled.js';
 import { generateArticles, llmConfigFromEnv, selectTargets } from './articles/generate.js';
 
 /** Output sinks, so tests can run the CLI in process and snapshot what it prints. */
@@ -104,6 +105,15 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       });
       for (const s of summaries) io.out(summaryLine(s));
       io.out(`database: ${db} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      // The bundled data comes with the shipped articles (src/articles/bundled.ts).
+      if (!files.length) {
+        const store = new Store(db);
+        try {
+          io.out(importBundledArticlesFor(store, store.articlesPath));
+        } finally {
+          store.close();
+        }
+      }
     });
 
   program
@@ -381,6 +391,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
               author: a.author,
               date: a.date,
               review: a.review,
+              ...(a.source === 'generated' ? { source: a.source } : {}),
               sections: a.sections.map((s) => ({ section: s.section, text: s.text })),
             }),
           );
