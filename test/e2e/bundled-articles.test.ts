@@ -116,6 +116,30 @@ describe('the shipped articles (data/articles/)', () => {
     expect(summaries.filter((s, i) => summaries.indexOf(s) !== i)).toEqual([]);
   });
 
+  it('name only codes that are active in the release when they point to other codes', () => {
+    // Codes as the texts write them: ICD-10-CM with an optional "-" (a category or subcategory),
+    // HCPCS five characters. "vitamin B12" is a vitamin, not the category B12.
+    const PATTERN: Partial<Record<string, RegExp>> = {
+      icd10cm: /(?<!vitamin )\b[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?-?(?=[\s,;)]|$)/g,
+      hcpcs: /\b[A-V][0-9]{4}\b/g,
+    };
+    const problems: string[] = [];
+    let named = 0;
+    for (const a of shipped) {
+      const system = resolveSystem(a.article.system);
+      const pattern = system && PATTERN[system];
+      if (!system || !pattern) continue;
+      for (const s of a.article.sections)
+        for (const m of s.text.matchAll(pattern)) {
+          named++;
+          const row = store.get(system, codeKey(system, m[0].replace(/-$/, '')));
+          if (row?.status !== 'active') problems.push(`${where(a)} ${s.section}: ${m[0]} is ${row ? row.status : 'not in the release'}`);
+        }
+    }
+    expect(problems).toEqual([]);
+    expect(named).toBeGreaterThan(300);
+  });
+
   it('are imported as on first start and served with their provenance and the generated notice flag', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'medcodes-shipped-')), 'medcodes.articles.db');
     const target = ArticleStore.open(path);
