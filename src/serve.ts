@@ -9,7 +9,7 @@ import { runImport, summaryLine } from './importers/run.js';
 import { terminalProgress } from './progress.js';
 import { MedCodesError } from './errors.js';
 import { engineFor } from './search/search.js';
-import { importBundledArticlesFor } from './articles/bundled.js';
+import { importBundledArticlesOnStart } from './articles/bundled.js';
 
 /**
  * The one place that opens a port. On first start (no database, or one of an older schema) it builds
@@ -30,7 +30,7 @@ export async function serve(opts: { db: string; port: number }): Promise<void> {
     progress.log(`Imported in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     store = new Store(opts.db);
     // The shipped articles, like the bundled official files (never over a curated or reviewed one).
-    progress.log(importBundledArticlesFor(store, store.articlesPath));
+    progress.log(importBundledArticlesOnStart(store, store.articlesPath));
   }
   // Load the search index before the first request, not during it.
   engineFor(store);

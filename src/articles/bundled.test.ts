@@ -6,7 +6,7 @@ import { Store } from '../store/store.js';
 import { MedCodesError } from '../errors.js';
 import { codeKey } from '../codes.js';
 import { ArticleStore } from './store.js';
-import { bundledArticleFiles, importBundledArticles } from './bundled.js';
+import { bundledArticleFiles, importBundledArticles, importBundledArticlesOnStart } from './bundled.js';
 
 /**
  * The first-start import of shipped articles, against the database built from the bundled data
@@ -143,5 +143,16 @@ describe('shipped articles imported on first start', () => {
     );
     expect([...a.all()]).toEqual([]);
     a.close();
+  });
+
+  it('on first start, reports an articles file it cannot write instead of stopping the server', () => {
+    // A path below a regular file can never be created.
+    const file = join(tmp, 'a-file');
+    writeFileSync(file, 'not a folder');
+    expect(importBundledArticlesOnStart(store, join(file, 'medcodes.articles.db'))).toMatch(
+      /^shipped articles not imported \(.*a-file\/medcodes\.articles\.db\): .+/,
+    );
+    const path = join(tmp, 'start.articles.db');
+    expect(importBundledArticlesOnStart(store, path)).toMatch(/^shipped articles: \d+ added → /);
   });
 });

@@ -122,3 +122,16 @@ export function importBundledArticlesFor(store: Store, articlesPath: string): st
     target.close();
   }
 }
+
+/**
+ * First start: the same import, but a problem with the articles file (a read-only location, a file of
+ * another schema) is reported in the returned line instead of thrown. The code database is built by
+ * then, and articles are an addition to it: the server starts and serves the codes either way.
+ */
+export function importBundledArticlesOnStart(store: Store, articlesPath: string): string {
+  try {
+    return importBundledArticlesFor(store, articlesPath);
+  } catch (e) {
+    return `shipped articles not imported (${articlesPath}): ${(e as Error).message}`;
+  }
+}
