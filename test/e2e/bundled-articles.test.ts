@@ -9,6 +9,9 @@ import { resolveSystem } from '../../src/systems.js';
 import { ArticleStore } from '../../src/articles/store.js';
 import { articleKind, findSection, sectionsOf } from '../../src/articles/sections.js';
 import { importBundledArticles, readBundledArticles } from '../../src/articles/bundled.js';
+import { parseJsonLines } from '../../src/articles/parse.js';
+import { runCli } from '../../src/cli.js';
+import { silentProgress } from '../../src/importers/types.js';
 
 /**
  * Every article shipped in data/articles/ checked against the code it describes in the release
@@ -140,7 +143,7 @@ describe('the shipped articles (data/articles/)', () => {
     expect(named).toBeGreaterThan(300);
   });
 
-  it('are imported as on first start and served with their provenance and the generated notice flag', async () => {
+  it('are imported as on first start, served with their provenance and the generated notice flag, and exported as generated', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'medcodes-shipped-')), 'medcodes.articles.db');
     const target = ArticleStore.open(path);
     const r = importBundledArticles(store, target, undefined);
@@ -165,5 +168,27 @@ describe('the shipped articles (data/articles/)', () => {
     } finally {
       served.close();
     }
+    // Exported, they say they are generated, so an export read back stays generated.
+    const out: string[] = [];
+    const code = await runCli(
+      ['--db', inject('dbPath'), 'articles', '--articles-db', path, 'export', '--source', 'generated', '-s', 'hcpcs'],
+      {
+        out: (line) => out.push(line),
+        err: () => {},
+        progress: silentProgress,
+      },
+    );
+    expect(code).toBe(0);
+    const back = parseJsonLines(out.join('\n'), 'export.jsonl');
+    expect(back).toHaveLength(shipped.filter((a) => a.article.system === 'hcpcs').length);
+    expect(new Set(back.map((b) => b.source))).toEqual(new Set(['generated']));
+    const j1100 = back.find((b) => b.article.code === 'J1100')!.article;
+    const shippedJ1100 = shipped.find((a) => a.article.code === 'J1100')!.article;
+    expect(j1100.sections.map((s) => s.text)).toEqual(shippedJ1100.sections.map((s) => s.text));
+    expect({ title: j1100.title, author: j1100.author, date: j1100.date }).toEqual({
+      title: shippedJ1100.title,
+      author: shippedJ1100.author,
+      date: shippedJ1100.date,
+    });
   });
 });
