@@ -104,6 +104,16 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       });
       for (const s of summaries) io.out(summaryLine(s));
       io.out(`database: ${db} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      // The bundled data comes with the shipped articles (src/articles/bundled.ts).
+      if (!files.length) {
+        const { importBundledArticlesFor } = await import('./articles/bundled.js');
+        const store = new Store(db);
+        try {
+          io.out(importBundledArticlesFor(store, store.articlesPath));
+        } finally {
+          store.close();
+        }
+      }
     });
 
   program
@@ -388,6 +398,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
               author: a.author,
               date: a.date,
               review: a.review,
+              ...(a.source === 'generated' ? { source: a.source } : {}),
               sections: a.sections.map((s) => ({ section: s.section, text: s.text })),
             }),
           );

@@ -10,6 +10,7 @@ import { terminalProgress } from './progress.js';
 import { MedCodesError } from './errors.js';
 import { engineFor } from './search/search.js';
 import { cleanStaleBuilds } from './store/writer.js';
+import { importBundledArticlesOnStart } from './articles/bundled.js';
 
 /** The identity of the file at a path: an import renames a new file over it (new inode). */
 function fileId(path: string): string | undefined {
@@ -67,6 +68,8 @@ export async function serve(opts: { db: string; port: number }): Promise<void> {
     for (const s of await runImport({ db: opts.db, progress })) progress.log(summaryLine(s));
     progress.log(`Imported in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     store = await openWarm(opts.db);
+    // The shipped articles, like the bundled official files (never over a curated or reviewed one).
+    progress.log(importBundledArticlesOnStart(store, store.articlesPath));
   }
   let current = fileId(opts.db);
   let swapping = false;

@@ -30,7 +30,7 @@ export function resolveArticles(
   const loaded = new Set(store.releases().map((r) => r.system));
   const notLoaded: Partial<Record<SystemId, number>> = {};
   const seen = new Set<string>();
-  const articles = parsed.map(({ article: a, line }) => {
+  const articles = parsed.map(({ article: a, line, source }) => {
     const system = resolveSystem(a.system);
     if (!system) throw parseError(`unknown code system "${a.system}"; known: ${Object.keys(SYSTEMS).join(', ')}`, { file, line });
     const key = codeKey(system, a.code);
@@ -69,7 +69,7 @@ export function resolveArticles(
       system,
       key,
       code,
-      source: 'curated' as const,
+      source,
       kind,
       ...(a.title ? { title: a.title } : {}),
       author: a.author,

@@ -70,6 +70,31 @@ describe('Markdown articles', () => {
   });
 });
 
+describe('the source of an article', () => {
+  it('is curated unless the file says generated, in front matter or JSON', () => {
+    const md = (extra: string) => `---\nsystem: icd10cm\ncode: E11.9\nauthor: M\ndate: 2026-01-02\n${extra}---\n## Summary\nx\n`;
+    expect(parseMarkdown(md(''))[0].source).toBe('curated');
+    expect(parseMarkdown(md('source: generated\n'))[0].source).toBe('generated');
+    const json = (extra: object) =>
+      JSON.stringify({
+        system: 'icd10cm',
+        code: 'E11.9',
+        author: 'M',
+        date: '2026-01-02',
+        sections: [{ section: 'summary', text: 'x' }],
+        ...extra,
+      });
+    expect(parseJsonLines(json({}))[0].source).toBe('curated');
+    expect(parseJsonLines(json({ source: 'generated' }))[0].source).toBe('generated');
+    expect(parseErrorOf(() => parseJsonLines(json({ source: 'official' }), 'a.jsonl')).message).toMatch(
+      /^a\.jsonl, line 1: not an article: source must be curated or generated; got "official"/,
+    );
+    expect(parseErrorOf(() => parseMarkdown(md('source: model\n'), 'a.md')).message).toMatch(
+      /line 1: .*source must be curated or generated/,
+    );
+  });
+});
+
 describe('JSON Lines articles', () => {
   it('the JSON Lines edition of the reference page holds the same text as the Markdown one', () => {
     const [j] = parseJsonLines(readFileSync(JSONL, 'utf8'), JSONL);

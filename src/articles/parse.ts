@@ -19,15 +19,31 @@ import { ArticleInput } from './sections.js';
  *   author: …
  *   date: 2026-01-15
  *   review: reviewed    (draft when absent)
+ *   source: generated   (optional: curated when absent)
  *   ---
  *   ## Summary
  *   …
+ * `source` says how the text was written: `curated` (a person) or `generated` (a language model,
+ * `author` naming the model). It is what `articles export --source generated` prints and what the
+ * articles shipped in data/articles/ carry (src/articles/bundled.ts); files without it stay curated.
  * Bullets ("-", "*", "•") are kept as "- " lines, numbered steps as written.
  */
+
+export const INPUT_SOURCES = ['curated', 'generated'] as const;
+export type InputSource = (typeof INPUT_SOURCES)[number];
 
 export interface ParsedArticle {
   article: ArticleInput;
   line: number;
+  /** How the text was written; `curated` when the file does not say. */
+  source: InputSource;
+}
+
+/** The optional `source` of an article; anything but the two known values is refused. */
+function sourceOf(value: unknown, file: string, line: number): InputSource {
+  if (value === undefined) return 'curated';
+  if (typeof value === 'string' && (INPUT_SOURCES as readonly string[]).includes(value)) return value as InputSource;
+  throw parseError(`not an article: source must be ${INPUT_SOURCES.join(' or ')}; got ${JSON.stringify(value)}`, { file, line });
 }
 
 function zodProblem(e: z.ZodError): string {
@@ -47,13 +63,13 @@ export function parseJsonLines(text: string, file = 'articles'): ParsedArticle[]
     }
     const r = ArticleInput.safeParse(json);
     if (!r.success) throw parseError(`not an article: ${zodProblem(r.error)}`, { file, line: i + 1 });
-    out.push({ article: r.data, line: i + 1 });
+    out.push({ article: r.data, line: i + 1, source: sourceOf((json as { source?: unknown }).source, file, i + 1) });
   });
   if (!out.length) throw parseError('no articles in the file', { file });
   return out;
 }
 
-const FRONT_KEYS = new Set(['system', 'code', 'title', 'author', 'date', 'review']);
+const FRONT_KEYS = new Set(['system', 'code', 'title', 'author', 'date', 'review', 'source']);
 
 /** Normalise one body line: bullets to "- ", indentation removed. */
 function bodyLine(l: string): string {
@@ -107,9 +123,10 @@ export function parseMarkdown(text: string, file = 'articles.md'): ParsedArticle
       else if (lines[i].trim()) throw parseError('text before the first section heading', { file, line: i + 1 });
     }
     flush();
-    const r = ArticleInput.safeParse({ ...front, sections });
+    const { source, ...fields } = front;
+    const r = ArticleInput.safeParse({ ...fields, sections });
     if (!r.success) throw parseError(`not an article: ${zodProblem(r.error)}`, { file, line: start });
-    out.push({ article: r.data, line: start });
+    out.push({ article: r.data, line: start, source: sourceOf(source, file, start) });
     skipBlank();
   }
   if (!out.length) throw parseError('no articles in the file', { file });
