@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { RE2JS } from 're2js';
 import { type TxContext, TxError, vurl } from './context.js';
 import { type CodeSystemModel, type Concept, type Json, primitive } from './model.js';
 
@@ -323,14 +324,19 @@ export class Expander {
   }
 }
 
-/** A regex filter matches the whole value (FHIR regex filters are anchored, as XML Schema patterns are). */
-function safeRegex(v: string): RegExp {
+/**
+ * A regex filter matches the whole value (FHIR regex filters are anchored, as XML Schema patterns
+ * are). Matched by RE2 (re2js), whose time is linear in the input: a hostile pattern such as
+ * `((a+)+)+` cannot hold the event loop the way a backtracking engine would (issue 13).
+ */
+function safeRegex(v: string): { test(s: string): boolean } {
   if (v.length > 500)
     throw new TxError(422, [
       { severity: 'error', code: 'too-costly', txType: 'too-costly', text: 'the regex filter is longer than 500 characters' },
     ]);
   try {
-    return new RegExp(`^(?:${v})$`, 'u');
+    const re = RE2JS.compile(v);
+    return { test: (s: string) => re.matches(s) };
   } catch (e) {
     throw new TxError(400, [
       { severity: 'error', code: 'invalid', txType: 'vs-invalid', text: `The regex '${v}' is not valid: ${(e as Error).message}` },

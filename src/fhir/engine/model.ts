@@ -33,14 +33,14 @@ export interface Concept {
 const STATUS_INACTIVE = new Set(['retired', 'inactive']);
 
 /** The value of a property or parameter (`valueCode`, `valueBoolean`, ...) as [key, value]. */
-export function valueOf(o: Json | undefined): [string, any] | undefined {
+export function valueEntry(o: Json | undefined): [string, any] | undefined {
   if (!o) return undefined;
   for (const [k, v] of Object.entries(o)) if (k.startsWith('value')) return [k, v];
   return undefined;
 }
 
 export function primitive(o: Json | undefined): string | undefined {
-  const v = valueOf(o);
+  const v = valueEntry(o);
   if (!v) return undefined;
   const x = v[1];
   if (x === null || typeof x === 'object') {

@@ -1,4 +1,5 @@
 import type { InParam, OpParams } from '../params.js';
+import { resolveSystem } from '../../systems.js';
 import { TxContext, TxError, type TxIssue, issueJson, outcomeJson, vurl } from './context.js';
 import { ENGINE_LIMITS, type ExpItem, type ExpandOptions, Expander, newIdentifier } from './expand.js';
 import { type CodeSystemModel, type Concept, type Json, primitive } from './model.js';
@@ -66,9 +67,17 @@ class Req {
   }
 }
 
-/** Whether the engine answers this request: it brings its own resources or an inline value set. */
+/**
+ * Whether the engine answers this request: it brings its own resources (`tx-resource`), or an
+ * inline value set or code system over systems MedCodes does not import (a value set over
+ * MedCodes' own code sets keeps the store-backed expansion of valueset.ts).
+ */
 export function engineHandles(p: OpParams): boolean {
-  return p.has('tx-resource') || p.has('valueSet') || p.list.some((x) => x.name === 'codeSystem');
+  if (p.has('tx-resource') || p.has('codeSystem')) return true;
+  const vs: Json | undefined = p.all('valueSet')[0]?.resource;
+  if (!vs) return false;
+  const parts = [...(vs.compose?.include ?? []), ...(vs.compose?.exclude ?? [])];
+  return !parts.some((inc: Json) => typeof inc?.system === 'string' && resolveSystem(inc.system) !== undefined);
 }
 
 export function contextOf(p: OpParams): TxContext {
