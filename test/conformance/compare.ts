@@ -43,6 +43,10 @@ export class Comparer {
       if (n in e) {
         const s = this.compareNodes(`${path}.${n}`, e[n], v, countOnly.has(n));
         if (s) return s;
+      } else if (n === 'location' && 'severity' in a && JSON.stringify(v) === JSON.stringify(a.expression)) {
+        // OperationOutcome.issue.location is deprecated in R5 in favour of expression; the suite's
+        // expected answers (R5 form) leave it out in places, so a location that only repeats the
+        // expression is not counted as an extra property.
       } else if (!this.patternMode) return `properties differ at ${path}: unexpected property ${n}`;
     }
     for (const [n, v] of Object.entries(e)) {

@@ -198,11 +198,14 @@ export function engineExpand(p: OpParams, lang?: string): EngineAnswer {
     parameter.push({ name: w.name, valueUri: w.value });
   }
   const contains = page.map((x) => containsOf(x, opts));
-  const { compose: _c, text: _t, meta: _m, expansion: _e, ...rest } = vs;
+  // The expanded value set carries its identity and status, not its definition (compose) or
+  // narrative metadata, as tx.fhir.org answers.
+  const rest: Json = {};
+  for (const k of ['id', 'language', 'extension', 'url', 'version', 'name', 'title', 'status', 'experimental', 'date'])
+    if (vs[k] !== undefined) rest[k] = vs[k];
   const body: Json = {
-    ...rest,
     resourceType: 'ValueSet',
-    ...(vs.compose ? { compose: vs.compose } : {}),
+    ...rest,
     expansion: {
       identifier: newIdentifier(),
       timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -260,29 +263,60 @@ interface Checked {
   version?: string;
   display?: string;
   inactive?: boolean;
+  status?: string;
   unknownSystems: string[];
 }
 
 function displays(cs: CodeSystemModel, c: Concept): { value: string; lang?: string }[] {
   const out: { value: string; lang?: string }[] = [];
-  if (c.display) out.push({ value: c.display, lang: cs.res.language });
+  if (c.display) out.push({ value: c.display, lang: cs.res.language ?? 'en' });
   for (const d of c.designation)
     if (!out.some((o) => o.value === d.value && o.lang === d.language)) out.push({ value: d.value, lang: d.language });
   return out;
 }
 
-function checkDisplay(cs: CodeSystemModel, c: Concept, given: string, path: string, lenient: boolean, out: Checked): void {
+function langList(lang?: string): string[] {
+  return (lang ?? '')
+    .split(',')
+    .map((s) => s.split(';')[0].trim())
+    .filter((s) => s && s !== '*');
+}
+
+function langMatch(have: string | undefined, want: string): boolean {
+  if (!have) return false;
+  const h = have.toLowerCase();
+  const w = want.toLowerCase();
+  return h === w || h.startsWith(`${w}-`);
+}
+
+function checkDisplay(cs: CodeSystemModel, c: Concept, given: string, path: string, lenient: boolean, out: Checked, lang?: string): void {
   const all = displays(cs, c);
-  if (all.some((d) => d.value === given)) return;
-  const norm = (s: string) => s.replace(/\s+/g, ' ').trim().toLowerCase();
-  const choices = all.map((d) => `'${d.value}'${d.lang ? ` (${d.lang})` : ''}`);
-  const valid =
-    all.length === 1 ? `Valid display is ${choices[0]}` : `Valid display is one of ${all.length} choices: ${choices.join(' or ')}`;
-  const ws = all.some((d) => norm(d.value) === norm(given));
-  const text = `Wrong Display Name '${given}' for ${cs.url}#${c.code}. ${valid} (for the language(s) '--')`;
+  const langs = langList(lang);
+  const csLang = cs.res.language as string | undefined;
+  const inLang = langs.length ? all.filter((d) => langs.some((l) => langMatch(d.lang ?? csLang, l))) : all;
   const severity = lenient ? 'warning' : 'error';
+  if (inLang.some((d) => d.value === given)) return;
+  if (langs.length && !inLang.length) {
+    // No display in the asked language: the default language's displays decide.
+    if (all.some((d) => d.value === given)) {
+      const text = `There are no valid display names found for the code ${cs.url}#${c.code} for language(s) '${langs.join(',')}'. The display is '${given}' which is a valid display for the default language`;
+      out.issues.push({ severity: 'information', code: 'invalid', txType: 'invalid-display', text, path });
+      out.messages.push(text);
+      return;
+    }
+    const text = `Wrong Display Name '${given}' for ${cs.url}#${c.code}. There are no valid display names found for language(s) '${langs.join(',')}'. Default display is '${c.display}'`;
+    out.issues.push({ severity, code: 'invalid', txType: 'invalid-display', text, path });
+    out.messages.push(text);
+    if (severity === 'error') out.valid = false;
+    return;
+  }
+  const shown = inLang;
+  const choices = shown.map((d) => `'${d.value}'${(d.lang ?? csLang) ? ` (${d.lang ?? csLang})` : ''}`);
+  const valid =
+    shown.length === 1 ? `Valid display is ${choices[0]}` : `Valid display is one of ${shown.length} choices: ${choices.join(' or ')}`;
+  const text = `Wrong Display Name '${given}' for ${cs.url}#${c.code}. ${valid} (for the language(s) '${langs.length ? langs.join(',') : '--'}')`;
   out.issues.push({ severity, code: 'invalid', txType: 'invalid-display', text, path });
-  if (!ws || !lenient) out.messages.push(text);
+  out.messages.push(text);
   if (severity === 'error') out.valid = false;
 }
 
@@ -300,6 +334,7 @@ function checkCoding(
   i: number,
   opts: {
     lenient: boolean;
+    displayLanguage?: string;
     activeOnly?: boolean;
     exp?: Map<string, ExpItem>;
     vsRef?: string;
@@ -384,7 +419,7 @@ function checkCoding(
     if (opts.vsRef) notInVs();
     return out;
   }
-  out.display = c.display;
+  out.display = pickDisplay(cs, c, opts.displayLanguage);
   if (c.code !== code) {
     const text = `The code '${code}' differs from the correct code '${c.code}' by case. Although the code system '${vurl(cs.res)}' is case insensitive, implementers are strongly encouraged to use the correct case anyway`;
     out.issues.push({ severity: 'information', code: 'business-rule', txType: 'code-rule', text, path: path.code });
@@ -398,6 +433,7 @@ function checkCoding(
     out.issues.push({ severity: 'warning', code: 'business-rule', txType: 'code-comment', text, path: path.base });
     out.messages.push(text);
   } else if (cs.isDeprecated(c)) {
+    out.status = 'deprecated';
     const text = `The concept '${c.code}' is deprecated and its use should be reviewed`;
     out.issues.push({ severity: 'warning', code: 'business-rule', txType: 'code-comment', text, path: path.base });
     out.messages.push(text);
@@ -418,7 +454,8 @@ function checkCoding(
       out.valid = false;
     }
   }
-  if (typeof coding.display === 'string' && !opts.membershipOnly) checkDisplay(cs, c, coding.display, path.display, opts.lenient, out);
+  if (typeof coding.display === 'string' && !opts.membershipOnly)
+    checkDisplay(cs, c, coding.display, path.display, opts.lenient, out, opts.displayLanguage);
   return out;
 }
 
@@ -479,7 +516,17 @@ export function engineValidateCode(p: OpParams, kind: 'ValueSet' | 'CodeSystem')
     }
     codings = [{ system: sys, code: r.str('code'), version: r.str('systemVersion') ?? r.str('version'), display: r.str('display') }];
   }
-  const checks = codings.map((c, i) => checkCoding(ctx, c, mode, i, { lenient, activeOnly, exp, vsRef, membershipOnly, abstractOk }));
+  const checks = codings.map((c, i) =>
+    checkCoding(ctx, c, mode, i, {
+      lenient,
+      displayLanguage: r.str('displayLanguage'),
+      activeOnly,
+      exp,
+      vsRef,
+      membershipOnly,
+      abstractOk,
+    }),
+  );
   let result: boolean;
   let chosen: Checked | undefined;
   const issues: TxIssue[] = [];
@@ -512,10 +559,15 @@ export function engineValidateCode(p: OpParams, kind: 'ValueSet' | 'CodeSystem')
   if (chosen?.version && (mode !== 'cc' || result)) out.push({ name: 'version', valueString: chosen.version });
   if (chosen?.display !== undefined && (mode !== 'cc' || result)) out.push({ name: 'display', valueString: chosen.display });
   if (chosen?.inactive) out.push({ name: 'inactive', valueBoolean: true });
+  if (chosen?.status) out.push({ name: 'status', valueCode: chosen.status });
   if (issues.length) out.push({ name: 'issues', resource: outcomeJson(issues) });
   if (messages.length) out.push({ name: 'message', valueString: messages.join('; ') });
   out.push({ name: 'result', valueBoolean: result });
-  for (const c of checks) for (const u of c.unknownSystems) out.push({ name: 'x-caused-by-unknown-system', valueCanonical: u });
+  // A system unknown at any version is x-unknown-system; a known system at an unknown version is
+  // x-caused-by-unknown-system (tx.fhir.org's extension parameters, echoed by the suite).
+  for (const c of checks)
+    for (const u of c.unknownSystems)
+      out.push({ name: u.includes('|') ? 'x-caused-by-unknown-system' : 'x-unknown-system', valueCanonical: u });
   return params(out);
 }
 
