@@ -16,12 +16,22 @@ export interface TxIssue {
 }
 
 export class TxError extends Error {
+  /** A problem with one include's code system (unknown version, version check): $validate-code reports it and goes on. */
+  soft = false;
+  /** Soft and already reported where the coding names the same system. */
+  silent = false;
   constructor(
     readonly status: number,
     readonly issues: TxIssue[],
   ) {
     super(issues[0]?.text);
   }
+}
+
+export function soft(e: TxError, silent = false): TxError {
+  e.soft = true;
+  e.silent = silent;
+  return e;
 }
 
 export function issueJson(i: TxIssue): Json {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RE2JS } from 're2js';
-import { type TxContext, TxError, vurl } from './context.js';
+import { type TxContext, TxError, soft, vurl } from './context.js';
 import { type CodeSystemModel, type Concept, type Json, primitive } from './model.js';
 
 /**
@@ -63,9 +63,15 @@ export class Expander {
   resolveVersion(system: string, includeVersion?: string): string | undefined {
     const forced = this.opts.forceSystemVersion.get(system);
     if (forced) return forced;
-    if (includeVersion) return includeVersion;
-    return this.opts.systemVersion.get(system);
+    const pref = this.prefer.get(system);
+    if (includeVersion) return pref && versionMatchesPattern(includeVersion, pref) ? pref : includeVersion;
+    return pref ?? this.opts.systemVersion.get(system);
   }
+
+  /** For $validate-code: the version each system's includes resolve to (the coding's, when compatible). */
+  prefer = new Map<string, string>();
+  /** For $validate-code: problems with an include are reported rather than thrown, and the include skipped. */
+  problems?: { status: number; issues: import('./context.js').TxIssue[] }[];
 
   codeSystemFor(system: string, includeVersion: string | undefined, purpose: 'expand' | 'validate'): CodeSystemModel {
     const version = this.resolveVersion(system, includeVersion);
@@ -73,33 +79,40 @@ export class Expander {
     if (!cs) {
       const known = this.ctx.codeSystemVersions(system);
       if (version && this.ctx.hasCodeSystem(system))
-        throw new TxError(422, [
+        throw soft(
+          new TxError(422, [
+            {
+              severity: 'error',
+              code: 'not-found',
+              txType: 'not-found',
+              text: `A definition for CodeSystem '${system}' version '${version}' could not be found, so the ${purpose === 'expand' ? 'value set cannot be expanded' : 'code cannot be validated'}. Valid versions: ${known.join(' or ')}`,
+            },
+          ]),
+        );
+      throw soft(
+        new TxError(422, [
           {
             severity: 'error',
             code: 'not-found',
             txType: 'not-found',
-            text: `A definition for CodeSystem '${system}' version '${version}' could not be found, so the ${purpose === 'expand' ? 'value set cannot be expanded' : 'code cannot be validated'}. Valid versions: ${known.join(' or ')}`,
+            text: `A definition for CodeSystem '${system}'${version ? ` version '${version}'` : ''} could not be found, so the value set cannot be expanded`,
           },
-        ]);
-      throw new TxError(422, [
-        {
-          severity: 'error',
-          code: 'not-found',
-          txType: 'not-found',
-          text: `A definition for CodeSystem '${system}'${version ? ` version '${version}'` : ''} could not be found, so the value set cannot be expanded`,
-        },
-      ]);
+        ]),
+        true,
+      );
     }
     const check = this.opts.checkSystemVersion.get(system);
     if (check && cs.version && !versionOk(check, cs.version))
-      throw new TxError(422, [
-        {
-          severity: 'error',
-          code: 'exception',
-          txType: 'version-error',
-          text: `The version '${cs.version}' is not allowed for system '${system}': required to be '${check}' by a version-check parameter`,
-        },
-      ]);
+      throw soft(
+        new TxError(422, [
+          {
+            severity: 'error',
+            code: 'exception',
+            txType: 'version-error',
+            text: `The version '${cs.version}' is not allowed for system '${system}': required to be '${check}' by a version-check parameter`,
+          },
+        ]),
+      );
     for (const s of this.ctx.supplementsOf(system)) if (!cs.supplements.includes(s)) cs.addSupplement(s);
     return cs;
   }
@@ -151,20 +164,31 @@ export class Expander {
         const k = JSON.stringify(inc);
         if (seenInc.has(k)) continue;
         seenInc.add(k);
-        for (const it of this.conceptSet(inc, exp)) {
+        for (const it of this.guarded(() => this.conceptSet(inc, exp))) {
           const id = `${it.system}|${it.code}`;
           if (!out.has(id)) out.set(id, it);
           if (out.size > ENGINE_LIMITS.maxConcepts) throw tooMany();
         }
       }
       for (const ex of excludes) {
-        for (const it of this.conceptSet(ex, exp)) out.delete(`${it.system}|${it.code}`);
+        for (const it of this.guarded(() => this.conceptSet(ex, exp))) out.delete(`${it.system}|${it.code}`);
       }
       exp.items = [...out.values()];
       return exp;
     } finally {
       this.seen.pop();
       this.depth--;
+    }
+  }
+
+  private guarded(f: () => ExpItem[]): ExpItem[] {
+    if (!this.problems) return f();
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof TxError) || !e.soft) throw e;
+      if (!e.silent) this.problems.push({ status: e.status, issues: e.issues });
+      return [];
     }
   }
 
@@ -358,6 +382,15 @@ function tooMany(): TxError {
 export function standardsStatus(r: Json): string | undefined {
   return r.extension?.find((e: Json) => e.url === 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status')
     ?.valueCode;
+}
+
+/** An include's version (1.x.x, 1.0, 1.0.0) admits a concrete version. */
+export function versionMatchesPattern(pattern: string, version: string): boolean {
+  if (pattern === version) return true;
+  const pp = pattern.split('.');
+  const vp = version.split('.');
+  if (pp.some((p) => p === 'x' || p === '*')) return pp.every((p, i) => p === 'x' || p === '*' || p === vp[i]);
+  return version.startsWith(`${pattern}.`);
 }
 
 export function versionOk(pattern: string, version: string): boolean {

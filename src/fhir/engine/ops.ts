@@ -197,7 +197,8 @@ export function engineExpand(p: OpParams, lang?: string): EngineAnswer {
     seenW.add(k);
     parameter.push({ name: w.name, valueUri: w.value });
   }
-  const contains = page.map((x) => containsOf(x, opts));
+  const contains =
+    opts.excludeNested === true || opts.count !== undefined || opts.offset ? page.map((x) => containsOf(x, opts)) : nest(page, opts);
   // The expanded value set carries its identity and status, not its definition (compose) or
   // narrative metadata, as tx.fhir.org answers.
   const rest: Json = {};
@@ -216,6 +217,23 @@ export function engineExpand(p: OpParams, lang?: string): EngineAnswer {
     },
   };
   return { status: 200, body };
+}
+
+/**
+ * The expansion as a tree when nesting is not excluded (excludeNested, R4 $expand): a concept whose
+ * parent is in the expansion is placed under it.
+ */
+function nest(items: ExpItem[], opts: ExpandOptions): Json[] {
+  const nodes = new Map<string, Json>();
+  const roots: Json[] = [];
+  for (const x of items) nodes.set(`${x.system}|${x.code}`, containsOf(x, opts));
+  for (const x of items) {
+    const node = nodes.get(`${x.system}|${x.code}`)!;
+    const parent = x.concept?.parents.map((p) => nodes.get(`${x.system}|${p}`)).find((n) => n && n !== node);
+    if (parent) (parent.contains ??= []).push(node);
+    else roots.push(node);
+  }
+  return roots;
 }
 
 function containsOf(x: ExpItem, opts: ExpandOptions): Json {
@@ -350,7 +368,7 @@ function checkCoding(
   out.system = system;
   const notInVs = () => {
     if (!opts.vsRef) return;
-    const shown = `${system ?? ''}#${code}${coding.display && mode === 'coding' && !system ? '' : ''}`;
+    const shown = `${system ?? ''}${coding.version ? `|${coding.version}` : ''}#${code}${typeof coding.display === 'string' ? ` ('${coding.display}')` : ''}`;
     const text = `The provided code '${shown}' was not found in the value set '${opts.vsRef}'`;
     if (mode === 'cc')
       out.issues.push({ severity: 'information', code: 'code-invalid', txType: 'this-code-not-in-vs', text, path: path.code });
@@ -466,11 +484,19 @@ export function engineValidateCode(p: OpParams, kind: 'ValueSet' | 'CodeSystem')
   let exp: Map<string, ExpItem> | undefined;
   let vsRef: string | undefined;
   const opts = expandOptions(r);
+  const problems: TxIssue[] = [];
+  const expandFor = (coding?: Json) => {
+    const ex = new Expander(ctx, { ...opts, activeOnly: false });
+    ex.problems = [];
+    if (coding?.system && coding.version) ex.prefer.set(coding.system, coding.version);
+    const e = ex.expand(vs!);
+    for (const pr of ex.problems) for (const i of pr.issues) if (!problems.some((x) => x.text === i.text)) problems.push(i);
+    return new Map(e.items.map((x) => [`${x.system}|${x.code}`, x]));
+  };
   if (kind === 'ValueSet') {
     vs = findValueSet(ctx, r);
     vsRef = vurl(vs);
-    const e = new Expander(ctx, { ...opts, activeOnly: false }).expand(vs);
-    exp = new Map(e.items.map((x) => [`${x.system}|${x.code}`, x]));
+    exp = expandFor();
   } else {
     const cs = r.res('codeSystem');
     if (cs) ctx.add(cs);
@@ -521,7 +547,7 @@ export function engineValidateCode(p: OpParams, kind: 'ValueSet' | 'CodeSystem')
       lenient,
       displayLanguage: r.str('displayLanguage'),
       activeOnly,
-      exp,
+      exp: kind === 'ValueSet' && c?.version ? expandFor(c) : exp,
       vsRef,
       membershipOnly,
       abstractOk,
@@ -531,6 +557,11 @@ export function engineValidateCode(p: OpParams, kind: 'ValueSet' | 'CodeSystem')
   let chosen: Checked | undefined;
   const issues: TxIssue[] = [];
   const messages: string[] = [];
+  // Includes that could not be evaluated (unknown version, version check) are reported as issues.
+  for (const i of problems) {
+    issues.push({ ...i, path: i.path ?? (mode === 'code' ? 'version' : undefined) });
+    if (i.severity === 'error') messages.push(i.text);
+  }
   if (mode === 'cc') {
     const good = checks.find((c) => c.valid && (!exp || exp.has(`${c.system}|${c.code}`)));
     result = !!good;
@@ -562,6 +593,7 @@ export function engineValidateCode(p: OpParams, kind: 'ValueSet' | 'CodeSystem')
   if (chosen?.status) out.push({ name: 'status', valueCode: chosen.status });
   if (issues.length) out.push({ name: 'issues', resource: outcomeJson(issues) });
   if (messages.length) out.push({ name: 'message', valueString: messages.join('; ') });
+  if (problems.some((i) => i.severity === 'error')) result = false;
   out.push({ name: 'result', valueBoolean: result });
   // A system unknown at any version is x-unknown-system; a known system at an unknown version is
   // x-caused-by-unknown-system (tx.fhir.org's extension parameters, echoed by the suite).
