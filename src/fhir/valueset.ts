@@ -22,6 +22,21 @@ import { loadedById, loadedSystems, resolveLoaded, type Loaded } from './resourc
  * words in any order, prefixes, lay terms, typos, codes in any shape, ranked by relevance.
  */
 
+/** At most this many distinct compose.include entries are expanded in one request (issue 13). */
+export const MAX_INCLUDES = 20;
+/**
+ * Subtree includes (is-a / descendent-of) per request: each one is a walk of its subtree, up to
+ * ~55,000 codes for an ICD-10-CM chapter (about 0.6-1 s on a loaded 2-core machine).
+ */
+export const MAX_SUBTREE_INCLUDES = 3;
+/** Entries in the request's compose.include, identical ones counted (the body is 1 MB at most anyway). */
+export const MAX_INCLUDE_ENTRIES = 200;
+/**
+ * Rows one expansion may walk: each subtree include reads `offset + count` rows in classification
+ * order, so a deep page over many includes is refused before it starts (issue 13).
+ */
+export const MAX_EXPAND_WORK = 200_000;
+
 /** Largest page of one expansion; larger `count` values are lowered to it (echoed in expansion.parameter). */
 export const MAX_EXPAND_COUNT = 1000;
 
@@ -112,8 +127,20 @@ function includesOfCompose(store: Store, vs: Record<string, unknown>): Include[]
   if (!compose || !Array.isArray(compose.include) || !compose.include.length)
     throw invalid('the ValueSet has no compose.include to expand', 'valueSet.compose');
   if (compose.exclude !== undefined) throw notSupported('compose.exclude is not supported', 'valueSet.compose.exclude');
-  if (compose.include.length > 50) throw tooCostly('at most 50 compose.include entries');
-  return compose.include.map((inc: any, i: number) => {
+  // Bounded cost before any work (issue 13): identical includes add nothing and are read once, and
+  // at most MAX_INCLUDES distinct ones are expanded (each may be a subtree query).
+  if (compose.include.length > MAX_INCLUDE_ENTRIES)
+    throw tooCostly(`the ValueSet has ${compose.include.length} compose.include entries; the limit is ${MAX_INCLUDE_ENTRIES}`);
+  const seen = new Set<string>();
+  const distinct = compose.include.filter((inc: unknown) => {
+    const k = JSON.stringify(inc);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  if (distinct.length > MAX_INCLUDES)
+    throw tooCostly(`the ValueSet has ${distinct.length} distinct compose.include entries; the limit is ${MAX_INCLUDES}`);
+  return distinct.map((inc: any, i: number) => {
     const at = `valueSet.compose.include[${i}]`;
     if (!inc || typeof inc !== 'object') throw invalid(`${at} must be an object`, at);
     if (inc.valueSet !== undefined) throw notSupported(`${at}.valueSet: including other value sets is not supported`, at);
@@ -447,6 +474,15 @@ export function expandOperation(store: Store, p: OpParams, instance?: ImplicitVa
   const activeOnly = p.boolean('activeOnly') ?? true;
   const count = askedCount === undefined ? MAX_EXPAND_COUNT : Math.min(askedCount, MAX_EXPAND_COUNT);
 
+  const subtrees = target.includes.filter((inc) => inc.isa).length;
+  if (subtrees > MAX_SUBTREE_INCLUDES)
+    throw tooCostly(
+      `the ValueSet has ${subtrees} subtree (is-a / descendent-of) includes; the limit is ${MAX_SUBTREE_INCLUDES} per request`,
+    );
+  if (subtrees * (offset + count) > MAX_EXPAND_WORK)
+    throw tooCostly(
+      `offset ${offset} + count ${count} over ${subtrees} subtree include(s) would walk more than ${MAX_EXPAND_WORK} rows (the limit): page less deep or expand the includes one by one`,
+    );
   // Includes are concatenated in order; paging runs across them.
   let skip = offset;
   let remaining = count;
