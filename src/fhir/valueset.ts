@@ -539,23 +539,51 @@ export function valueSetValidateCode(store: Store, p: OpParams, instance?: Impli
   const system = coding?.system ?? p.string('system');
   const display = coding?.display ?? p.string('display');
   if (!code) throw invalid('a code is required: "code" with "system", or "coding"', 'code');
-  const fail = (message: string) => ({
+  // R5 output parameters: code, system, version, and the reason as an OperationOutcome (issues).
+  const identity = (c: string) => [
+    { name: 'code', valueCode: c },
+    { name: 'system', valueUri: vs.loaded.info.uri },
+    { name: 'version', valueString: vs.loaded.release.version },
+  ];
+  const issues = (message: string, txType: string, issueCode: string, field: string) => ({
+    name: 'issues',
+    resource: {
+      resourceType: 'OperationOutcome',
+      issue: [
+        {
+          severity: 'error',
+          code: issueCode,
+          details: { coding: [{ system: 'http://hl7.org/fhir/tools/CodeSystem/tx-issue-type', code: txType }], text: message },
+          expression: [field],
+        },
+      ],
+    },
+  });
+  const fail = (message: string, txType = 'not-in-vs', issueCode = 'code-invalid', c = code.trim()) => ({
     resourceType: 'Parameters',
     parameter: [
       { name: 'result', valueBoolean: false },
       { name: 'message', valueString: message },
+      ...identity(c),
+      issues(message, txType, issueCode, 'code'),
     ],
   });
   if (system && resolveLoaded(store, system, undefined, 'system').info.id !== vs.loaded.info.id)
     return fail(`the code system ${system} is not in the value set ${vs.url}`);
   const sys: SystemId = vs.loaded.info.id;
   const row = findRow(store, sys, code);
-  if (!row) return fail(`Unknown code "${code.trim().slice(0, 40)}" in ${vs.loaded.info.name}`);
+  if (!row) return fail(`Unknown code "${code.trim().slice(0, 40)}" in ${vs.loaded.info.name}`, 'invalid-code');
   if (row.code.toUpperCase() !== code.trim().toUpperCase())
-    return fail(`"${code.trim()}" is not how ${vs.loaded.info.name} writes this code: the code is "${row.code}"`);
-  if (row.status !== 'active') return fail(`${row.code} is not an active code of ${vs.loaded.info.name}`);
+    return fail(`"${code.trim()}" is not how ${vs.loaded.info.name} writes this code: the code is "${row.code}"`, 'invalid-code');
+  if (row.status !== 'active')
+    return fail(`${row.code} is not an active code of ${vs.loaded.info.name}`, 'code-rule', 'business-rule', row.code);
   if (vs.isa && row.key !== vs.isa.key && !store.isDescendantOf(row, vs.isa.key))
-    return fail(`${row.code} is not in the value set ${vs.url} (it is not ${vs.isa.code} or one of its descendants)`);
+    return fail(
+      `${row.code} is not in the value set ${vs.url} (it is not ${vs.isa.code} or one of its descendants)`,
+      'not-in-vs',
+      'code-invalid',
+      row.code,
+    );
   if (
     display !== undefined &&
     ![row.display, row.shortDisplay ?? ''].some(
@@ -571,14 +599,18 @@ export function valueSetValidateCode(store: Store, p: OpParams, instance?: Impli
           valueString: `The display "${display.slice(0, 200)}" is not a valid display for ${row.code}; the display is "${row.display}"`,
         },
         { name: 'display', valueString: row.display },
+        ...identity(row.code),
+        issues(
+          `The display "${display.slice(0, 200)}" is not a valid display for ${row.code}; the display is "${row.display}"`,
+          'invalid-display',
+          'invalid',
+          'display',
+        ),
       ],
     };
   }
   return {
     resourceType: 'Parameters',
-    parameter: [
-      { name: 'result', valueBoolean: true },
-      { name: 'display', valueString: row.display },
-    ],
+    parameter: [{ name: 'result', valueBoolean: true }, { name: 'display', valueString: row.display }, ...identity(row.code)],
   };
 }
