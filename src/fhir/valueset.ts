@@ -126,7 +126,6 @@ function includesOfCompose(store: Store, vs: Record<string, unknown>): Include[]
   const compose = vs.compose as Record<string, unknown> | undefined;
   if (!compose || !Array.isArray(compose.include) || !compose.include.length)
     throw invalid('the ValueSet has no compose.include to expand', 'valueSet.compose');
-  if (compose.exclude !== undefined) throw notSupported('compose.exclude is not supported', 'valueSet.compose.exclude');
   // Bounded cost before any work (issue 13): identical includes add nothing and are read once, and
   // at most MAX_INCLUDES distinct ones are expanded (each may be a subtree query).
   if (compose.include.length > MAX_INCLUDE_ENTRIES)
@@ -140,8 +139,25 @@ function includesOfCompose(store: Store, vs: Record<string, unknown>): Include[]
   });
   if (distinct.length > MAX_INCLUDES)
     throw tooCostly(`the ValueSet has ${distinct.length} distinct compose.include entries; the limit is ${MAX_INCLUDES}`);
-  return distinct.map((inc: any, i: number) => {
-    const at = `valueSet.compose.include[${i}]`;
+  return entriesOf(store, distinct, 'include');
+}
+
+/**
+ * compose.exclude entries of a ValueSet given in the request: concept lists and is-a /
+ * descendent-of filters over MedCodes' code sets, as for include (R4 ValueSet.compose.exclude).
+ */
+function excludesOfCompose(store: Store, vs: Record<string, unknown>): Include[] {
+  const compose = vs.compose as Record<string, unknown> | undefined;
+  const list = compose?.exclude;
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) throw invalid('valueSet.compose.exclude must be an array', 'valueSet.compose.exclude');
+  if (list.length > MAX_INCLUDES) throw tooCostly(`the ValueSet has ${list.length} compose.exclude entries; the limit is ${MAX_INCLUDES}`);
+  return entriesOf(store, list, 'exclude');
+}
+
+function entriesOf(store: Store, list: unknown[], kind: 'include' | 'exclude'): Include[] {
+  return list.map((inc: any, i: number) => {
+    const at = `valueSet.compose.${kind}[${i}]`;
     if (!inc || typeof inc !== 'object') throw invalid(`${at} must be an object`, at);
     if (inc.valueSet !== undefined) throw notSupported(`${at}.valueSet: including other value sets is not supported`, at);
     if (typeof inc.system !== 'string') throw invalid(`${at}.system is required`, at);
@@ -428,6 +444,8 @@ export interface ExpandTarget {
   /** The value set as served: an implicit one, or the one given in the request. */
   resource: Record<string, unknown>;
   includes: Include[];
+  /** compose.exclude of a value set given in the request. */
+  excludes?: Include[];
 }
 
 /** What to expand: `url` (implicit value set), `valueSet` (a resource in the body), or an instance. */
@@ -458,8 +476,9 @@ export function expandTarget(store: Store, p: OpParams, instance?: ImplicitValue
   }
   if (given) {
     const includes = includesOfCompose(store, given);
+    const excludes = excludesOfCompose(store, given);
     const { expansion: _e, ...rest } = given as Record<string, unknown>;
-    return { resource: rest, includes };
+    return { resource: rest, includes, excludes };
   }
   throw invalid('$expand needs a value set: "url" (e.g. http://hl7.org/fhir/sid/icd-10-cm?fhir_vs=isa/E11) or "valueSet"', 'url');
 }
@@ -483,6 +502,7 @@ export function expandOperation(store: Store, p: OpParams, instance?: ImplicitVa
     throw tooCostly(
       `offset ${offset} + count ${count} over ${subtrees} subtree include(s) would walk more than ${MAX_EXPAND_WORK} rows (the limit): page less deep or expand the includes one by one`,
     );
+  if (target.excludes?.length) return expandWithExcludes(store, target, filter, activeOnly, offset, count, askedCount);
   // Includes are concatenated in order; paging runs across them.
   let skip = offset;
   let remaining = count;
@@ -519,6 +539,75 @@ export function expandOperation(store: Store, p: OpParams, instance?: ImplicitVa
       identifier: `urn:uuid:${randomUUID()}`,
       timestamp: new Date().toISOString(),
       ...(total !== undefined ? { total } : {}),
+      offset,
+      parameter: used,
+      ...(rows.length ? { contains: rows } : {}),
+    },
+  };
+}
+
+/** Concepts an expansion with compose.exclude reads before removing the excluded ones (a bound on its cost). */
+export const MAX_EXCLUDE_BASE = 10_000;
+
+/**
+ * A value set with compose.exclude (e.g. an ICD-10-CM subtree minus some codes): its includes are
+ * read whole, at most MAX_EXCLUDE_BASE concepts, the excluded concepts removed, then paged.
+ */
+function expandWithExcludes(
+  store: Store,
+  target: ExpandTarget,
+  filter: string | undefined,
+  activeOnly: boolean,
+  offset: number,
+  count: number,
+  askedCount: number | undefined,
+): Record<string, unknown> {
+  const all: ExpandContains[] = [];
+  for (const inc of target.includes) {
+    const pg = page(store, inc, filter, activeOnly, 0, MAX_EXCLUDE_BASE + 1);
+    if (pg.total === undefined || pg.total > MAX_EXCLUDE_BASE || all.length + pg.rows.length > MAX_EXCLUDE_BASE)
+      throw tooCostly(
+        `a value set with compose.exclude is expanded whole before the exclusions; its includes have more than ${MAX_EXCLUDE_BASE} concepts (the limit): narrow the includes`,
+      );
+    all.push(...pg.rows);
+  }
+  const excluded = (c: ExpandContains) =>
+    target.excludes!.some((ex) => {
+      if (ex.loaded.info.uri !== c.system) return false;
+      if (!ex.concepts && !ex.isa) return true;
+      const row = store.get(ex.loaded.info.id, codeKey(ex.loaded.info.id, c.code));
+      if (!row) return false;
+      if (ex.concepts) return ex.concepts.some((k) => codeKey(ex.loaded.info.id, k) === row.key);
+      return (ex.isa!.self && row.key === ex.isa!.key) || (row.key !== ex.isa!.key && store.isDescendantOf(row, ex.isa!.key));
+    });
+  const seen = new Set<string>();
+  const kept = all.filter((c) => {
+    const k = `${c.system}|${c.code}`;
+    if (seen.has(k) || excluded(c)) return false;
+    seen.add(k);
+    return true;
+  });
+  if (askedCount === undefined && kept.length - offset > MAX_EXPAND_COUNT)
+    throw tooCostly(
+      `the expansion has ${kept.length} concepts; the limit is ${MAX_EXPAND_COUNT} per request: page with "count" and "offset", or narrow it with "filter"`,
+    );
+  const used: Record<string, unknown>[] = [];
+  if (filter) used.push({ name: 'filter', valueString: filter });
+  used.push(
+    { name: 'offset', valueInteger: offset },
+    { name: 'count', valueInteger: count },
+    { name: 'activeOnly', valueBoolean: activeOnly },
+  );
+  const versions = new Set(target.includes.map((inc) => `${inc.loaded.info.uri}|${inc.loaded.release.version}`));
+  for (const v of versions) used.push({ name: 'version', valueUri: v });
+  const rows = kept.slice(offset, offset + count);
+  return {
+    ...target.resource,
+    resourceType: 'ValueSet',
+    expansion: {
+      identifier: `urn:uuid:${randomUUID()}`,
+      timestamp: new Date().toISOString(),
+      total: kept.length,
       offset,
       parameter: used,
       ...(rows.length ? { contains: rows } : {}),
