@@ -353,6 +353,8 @@ function checkCoding(
   opts: {
     lenient: boolean;
     displayLanguage?: string;
+    /** The version the value set's include names for a system, if any. */
+    includeVersion?: (system: string) => string | undefined;
     activeOnly?: boolean;
     exp?: Map<string, ExpItem>;
     vsRef?: string;
@@ -386,7 +388,27 @@ function checkCoding(
     notInVs();
     return out;
   }
-  const cs = ctx.codeSystem(system, coding.version);
+  let cs = ctx.codeSystem(system, coding.version);
+  if (!cs && coding.version && ctx.hasCodeSystem(system)) {
+    // The coding names a version this server does not have: report it, and validate the code
+    // against the version the value set (or the default) uses, as tx.fhir.org does.
+    const fallback = ctx.codeSystem(system, opts.includeVersion?.(system))!;
+    const text = `A definition for CodeSystem '${system}' version '${coding.version}' could not be found, so the code cannot be validated. Valid versions: ${ctx.codeSystemVersions(system).join(' or ')}`;
+    out.issues.push({ severity: 'error', code: 'not-found', txType: 'not-found', text, path: path.system });
+    out.messages.push(text);
+    out.unknownSystems.push(`${system}|${coding.version}`);
+    if (fallback.version && opts.vsRef) {
+      const iv = opts.includeVersion?.(system);
+      const t2 = iv
+        ? `The code system '${system}' version '${iv}' in the ValueSet include is different to the one in the value ('${coding.version}')`
+        : `The code system '${system}' version '${fallback.version}' for the versionless include in the ValueSet include is different to the one in the value ('${coding.version}')`;
+      out.issues.push({ severity: iv ? 'error' : 'warning', code: 'invalid', txType: 'vs-invalid', text: t2, path: path.version });
+      if (iv) out.messages.push(t2);
+    }
+    out.valid = false;
+    cs = fallback;
+    coding = { ...coding, version: undefined };
+  }
   if (!cs) {
     if (ctx.isValueSetUrl(system)) {
       const text = `The Coding references a value set, not a code system ('${system}')`;
@@ -546,6 +568,8 @@ export function engineValidateCode(p: OpParams, kind: 'ValueSet' | 'CodeSystem')
     checkCoding(ctx, c, mode, i, {
       lenient,
       displayLanguage: r.str('displayLanguage'),
+      includeVersion: (sys: string) =>
+        (vs?.compose?.include ?? []).find((i: Json) => i.system === sys && typeof i.version === 'string')?.version,
       activeOnly,
       exp: kind === 'ValueSet' && c?.version ? expandFor(c) : exp,
       vsRef,
@@ -564,8 +588,10 @@ export function engineValidateCode(p: OpParams, kind: 'ValueSet' | 'CodeSystem')
   }
   if (mode === 'cc') {
     const good = checks.find((c) => c.valid && (!exp || exp.has(`${c.system}|${c.code}`)));
-    result = !!good;
-    chosen = good ?? checks.find((c) => c.display !== undefined);
+    // A coding with an unknown code makes the concept invalid even when another coding is fine
+    // (tx.fhir.org: an error on any coding is an error of the CodeableConcept).
+    result = !!good && !checks.some((c) => c.issues.some((i) => i.severity === 'error' && i.txType === 'invalid-code'));
+    chosen = good;
     for (const c of checks) {
       issues.push(...c.issues);
       messages.push(...c.messages);
@@ -585,10 +611,10 @@ export function engineValidateCode(p: OpParams, kind: 'ValueSet' | 'CodeSystem')
     issues.push(...c.issues);
     messages.push(...c.messages);
   }
-  if (chosen?.code !== undefined && (mode !== 'cc' || result)) out.push({ name: 'code', valueCode: chosen.code });
-  if (chosen?.system && (mode !== 'cc' || result)) out.push({ name: 'system', valueUri: chosen.system });
-  if (chosen?.version && (mode !== 'cc' || result)) out.push({ name: 'version', valueString: chosen.version });
-  if (chosen?.display !== undefined && (mode !== 'cc' || result)) out.push({ name: 'display', valueString: chosen.display });
+  if (chosen?.code !== undefined) out.push({ name: 'code', valueCode: chosen.code });
+  if (chosen?.system) out.push({ name: 'system', valueUri: chosen.system });
+  if (chosen?.version) out.push({ name: 'version', valueString: chosen.version });
+  if (chosen?.display !== undefined) out.push({ name: 'display', valueString: chosen.display });
   if (chosen?.inactive) out.push({ name: 'inactive', valueBoolean: true });
   if (chosen?.status) out.push({ name: 'status', valueCode: chosen.status });
   if (issues.length) out.push({ name: 'issues', resource: outcomeJson(issues) });
