@@ -268,6 +268,19 @@ async function handle(c: Context, deps: AppDeps): Promise<Response> {
     return send(c, 200, capabilityStatement(ctx));
   }
 
+  // $versions (http://hl7.org/fhir/R4/capabilitystatement-operation-versions.html): the FHIR
+  // versions this server speaks; the HL7 test runner asks it first.
+  if (segs.length === 1 && segs[0] === '$versions') {
+    operation();
+    return send(c, 200, {
+      resourceType: 'Parameters',
+      parameter: [
+        { name: 'version', valueCode: '4.0' },
+        { name: 'default', valueCode: '4.0' },
+      ],
+    });
+  }
+
   const [type, second, third, ...rest] = segs;
   if (!type)
     throw new FhirError(
