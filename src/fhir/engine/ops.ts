@@ -1,7 +1,7 @@
 import type { InParam, OpParams } from '../params.js';
 import { resolveSystem } from '../../systems.js';
 import { TxContext, TxError, type TxIssue, issueJson, outcomeJson, vurl } from './context.js';
-import { ENGINE_LIMITS, type ExpItem, type ExpandOptions, Expander, newIdentifier } from './expand.js';
+import { ENGINE_LIMITS, type ExpItem, type ExpandOptions, Expander, newIdentifier, standardsStatus } from './expand.js';
 import { type CodeSystemModel, type Concept, type Json, primitive } from './model.js';
 
 /**
@@ -581,6 +581,32 @@ export function engineValidateCode(p: OpParams, kind: 'ValueSet' | 'CodeSystem')
   let chosen: Checked | undefined;
   const issues: TxIssue[] = [];
   const messages: string[] = [];
+  // Status of the resources used (tx.fhir.org's status-check issues, information only): a
+  // deprecated, withdrawn or retired value set or code system, and an experimental or draft code
+  // system used by a value set that is not itself experimental or draft.
+  const statusIssue = (r: Json, type: string, source?: Json) => {
+    const std = standardsStatus(r);
+    const kind =
+      std === 'deprecated' || std === 'withdrawn'
+        ? std
+        : r.status === 'retired'
+          ? 'retired'
+          : source && r.experimental === true && source.experimental !== true
+            ? 'experimental'
+            : source && (r.status === 'draft' || std === 'draft') && source.status !== 'draft' && standardsStatus(source) !== 'draft'
+              ? 'draft'
+              : undefined;
+    if (kind)
+      issues.push({
+        severity: 'information',
+        code: 'business-rule',
+        txType: 'status-check',
+        text: `Reference to ${kind} ${type} ${vurl(r)}`,
+      });
+  };
+  const usedCs = checks.map((c) => (c.system ? ctx.codeSystem(c.system, c.version) : undefined)).filter((x) => !!x);
+  for (const cs of new Set(usedCs)) statusIssue(cs!.res, 'CodeSystem', vs ?? {});
+  if (vs) statusIssue(vs, 'ValueSet');
   // Includes that could not be evaluated (unknown version, version check) are reported as issues.
   for (const i of problems) {
     issues.push({ ...i, path: i.path ?? (mode === 'code' ? 'version' : undefined) });
