@@ -139,6 +139,8 @@ export class Expander {
         },
       ]);
     this.seen.push(key);
+    const std = standardsStatus(vs);
+    if (std === 'deprecated' || std === 'withdrawn') exp.warnings.push({ name: `warning-${std}`, value: key });
     try {
       const compose = vs.compose ?? {};
       const includes: Json[] = Array.isArray(compose.include) ? compose.include : [];
@@ -241,6 +243,7 @@ export class Expander {
       exp.usedValueSets.add(vurl(vs));
       const sub = this.expand(vs);
       for (const s of sub.usedCodeSystems) exp.usedCodeSystems.add(s);
+      exp.warnings.push(...sub.warnings);
       const keys = new Set(sub.items.map((x) => `${x.system}|${x.code}`));
       items = items ? items.filter((x) => keys.has(`${x.system}|${x.code}`)) : sub.items;
     }
