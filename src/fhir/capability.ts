@@ -40,7 +40,15 @@ export function capabilityStatement(ctx: FhirContext): Record<string, unknown> {
     ?.slice(0, 10);
   return {
     resourceType: 'CapabilityStatement',
+    // Features of the terminology ecosystem IG (application-feature framework): the version of the
+    // HL7 terminology test suite this server is run against, and code systems accepted as parameters
+    // (tx-resource / codeSystem, src/fhir/engine).
+    extension: [
+      feature('http://hl7.org/fhir/uv/tx-tests/FeatureDefinition/test-version', { valueCode: TX_TESTS_VERSION }),
+      feature('http://hl7.org/fhir/uv/tx-ecosystem/FeatureDefinition/CodeSystemAsParameter', { valueBoolean: true }),
+    ],
     url: `${ctx.base}/metadata`,
+    version: SOFTWARE_VERSION,
     name: 'MedCodes_FHIR_Terminology',
     title: 'MedCodes FHIR terminology server',
     status: 'active',
@@ -50,7 +58,7 @@ export function capabilityStatement(ctx: FhirContext): Record<string, unknown> {
     description: 'Read-only FHIR R4 terminology operations over the code systems loaded in this MedCodes database.',
     kind: 'instance',
     instantiates: ['http://hl7.org/fhir/CapabilityStatement/terminology-server'],
-    software: { name: 'MedCodes', version: SOFTWARE_VERSION },
+    software: { name: 'MedCodes', version: SOFTWARE_VERSION, ...(date ? { releaseDate: date } : {}) },
     implementation: { description: 'MedCodes terminology endpoint', url: ctx.base },
     fhirVersion: '4.0.1',
     format: ['application/fhir+json', 'json'],
@@ -79,7 +87,21 @@ export function capabilityStatement(ctx: FhirContext): Record<string, unknown> {
             operation: [op('translate', 'ConceptMap')],
           },
         ],
+        operation: [{ name: 'versions', definition: 'http://hl7.org/fhir/OperationDefinition/CapabilityStatement-versions' }],
       },
+    ],
+  };
+}
+
+/** The version of HL7's terminology test suite in test/fixtures/hl7-tx-ecosystem (tests/history.json: "1.90"). */
+const TX_TESTS_VERSION = '1.9.0';
+
+function feature(definition: string, value: Record<string, unknown>): Record<string, unknown> {
+  return {
+    url: 'http://hl7.org/fhir/uv/application-feature/StructureDefinition/feature',
+    extension: [
+      { url: 'definition', valueCanonical: definition },
+      { url: 'value', ...value },
     ],
   };
 }
@@ -93,6 +115,7 @@ export function terminologyCapabilities(ctx: FhirContext): Record<string, unknow
   return {
     resourceType: 'TerminologyCapabilities',
     url: `${ctx.base}/metadata?mode=terminology`,
+    version: SOFTWARE_VERSION,
     name: 'MedCodes_Terminology_Capabilities',
     title: 'MedCodes terminology capabilities',
     status: 'active',
@@ -127,7 +150,15 @@ export function terminologyCapabilities(ctx: FhirContext): Record<string, unknow
         { name: 'count', documentation: `Page size; at most ${MAX_EXPAND_COUNT}.` },
         { name: 'offset' },
         { name: 'activeOnly', documentation: 'Default true; false adds deleted codes marked inactive.' },
-      ],
+        // Read by the terminology engine (src/fhir/engine) for value sets over supplied code systems.
+        { name: 'check-system-version' },
+        { name: 'displayLanguage' },
+        { name: 'excludeNested' },
+        { name: 'force-system-version' },
+        { name: 'includeDesignations' },
+        { name: 'system-version' },
+        { name: 'tx-resource', documentation: 'CodeSystem and ValueSet resources supplied with the request.' },
+      ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
       textFilter: 'Words in any order; the last word may be a prefix; spelling mistakes and lay terms are tolerated.',
     },
     codeSearch: 'all',

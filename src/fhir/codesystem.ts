@@ -321,15 +321,50 @@ function validateOne(store: Store, input: CodeInput, abstractOk: boolean): Param
   const { info } = input.loaded;
   const given = input.code.trim();
   const row = findRow(store, info.id, given, input.param);
-  const fail = (message: string, display?: string) =>
+  // R5 output parameters (http://hl7.org/fhir/R5/codesystem-operation-validate-code.html): code,
+  // system, version, and the reasons as an OperationOutcome (issues) with tx-issue-type codes.
+  const identity = (code: string) => [
+    { name: 'code', valueCode: code },
+    { name: 'system', valueUri: info.uri },
+    { name: 'version', valueString: input.loaded.release.version },
+  ];
+  const fail = (message: string, display: string | undefined, txType: string, issueCode: string, field: 'code' | 'display', code = given) =>
     parameters([
       { name: 'result', valueBoolean: false },
       { name: 'message', valueString: message },
       ...(display ? [{ name: 'display', valueString: display }] : []),
+      ...identity(code),
+      {
+        name: 'issues',
+        resource: {
+          resourceType: 'OperationOutcome',
+          issue: [
+            {
+              severity: 'error',
+              code: issueCode,
+              details: { coding: [{ system: 'http://hl7.org/fhir/tools/CodeSystem/tx-issue-type', code: txType }], text: message },
+              expression: [field],
+            },
+          ],
+        },
+      },
     ]);
-  if (!row) return fail(`Unknown code "${given.slice(0, 40)}" in ${info.name} (${info.uri}) version ${input.loaded.release.version}`);
+  if (!row)
+    return fail(
+      `Unknown code "${given.slice(0, 40)}" in ${info.name} (${info.uri}) version ${input.loaded.release.version}`,
+      undefined,
+      'invalid-code',
+      'code-invalid',
+      'code',
+    );
   if (given.toUpperCase() !== row.code.toUpperCase()) {
-    return fail(`"${given}" is not how ${info.name} writes this code: the code is "${row.code}"`, row.display);
+    return fail(
+      `"${given}" is not how ${info.name} writes this code: the code is "${row.code}"`,
+      row.display,
+      'invalid-code',
+      'code-invalid',
+      'code',
+    );
   }
   if (row.status === 'deleted') {
     const repl = store
@@ -341,7 +376,14 @@ function validateOne(store: Store, input: CodeInput, abstractOk: boolean): Param
       .filter((h) => h.action === 'deleted')
       .at(-1)?.version;
     const by = repl.length ? `; replaced by ${repl.map((r) => `${r.code}${r.display ? ` (${r.display})` : ''}`).join(', ')}` : '';
-    return fail(`${row.code} is not an active code of ${info.name}: it was deleted${when ? ` in ${when}` : ''}${by}`, row.display);
+    return fail(
+      `${row.code} is not an active code of ${info.name}: it was deleted${when ? ` in ${when}` : ''}${by}`,
+      row.display,
+      'code-rule',
+      'business-rule',
+      'code',
+      row.code,
+    );
   }
   if (!abstractOk && !row.billable) {
     const kids = store
@@ -351,6 +393,10 @@ function validateOne(store: Store, input: CodeInput, abstractOk: boolean): Param
     return fail(
       `${row.code} is a header (${row.kind}), not valid on a claim${kids.length ? `: choose a more specific code, e.g. ${kids.join(', ')}` : ''}`,
       row.display,
+      'code-rule',
+      'business-rule',
+      'code',
+      row.code,
     );
   }
   if (input.display !== undefined) {
@@ -359,13 +405,14 @@ function validateOne(store: Store, input: CodeInput, abstractOk: boolean): Param
       return fail(
         `The display "${input.display.slice(0, 200)}" is not a valid display for ${row.code} in ${info.name}; the display is "${row.display}"`,
         row.display,
+        'invalid-display',
+        'invalid',
+        'display',
+        row.code,
       );
     }
   }
-  return parameters([
-    { name: 'result', valueBoolean: true },
-    { name: 'display', valueString: row.display },
-  ]);
+  return parameters([{ name: 'result', valueBoolean: true }, { name: 'display', valueString: row.display }, ...identity(row.code)]);
 }
 
 // ---- $subsumes -----------------------------------------------------------------------------------

@@ -63,6 +63,18 @@ describe('OpParams from a Parameters body', () => {
     expect(p.all('dependency')[0].part?.[0]).toMatchObject({ name: 'element', text: 'http://x' });
   });
 
+  it('reads primitive types it does not define as text, and ignores other complex types (the suite sends valueUuid)', () => {
+    const p = OpParams.fromBody({
+      resourceType: 'Parameters',
+      parameter: [
+        { name: 'uuid', valueUuid: 'urn:uuid:8acdbfdc-e9d2-11ed-a05b-0242ac120003' },
+        { name: 'q', valueQuantity: { value: 1 } },
+      ],
+    });
+    expect(p.all('uuid')[0].text).toBe('urn:uuid:8acdbfdc-e9d2-11ed-a05b-0242ac120003');
+    expect(p.all('q')[0].text).toBeUndefined();
+  });
+
   it('names what is wrong in a malformed body', () => {
     fails(() => OpParams.fromBody(null), /Parameters resource/);
     fails(() => OpParams.fromBody({ resourceType: 'Bundle' }), /got resourceType "Bundle"/);
@@ -74,8 +86,8 @@ describe('OpParams from a Parameters body', () => {
     fails(() => OpParams.fromBody({ resourceType: 'Parameters', parameter: [{ name: 'a', valueInteger: 1.5 }] }), /whole number/);
     fails(() => OpParams.fromBody({ resourceType: 'Parameters', parameter: [{ name: 'a', valueBoolean: 'true' }] }), /true or false/);
     fails(
-      () => OpParams.fromBody({ resourceType: 'Parameters', parameter: [{ name: 'a', valueQuantity: {} }] }),
-      /valueQuantity is not a value type/,
+      () => OpParams.fromBody({ resourceType: 'Parameters', parameter: [{ name: 'a', valueCoding: 'x' }] }),
+      /valueCoding must be a Coding object/,
     );
     fails(
       () => OpParams.fromBody({ resourceType: 'Parameters', parameter: [{ name: 'a', valueCoding: { code: 5 } }] }),

@@ -201,7 +201,11 @@ function readList(v: unknown, where: string, depth: number, counter: { n: number
       else if (k === 'valueCodeableConcept') {
         if (!val || typeof val !== 'object' || Array.isArray(val)) throw invalid(`${at}.valueCodeableConcept must be an object`);
         out.resource = val as Record<string, unknown>;
-      } else throw invalid(`${at} (${o.name}): ${k.slice(0, 40)} is not a value type this server reads`);
+      } else if (val !== null && typeof val !== 'object') {
+        // Any other primitive type (valueUuid, valueOid, valueInstant, ...) is read as text; an
+        // operation ignores parameters it does not define (R4 §3.1.0.10), so none of these is a 400.
+        out.text = String(val);
+      }
     } else if (o.resource !== undefined) {
       if (!o.resource || typeof o.resource !== 'object' || Array.isArray(o.resource))
         throw invalid(`${at}.resource must be a resource object`);

@@ -15,6 +15,7 @@ import {
 } from './valueset.js';
 import { conceptMapById, conceptMapResource, conceptMaps, translateOperation } from './conceptmap.js';
 import { capabilityStatement, terminologyCapabilities } from './capability.js';
+import { engineOperation } from './engine/index.js';
 
 /**
  * The FHIR R4 terminology endpoint, mounted at /fhir (http://hl7.org/fhir/R4/http.html):
@@ -267,6 +268,19 @@ async function handle(c: Context, deps: AppDeps): Promise<Response> {
     return send(c, 200, capabilityStatement(ctx));
   }
 
+  // $versions (http://hl7.org/fhir/R4/capabilitystatement-operation-versions.html): the FHIR
+  // versions this server speaks; the HL7 test runner asks it first.
+  if (segs.length === 1 && segs[0] === '$versions') {
+    operation();
+    return send(c, 200, {
+      resourceType: 'Parameters',
+      parameter: [
+        { name: 'version', valueCode: '4.0' },
+        { name: 'default', valueCode: '4.0' },
+      ],
+    });
+  }
+
   const [type, second, third, ...rest] = segs;
   if (!type)
     throw new FhirError(
@@ -300,6 +314,10 @@ async function handle(c: Context, deps: AppDeps): Promise<Response> {
       );
     operation();
     const p = await opParams(c);
+    // Requests that bring their own CodeSystems/ValueSets (tx-resource, an inline valueSet) are
+    // answered by the general terminology engine (src/fhir/engine).
+    const answer = engineOperation(type, name, p, c.req.header('accept-language'));
+    if (answer) return send(c, answer.status, answer.body);
     if (type === 'CodeSystem') {
       const fixed = id !== undefined ? loadedById(store, id) : undefined;
       if (name === 'lookup') return send(c, 200, lookupOperation(store, p, fixed));

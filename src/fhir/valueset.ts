@@ -22,6 +22,21 @@ import { loadedById, loadedSystems, resolveLoaded, type Loaded } from './resourc
  * words in any order, prefixes, lay terms, typos, codes in any shape, ranked by relevance.
  */
 
+/** At most this many distinct compose.include entries are expanded in one request (issue 13). */
+export const MAX_INCLUDES = 20;
+/**
+ * Subtree includes (is-a / descendent-of) per request: each one is a walk of its subtree, up to
+ * ~55,000 codes for an ICD-10-CM chapter (about 0.6-1 s on a loaded 2-core machine).
+ */
+export const MAX_SUBTREE_INCLUDES = 3;
+/** Entries in the request's compose.include, identical ones counted (the body is 1 MB at most anyway). */
+export const MAX_INCLUDE_ENTRIES = 200;
+/**
+ * Rows one expansion may walk: each subtree include reads `offset + count` rows in classification
+ * order, so a deep page over many includes is refused before it starts (issue 13).
+ */
+export const MAX_EXPAND_WORK = 200_000;
+
 /** Largest page of one expansion; larger `count` values are lowered to it (echoed in expansion.parameter). */
 export const MAX_EXPAND_COUNT = 1000;
 
@@ -111,10 +126,38 @@ function includesOfCompose(store: Store, vs: Record<string, unknown>): Include[]
   const compose = vs.compose as Record<string, unknown> | undefined;
   if (!compose || !Array.isArray(compose.include) || !compose.include.length)
     throw invalid('the ValueSet has no compose.include to expand', 'valueSet.compose');
-  if (compose.exclude !== undefined) throw notSupported('compose.exclude is not supported', 'valueSet.compose.exclude');
-  if (compose.include.length > 50) throw tooCostly('at most 50 compose.include entries');
-  return compose.include.map((inc: any, i: number) => {
-    const at = `valueSet.compose.include[${i}]`;
+  // Bounded cost before any work (issue 13): identical includes add nothing and are read once, and
+  // at most MAX_INCLUDES distinct ones are expanded (each may be a subtree query).
+  if (compose.include.length > MAX_INCLUDE_ENTRIES)
+    throw tooCostly(`the ValueSet has ${compose.include.length} compose.include entries; the limit is ${MAX_INCLUDE_ENTRIES}`);
+  const seen = new Set<string>();
+  const distinct = compose.include.filter((inc: unknown) => {
+    const k = JSON.stringify(inc);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  if (distinct.length > MAX_INCLUDES)
+    throw tooCostly(`the ValueSet has ${distinct.length} distinct compose.include entries; the limit is ${MAX_INCLUDES}`);
+  return entriesOf(store, distinct, 'include');
+}
+
+/**
+ * compose.exclude entries of a ValueSet given in the request: concept lists and is-a /
+ * descendent-of filters over MedCodes' code sets, as for include (R4 ValueSet.compose.exclude).
+ */
+function excludesOfCompose(store: Store, vs: Record<string, unknown>): Include[] {
+  const compose = vs.compose as Record<string, unknown> | undefined;
+  const list = compose?.exclude;
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) throw invalid('valueSet.compose.exclude must be an array', 'valueSet.compose.exclude');
+  if (list.length > MAX_INCLUDES) throw tooCostly(`the ValueSet has ${list.length} compose.exclude entries; the limit is ${MAX_INCLUDES}`);
+  return entriesOf(store, list, 'exclude');
+}
+
+function entriesOf(store: Store, list: unknown[], kind: 'include' | 'exclude'): Include[] {
+  return list.map((inc: any, i: number) => {
+    const at = `valueSet.compose.${kind}[${i}]`;
     if (!inc || typeof inc !== 'object') throw invalid(`${at} must be an object`, at);
     if (inc.valueSet !== undefined) throw notSupported(`${at}.valueSet: including other value sets is not supported`, at);
     if (typeof inc.system !== 'string') throw invalid(`${at}.system is required`, at);
@@ -401,6 +444,8 @@ export interface ExpandTarget {
   /** The value set as served: an implicit one, or the one given in the request. */
   resource: Record<string, unknown>;
   includes: Include[];
+  /** compose.exclude of a value set given in the request. */
+  excludes?: Include[];
 }
 
 /** What to expand: `url` (implicit value set), `valueSet` (a resource in the body), or an instance. */
@@ -431,8 +476,9 @@ export function expandTarget(store: Store, p: OpParams, instance?: ImplicitValue
   }
   if (given) {
     const includes = includesOfCompose(store, given);
+    const excludes = excludesOfCompose(store, given);
     const { expansion: _e, ...rest } = given as Record<string, unknown>;
-    return { resource: rest, includes };
+    return { resource: rest, includes, excludes };
   }
   throw invalid('$expand needs a value set: "url" (e.g. http://hl7.org/fhir/sid/icd-10-cm?fhir_vs=isa/E11) or "valueSet"', 'url');
 }
@@ -447,6 +493,16 @@ export function expandOperation(store: Store, p: OpParams, instance?: ImplicitVa
   const activeOnly = p.boolean('activeOnly') ?? true;
   const count = askedCount === undefined ? MAX_EXPAND_COUNT : Math.min(askedCount, MAX_EXPAND_COUNT);
 
+  const subtrees = target.includes.filter((inc) => inc.isa).length;
+  if (subtrees > MAX_SUBTREE_INCLUDES)
+    throw tooCostly(
+      `the ValueSet has ${subtrees} subtree (is-a / descendent-of) includes; the limit is ${MAX_SUBTREE_INCLUDES} per request`,
+    );
+  if (subtrees * (offset + count) > MAX_EXPAND_WORK)
+    throw tooCostly(
+      `offset ${offset} + count ${count} over ${subtrees} subtree include(s) would walk more than ${MAX_EXPAND_WORK} rows (the limit): page less deep or expand the includes one by one`,
+    );
+  if (target.excludes?.length) return expandWithExcludes(store, target, filter, activeOnly, offset, count, askedCount);
   // Includes are concatenated in order; paging runs across them.
   let skip = offset;
   let remaining = count;
@@ -490,6 +546,75 @@ export function expandOperation(store: Store, p: OpParams, instance?: ImplicitVa
   };
 }
 
+/** Concepts an expansion with compose.exclude reads before removing the excluded ones (a bound on its cost). */
+export const MAX_EXCLUDE_BASE = 10_000;
+
+/**
+ * A value set with compose.exclude (e.g. an ICD-10-CM subtree minus some codes): its includes are
+ * read whole, at most MAX_EXCLUDE_BASE concepts, the excluded concepts removed, then paged.
+ */
+function expandWithExcludes(
+  store: Store,
+  target: ExpandTarget,
+  filter: string | undefined,
+  activeOnly: boolean,
+  offset: number,
+  count: number,
+  askedCount: number | undefined,
+): Record<string, unknown> {
+  const all: ExpandContains[] = [];
+  for (const inc of target.includes) {
+    const pg = page(store, inc, filter, activeOnly, 0, MAX_EXCLUDE_BASE + 1);
+    if (pg.total === undefined || pg.total > MAX_EXCLUDE_BASE || all.length + pg.rows.length > MAX_EXCLUDE_BASE)
+      throw tooCostly(
+        `a value set with compose.exclude is expanded whole before the exclusions; its includes have more than ${MAX_EXCLUDE_BASE} concepts (the limit): narrow the includes`,
+      );
+    all.push(...pg.rows);
+  }
+  const excluded = (c: ExpandContains) =>
+    target.excludes!.some((ex) => {
+      if (ex.loaded.info.uri !== c.system) return false;
+      if (!ex.concepts && !ex.isa) return true;
+      const row = store.get(ex.loaded.info.id, codeKey(ex.loaded.info.id, c.code));
+      if (!row) return false;
+      if (ex.concepts) return ex.concepts.some((k) => codeKey(ex.loaded.info.id, k) === row.key);
+      return (ex.isa!.self && row.key === ex.isa!.key) || (row.key !== ex.isa!.key && store.isDescendantOf(row, ex.isa!.key));
+    });
+  const seen = new Set<string>();
+  const kept = all.filter((c) => {
+    const k = `${c.system}|${c.code}`;
+    if (seen.has(k) || excluded(c)) return false;
+    seen.add(k);
+    return true;
+  });
+  if (askedCount === undefined && kept.length - offset > MAX_EXPAND_COUNT)
+    throw tooCostly(
+      `the expansion has ${kept.length} concepts; the limit is ${MAX_EXPAND_COUNT} per request: page with "count" and "offset", or narrow it with "filter"`,
+    );
+  const used: Record<string, unknown>[] = [];
+  if (filter) used.push({ name: 'filter', valueString: filter });
+  used.push(
+    { name: 'offset', valueInteger: offset },
+    { name: 'count', valueInteger: count },
+    { name: 'activeOnly', valueBoolean: activeOnly },
+  );
+  const versions = new Set(target.includes.map((inc) => `${inc.loaded.info.uri}|${inc.loaded.release.version}`));
+  for (const v of versions) used.push({ name: 'version', valueUri: v });
+  const rows = kept.slice(offset, offset + count);
+  return {
+    ...target.resource,
+    resourceType: 'ValueSet',
+    expansion: {
+      identifier: `urn:uuid:${randomUUID()}`,
+      timestamp: new Date().toISOString(),
+      total: kept.length,
+      offset,
+      parameter: used,
+      ...(rows.length ? { contains: rows } : {}),
+    },
+  };
+}
+
 /** ValueSet/$validate-code for the implicit value sets: is the code in the set? */
 export function valueSetValidateCode(store: Store, p: OpParams, instance?: ImplicitValueSet): Record<string, unknown> {
   const url = p.string('url');
@@ -503,23 +628,51 @@ export function valueSetValidateCode(store: Store, p: OpParams, instance?: Impli
   const system = coding?.system ?? p.string('system');
   const display = coding?.display ?? p.string('display');
   if (!code) throw invalid('a code is required: "code" with "system", or "coding"', 'code');
-  const fail = (message: string) => ({
+  // R5 output parameters: code, system, version, and the reason as an OperationOutcome (issues).
+  const identity = (c: string) => [
+    { name: 'code', valueCode: c },
+    { name: 'system', valueUri: vs.loaded.info.uri },
+    { name: 'version', valueString: vs.loaded.release.version },
+  ];
+  const issues = (message: string, txType: string, issueCode: string, field: string) => ({
+    name: 'issues',
+    resource: {
+      resourceType: 'OperationOutcome',
+      issue: [
+        {
+          severity: 'error',
+          code: issueCode,
+          details: { coding: [{ system: 'http://hl7.org/fhir/tools/CodeSystem/tx-issue-type', code: txType }], text: message },
+          expression: [field],
+        },
+      ],
+    },
+  });
+  const fail = (message: string, txType = 'not-in-vs', issueCode = 'code-invalid', c = code.trim()) => ({
     resourceType: 'Parameters',
     parameter: [
       { name: 'result', valueBoolean: false },
       { name: 'message', valueString: message },
+      ...identity(c),
+      issues(message, txType, issueCode, 'code'),
     ],
   });
   if (system && resolveLoaded(store, system, undefined, 'system').info.id !== vs.loaded.info.id)
     return fail(`the code system ${system} is not in the value set ${vs.url}`);
   const sys: SystemId = vs.loaded.info.id;
   const row = findRow(store, sys, code);
-  if (!row) return fail(`Unknown code "${code.trim().slice(0, 40)}" in ${vs.loaded.info.name}`);
+  if (!row) return fail(`Unknown code "${code.trim().slice(0, 40)}" in ${vs.loaded.info.name}`, 'invalid-code');
   if (row.code.toUpperCase() !== code.trim().toUpperCase())
-    return fail(`"${code.trim()}" is not how ${vs.loaded.info.name} writes this code: the code is "${row.code}"`);
-  if (row.status !== 'active') return fail(`${row.code} is not an active code of ${vs.loaded.info.name}`);
+    return fail(`"${code.trim()}" is not how ${vs.loaded.info.name} writes this code: the code is "${row.code}"`, 'invalid-code');
+  if (row.status !== 'active')
+    return fail(`${row.code} is not an active code of ${vs.loaded.info.name}`, 'code-rule', 'business-rule', row.code);
   if (vs.isa && row.key !== vs.isa.key && !store.isDescendantOf(row, vs.isa.key))
-    return fail(`${row.code} is not in the value set ${vs.url} (it is not ${vs.isa.code} or one of its descendants)`);
+    return fail(
+      `${row.code} is not in the value set ${vs.url} (it is not ${vs.isa.code} or one of its descendants)`,
+      'not-in-vs',
+      'code-invalid',
+      row.code,
+    );
   if (
     display !== undefined &&
     ![row.display, row.shortDisplay ?? ''].some(
@@ -535,14 +688,18 @@ export function valueSetValidateCode(store: Store, p: OpParams, instance?: Impli
           valueString: `The display "${display.slice(0, 200)}" is not a valid display for ${row.code}; the display is "${row.display}"`,
         },
         { name: 'display', valueString: row.display },
+        ...identity(row.code),
+        issues(
+          `The display "${display.slice(0, 200)}" is not a valid display for ${row.code}; the display is "${row.display}"`,
+          'invalid-display',
+          'invalid',
+          'display',
+        ),
       ],
     };
   }
   return {
     resourceType: 'Parameters',
-    parameter: [
-      { name: 'result', valueBoolean: true },
-      { name: 'display', valueString: row.display },
-    ],
+    parameter: [{ name: 'result', valueBoolean: true }, { name: 'display', valueString: row.display }, ...identity(row.code)],
   };
 }

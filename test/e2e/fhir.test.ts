@@ -472,6 +472,55 @@ describe('ValueSet/$expand', () => {
     expectValidFhir(all.body);
   });
 
+  it('bounds the cost of a value set before expanding it (issue 13: 50 identical is-a S00-T88 includes, count 1000, offset 40000)', async () => {
+    const include = { system: ICD10CM, filter: [{ property: 'concept', op: 'is-a', value: 'S00-T88' }] };
+    const body = (includes: unknown[], extra: unknown[] = []) => ({
+      resourceType: 'Parameters',
+      parameter: [
+        { name: 'valueSet', resource: { resourceType: 'ValueSet', status: 'active', compose: { include: includes } } },
+        { name: 'count', valueInteger: 1000 },
+        { name: 'offset', valueInteger: 40000 },
+        ...extra,
+      ],
+    });
+    // The attack: identical includes are read once, so the answer is the one-include answer.
+    const attack = await post('/fhir/ValueSet/$expand', body(Array.from({ length: 50 }, () => include)));
+    const single = await post('/fhir/ValueSet/$expand', body([include]));
+    expect(attack.status).toBe(200);
+    expectValidFhir(attack.body);
+    expect(attack.body.expansion.total).toBe(single.body.expansion.total);
+    expect(attack.body.expansion.contains?.map((c: any) => c.code)).toEqual(single.body.expansion.contains?.map((c: any) => c.code));
+    expect(attack.body.expansion.parameter.filter((p: any) => p.name === 'version')).toHaveLength(1);
+    // Distinct includes are capped, and deep pages over several subtrees are refused before any work, naming the limit.
+    const distinct = Array.from({ length: 21 }, (_, i) => ({ system: ICD10CM, concept: [{ code: `E11.${i}` }] }));
+    expectOutcome(
+      await post('/fhir/ValueSet/$expand', body(distinct)),
+      422,
+      'too-costly',
+      /21 distinct compose.include entries; the limit is 20/,
+    );
+    const subtrees = ['S00-T88', 'A00-B99', 'C00-D49', 'E00-E89', 'I00-I99'].map((v) => ({
+      system: ICD10CM,
+      filter: [{ property: 'concept', op: 'is-a', value: v }],
+    }));
+    expectOutcome(await post('/fhir/ValueSet/$expand', body(subtrees)), 422, 'too-costly', /5 subtree .* includes; the limit is 3/);
+    expectOutcome(
+      await post('/fhir/ValueSet/$expand', {
+        ...body(subtrees.slice(0, 3)),
+        parameter: [...body(subtrees.slice(0, 3)).parameter.slice(0, 2), { name: 'offset', valueInteger: 90000 }],
+      }),
+      422,
+      'too-costly',
+      /more than 200000 rows \(the limit\)/,
+    );
+    expectOutcome(
+      await post('/fhir/ValueSet/$expand', body(Array.from({ length: 201 }, () => include))),
+      422,
+      'too-costly',
+      /201 compose.include entries; the limit is 200/,
+    );
+  });
+
   it('expands a ValueSet given in the request, and a ValueSet instance', async () => {
     const r = await post('/fhir/ValueSet/$expand', {
       resourceType: 'Parameters',

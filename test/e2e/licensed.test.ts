@@ -82,8 +82,9 @@ describe('importing the licensed sets', () => {
     });
     expect(by.ndc).toMatchObject({ imported: { labelers: 3, products: 4, packages: 5 } });
     expect(by.ndc.skipped).toMatchObject({ 'products listed again under another SPL': 1, 'packages of products not in product.txt': 1 });
-    expect(by.snomedct).toMatchObject({ version: 'INT-20250101', imported: { codes: 11, withSeveralParents: 1 } });
-    expect(by.snomedct.skipped).toMatchObject({ 'inactive concepts': 1 });
+    // Inactive concepts are imported as retired (status deleted), so they are answered as inactive, not unknown.
+    expect(by.snomedct).toMatchObject({ version: 'INT-20250101', imported: { codes: 11, inactiveCodes: 1, withSeveralParents: 1 } });
+    expect(store.get('snomedct', '9100009005')?.status).toBe('deleted');
     expect(by.cpt).toMatchObject({ version: '2026', imported: { codes: 14, modifiers: 2, withConsumerDescriptor: 3 } });
   });
 
@@ -225,8 +226,10 @@ describe('SNOMED CT', () => {
     // The second parent lists the concept among the concepts that point to it.
     expect(lookup(store, 'snomedct', '9100003004').mappings).toEqual([expect.objectContaining({ direction: 'from', code: '9100004000' })]);
   });
-  it('skips inactive concepts and inactive is-a relationships', () => {
-    expect(() => lookup(store, 'snomedct', '9100009005')).toThrow(/has no code/);
+  it('answers inactive concepts as inactive (issue 17), and skips inactive is-a relationships', async () => {
+    expect(lookup(store, 'snomedct', '9100009005').status).toBe('deleted');
+    const r = await (await app.request('/fhir/CodeSystem/$lookup?system=http://snomed.info/sct&code=9100009005&property=inactive')).json();
+    expect(r.parameter.find((p: any) => p.name === 'property' && p.part[0].valueCode === 'inactive').part[1].valueBoolean).toBe(true);
     expect(lookup(store, 'snomedct', '9100006003').parents.at(-1)?.code).toBe('9100004000');
   });
   it('finds concepts by synonyms', () => {

@@ -31,7 +31,7 @@ import {
  * and ~3M relationships.
  *
  * Model:
- *  - one `code` per active concept (inactive concepts are counted and skipped), key = SCTID;
+ *  - one `code` per concept, key = SCTID; inactive concepts as status `deleted` (FHIR: inactive);
  *    display = the preferred term (synonym marked preferred in the language reference set: US
  *    English 900000000000509007 when present, else GB English, else the most used one); properties
  *    fsn (fully specified name), semanticTag, definitionStatus, parents (every is-a parent).
@@ -46,7 +46,11 @@ import {
  *    International's notice.
  */
 
-const isSnomedRoot = (dir: string) => dirHas(dir, 'Snapshot/Terminology', /^sct2_Concept_Snapshot_.+\.txt$/i);
+// A release's root: the official layout (Snapshot/Terminology/...) or an extract that keeps only the
+// Snapshot's folders (Terminology/, Refset/ at the top, as HL7's test subontology does).
+const isSnomedRoot = (dir: string) =>
+  dirHas(dir, 'Snapshot/Terminology', /^sct2_Concept_Snapshot_.+\.txt$/i) ||
+  (dirHas(dir, 'Terminology', /^sct2_Concept_Snapshot_.+\.txt$/i) && !dirHas(dir, '../Terminology', /^sct2_Concept_Snapshot_.+\.txt$/i));
 
 export const SNOMED_LAYOUT: ReleaseLayout<Rf2Kind> = {
   byName: rf2KindOf,
@@ -105,12 +109,12 @@ export async function importSnomed(files: string[], ctx: ImportContext): Promise
   const db = writer.db;
   db.exec(`
     DROP TABLE IF EXISTS temp.sct_c; DROP TABLE IF EXISTS temp.sct_d; DROP TABLE IF EXISTS temp.sct_l; DROP TABLE IF EXISTS temp.sct_r; DROP TABLE IF EXISTS temp.sct_o;
-    CREATE TEMP TABLE sct_c (id TEXT PRIMARY KEY, eff TEXT, module TEXT, def TEXT) WITHOUT ROWID;
+    CREATE TEMP TABLE sct_c (id TEXT PRIMARY KEY, eff TEXT, module TEXT, def TEXT, active INTEGER) WITHOUT ROWID;
     CREATE TEMP TABLE sct_d (id TEXT PRIMARY KEY, concept TEXT, type TEXT, term TEXT) WITHOUT ROWID;
     CREATE TEMP TABLE sct_l (desc TEXT, refset TEXT, accept TEXT);
     CREATE TEMP TABLE sct_r (src TEXT, dst TEXT);
   `);
-  const insC = db.prepare('INSERT OR REPLACE INTO sct_c VALUES (?, ?, ?, ?)');
+  const insC = db.prepare('INSERT OR REPLACE INTO sct_c VALUES (?, ?, ?, ?, ?)');
   const insD = db.prepare('INSERT OR REPLACE INTO sct_d VALUES (?, ?, ?, ?)');
   const insL = db.prepare('INSERT INTO sct_l VALUES (?, ?, ?)');
   const insR = db.prepare('INSERT INTO sct_r VALUES (?, ?)');
@@ -118,14 +122,12 @@ export async function importSnomed(files: string[], ctx: ImportContext): Promise
   let inactive = 0;
   for (const s of of('concept')) {
     for await (const c of readConcepts(linesWithProgress(s, progress, 'SNOMED CT: concepts'), sourceLabel(s))) {
-      if (!c.active) {
-        inactive++;
-        continue;
-      }
-      insC.run(c.id, c.effectiveTime, c.moduleId, c.definitionStatusId);
+      // Inactive concepts are imported too, as retired codes (status deleted: FHIR inactive), so a
+      // code that was once valid is answered as inactive rather than unknown.
+      if (!c.active) inactive++;
+      insC.run(c.id, c.effectiveTime, c.moduleId, c.definitionStatusId, c.active ? 1 : 0);
     }
   }
-  if (inactive) skips.add('inactive concepts', inactive);
   for (const s of of('description')) {
     for await (const d of readDescriptions(
       linesWithProgress(s, progress, `SNOMED CT: ${basename(s.member ?? s.file).slice(0, 30)}`),
@@ -163,12 +165,13 @@ export async function importSnomed(files: string[], ctx: ImportContext): Promise
       ? `(SELECT d.term FROM sct_d d JOIN sct_l l ON l.desc = d.id AND l.refset = @refset AND l.accept = '${PREFERRED}' WHERE d.concept = c.id AND d.type = '${type}' LIMIT 1)`
       : `(SELECT d.term FROM sct_d d WHERE d.concept = c.id AND d.type = '${type}' ORDER BY d.id LIMIT 1)`;
   db.prepare(
-    `CREATE TEMP TABLE sct_o AS SELECT id, eff, def, pt, fsn FROM (SELECT c.id, c.eff, c.def, ${pick(SYNONYM)} AS pt, ${pick(FSN)} AS fsn FROM sct_c c) ORDER BY coalesce(pt, fsn) COLLATE NOCASE, id`,
+    `CREATE TEMP TABLE sct_o AS SELECT id, eff, def, active, pt, fsn FROM (SELECT c.id, c.eff, c.def, c.active, ${pick(SYNONYM)} AS pt, ${pick(FSN)} AS fsn FROM sct_c c) ORDER BY coalesce(pt, fsn) COLLATE NOCASE, id`,
   ).run(refset ? { refset } : {});
   const total = (db.prepare('SELECT count(*) FROM sct_o').pluck().get() as number) ?? 0;
-  if (!total) throw parseError('no active concepts: not a SNOMED CT Snapshot?', { file: sourceLabel(of('concept')[0]) });
+  const activeTotal = (db.prepare('SELECT count(*) FROM sct_o WHERE active = 1').pluck().get() as number) ?? 0;
+  if (!activeTotal) throw parseError('no active concepts: not a SNOMED CT Snapshot?', { file: sourceLabel(of('concept')[0]) });
 
-  const batch = db.prepare('SELECT rowid AS n, id, eff, def, pt, fsn FROM sct_o WHERE rowid > ? ORDER BY rowid LIMIT 2000');
+  const batch = db.prepare('SELECT rowid AS n, id, eff, def, active, pt, fsn FROM sct_o WHERE rowid > ? ORDER BY rowid LIMIT 2000');
   const synonymsOf = refset
     ? db
         .prepare(
@@ -183,8 +186,17 @@ export async function importSnomed(files: string[], ctx: ImportContext): Promise
   let synonyms = 0;
   let multiParent = 0;
   let noTerm = 0;
+  let inactiveCodes = 0;
   for (;;) {
-    const rows = batch.all(last) as { n: number; id: string; eff: string; def: string; pt: string | null; fsn: string | null }[];
+    const rows = batch.all(last) as {
+      n: number;
+      id: string;
+      eff: string;
+      def: string;
+      active: number;
+      pt: string | null;
+      fsn: string | null;
+    }[];
     if (!rows.length) break;
     last = rows.at(-1)!.n;
     const prepared = rows.map((r) => ({
@@ -206,7 +218,7 @@ export async function importSnomed(files: string[], ctx: ImportContext): Promise
         display,
         kind: 'code',
         billable: true,
-        status: 'active',
+        status: r.active ? 'active' : 'deleted',
         ...(parents.length ? { parentKey: parents[0] } : {}),
         sort: r.n,
         version,
@@ -218,7 +230,8 @@ export async function importSnomed(files: string[], ctx: ImportContext): Promise
           ...(parents.length ? { parents } : {}),
         },
       });
-      codes++;
+      if (r.active) codes++;
+      else inactiveCodes++;
       if (parents.length > 1) multiParent++;
       for (const p of parents.slice(1))
         writer.putMapping({
@@ -242,10 +255,10 @@ export async function importSnomed(files: string[], ctx: ImportContext): Promise
     bar.tick(rows.length);
   }
   bar.done();
-  if (noTerm) skips.add('active concepts without an active description', noTerm);
+  if (noTerm) skips.add('concepts without an active description', noTerm);
   db.exec('DROP TABLE temp.sct_c; DROP TABLE temp.sct_d; DROP TABLE temp.sct_l; DROP TABLE temp.sct_r; DROP TABLE temp.sct_o;');
 
-  const imported = { codes, synonyms, withSeveralParents: multiParent };
+  const imported = { codes, inactiveCodes, synonyms, withSeveralParents: multiParent };
   writer.putRelease({ system: 'snomedct', version, ...(effective ? { effective } : {}), notice: snomedNotice(version) }, imported, [
     ...new Set(sources.map(sourceLabel)),
   ]);

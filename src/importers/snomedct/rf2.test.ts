@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { expectParseError } from '../../../test/helpers.js';
@@ -38,6 +41,28 @@ describe('RF2 file names', () => {
   it('claims the other files of an extracted release', async () => {
     expect(await classify(`${ROOT}Full/Terminology/sct2_Concept_Full_INT_20250101.txt`, SNOMED_LAYOUT)).toEqual({ sources: [], other: 1 });
     expect(await classify(`${ROOT}Readme_en_20250101.txt`, SNOMED_LAYOUT)).toEqual({ sources: [], other: 1 });
+  });
+
+  it('claims the other files of an extract laid out as Terminology/ and Refset/ (HL7 test subontology layout)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sct-'));
+    try {
+      mkdirSync(join(dir, 'Terminology'));
+      mkdirSync(join(dir, 'Refset', 'Metadata'), { recursive: true });
+      const concept = join(dir, 'Terminology', 'sct2_Concept_Snapshot_INT_20250909.txt');
+      writeFileSync(concept, 'id\teffectiveTime\tactive\tmoduleId\tdefinitionStatusId\n');
+      writeFileSync(join(dir, 'Terminology', 'sct2_TextDefinition_Snapshot-en_INT_20250909.txt'), 'x\n');
+      writeFileSync(join(dir, 'Refset', 'Metadata', 'der2_ssRefset_ModuleDependencySnapshot_INT_20250909.txt'), 'x\n');
+      writeFileSync(join(dir, 'Readme.txt'), 'x\n');
+      expect((await classify(concept, SNOMED_LAYOUT)).sources).toHaveLength(1);
+      for (const f of [
+        join(dir, 'Terminology', 'sct2_TextDefinition_Snapshot-en_INT_20250909.txt'),
+        join(dir, 'Refset', 'Metadata', 'der2_ssRefset_ModuleDependencySnapshot_INT_20250909.txt'),
+        join(dir, 'Readme.txt'),
+      ])
+        expect(await classify(f, SNOMED_LAYOUT)).toEqual({ sources: [], other: 1 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
