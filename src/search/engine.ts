@@ -1,9 +1,11 @@
 import type { SystemId } from '../model.js';
 import { SYSTEM_IDS, SYSTEMS } from '../systems.js';
 import { MedCodesError } from '../errors.js';
-import { SearchIndex, FIELD_TITLE, FIELD_INCLUSION, FIELD_MAIN, type Rewrite } from './index.js';
-import { clean, terms, variants, editDistance, allowedEdits, STOPWORDS } from './text.js';
-import { specialCodeKeys } from '../codes.js';
+import { SearchIndex, FIELD_TITLE, FIELD_INCLUSION, FIELD_MAIN, NO_TERM, type Rewrite } from './index.js';
+import { clean, terms, variants, editDistance, allowedEdits, STOPWORDS, americanize } from './text.js';
+import { wordFormMap } from './word-forms.js';
+import { specialCodeKeys, codeShapeHint, type CodeShapeHint } from '../codes.js';
+import { rankScore, queryIntent, WEIGHTS, type DocFeatures, type QueryIntent } from './rank.js';
 
 /**
  * Query evaluation over a SearchIndex.
@@ -52,6 +54,8 @@ export interface SearchHit {
   matched: Matched;
   /** The title with matched words in <mark>, HTML-escaped. */
   highlight: string;
+  /** Set when the code matched only some of the query's words: the words it lacks. */
+  partial?: string[];
 }
 
 export interface SearchResult {
@@ -63,6 +67,13 @@ export interface SearchResult {
   didYouMean?: string;
   /** When nothing matched: the closest codes. */
   closest?: SearchHit[];
+  /**
+   * How many results matched every word of the query, when fewer than `total` did: the rest matched
+   * only some words (and are labelled `partial`).
+   */
+  matchedAll?: number;
+  /** Codes typed in the shape of a licensed set that is not loaded (CPT "99213"): what they are. */
+  hints?: CodeShapeHint[];
 }
 
 export const MAX_QUERY_LENGTH = 256;
@@ -80,6 +91,45 @@ const fieldWeight = (mask: number) => (mask & TITLE_LIKE ? 1 : mask & FIELD_INCL
 const QUALIFIERS = new Set(['nos', 'nec']);
 const stem6 = (w: string) => w.slice(0, 6);
 const RETIRED = SYSTEM_IDS.map((id) => !!SYSTEMS[id].retired);
+/** Kind ranks of the index (index.ts KIND_CODES): 'table' = an ICD-10-PCS table, 'block' and up = browsing nodes. */
+const KIND_MODIFIER = 2;
+/** Share of the query's idf a partial match must keep (see wordSearch). */
+const KEEP_IDF_SHARE = 0.5;
+/** Weight of a word's other form (femoral for femur): nearly the word itself. */
+const WORD_FORM_WEIGHT = 0.9;
+const singularOf = (w: string) => variants(w)[0] ?? w;
+const KIND_TABLE = 3;
+/** Bonus of the code set a question names ("icd 10 code for ...", "hcpcs code for ..."). */
+const SYSTEM_ASKED_BONUS = 1.5;
+
+/**
+ * Question words around a query: "what is J3420", "what is the icd 10 code for copd", "code for
+ * hypertension", "hcpcs code for walker". They are not searched; the code set they name is returned
+ * as a preference. The rest is never emptied: "code" alone stays a word.
+ */
+export function stripQuestion(q: string): { rest: string; systems: SystemId[] } {
+  let rest = q.replace(/\?+\s*$/, '').trim();
+  const what = /^(?:what\s*(?:'?s|\s+is|\s+are|\s+does)|whats|which\s+(?:is|are))\s+(?:the\s+|a\s+|an\s+)?/i.exec(rest);
+  if (what && what[0].length < rest.length) rest = rest.slice(what[0].length).replace(/\s+(?:mean|stand\s+for)$/i, '');
+  const systems: SystemId[] = [];
+  const code =
+    /^(?:(icd[\s-]*10[\s-]*(?:cm|pcs)?|icd[\s-]*9[\s-]*(?:cm)?|hcpcs|cpt|diagnosis|dx|procedure|billing|medical)\s+)?codes?\s+(?:for|of)\s+(?:a\s+|an\s+|the\s+)?/i.exec(
+      rest,
+    );
+  if (code && code[0].length < rest.length) {
+    rest = rest.slice(code[0].length);
+    const set = (code[1] ?? '').toLowerCase().replace(/[\s-]/g, '');
+    if (set.startsWith('icd10pcs')) systems.push('icd10pcs');
+    else if (set.startsWith('icd10')) systems.push('icd10cm', 'icd10pcs');
+    else if (set.startsWith('icd9')) systems.push('icd9cm');
+    else if (set === 'hcpcs') systems.push('hcpcs');
+    else if (set === 'diagnosis' || set === 'dx') systems.push('icd10cm');
+    else if (set === 'procedure') systems.push('icd10pcs', 'hcpcs');
+    else if (set === 'cpt') systems.push('cpt');
+  }
+  return { rest: rest || q, systems };
+}
+const KIND_BLOCK = 5;
 
 interface Alt {
   lo: number;
@@ -101,6 +151,8 @@ interface Variant {
   factor: number;
   rewrite?: Rewrite;
   fuzzy?: boolean;
+  /** Words of the query this variant lets go (a partial match). */
+  dropped?: string[];
   /** Set by evaluate: the positions the words became, reused to rank synonyms by term id. */
   pos?: Position[];
 }
@@ -154,6 +206,23 @@ export class SearchEngine {
   private inTitle: Uint16Array;
   private inMain: Uint16Array;
   private gen = 0;
+  /** Features of the candidate being scored (one object reused: no allocation per candidate). */
+  private features: DocFeatures = {
+    relevance: 0,
+    factor: 1,
+    allInTitle: false,
+    allInMain: false,
+    extraWords: 0,
+    billable: false,
+    browseNode: false,
+    partialCode: false,
+    active: true,
+    fuzzy: false,
+    retired: false,
+    flags: 0,
+  };
+  /** What the query being answered asks for (set by run). */
+  private intent: QueryIntent = queryIntent([]);
   /** Matches beyond the early-stop cap of the last evaluation, counted but not ranked. */
   private extrapolated = 0;
   /**
@@ -173,6 +242,22 @@ export class SearchEngine {
     this.best = new Float32Array(ix.n);
     this.inTitle = new Uint16Array(ix.n);
     this.inMain = new Uint16Array(ix.n);
+    this.forms = wordFormMap(ix.wordForms);
+  }
+
+  /** Other forms of a word (femoral -> femur), index.ts wordForms. */
+  private readonly forms: Map<string, string[]>;
+
+  /**
+   * A word the vocabulary knows: a term, a plural or singular of one, its American spelling, one of its
+   * word forms, or a rewrite key. Such a word is never "corrected" into another.
+   */
+  private knownWord(w: string): boolean {
+    const ix = this.ix;
+    if (ix.termById.has(w) || ix.rewrites.has(SearchIndex.stemKey([w]))) return true;
+    if (variants(w).some((v) => ix.termById.has(v))) return true;
+    if (ix.termById.has(americanize(w))) return true;
+    return (this.forms.get(w) ?? []).some((f) => ix.termById.has(f));
   }
 
   search(params: SearchParams): SearchResult {
@@ -206,12 +291,17 @@ export class SearchEngine {
     const empty: SearchResult = { query, total: 0, results: [], facets: { systems: {} } };
     if (!query) return empty;
 
-    // Split into ranges, codes and words.
-    const raw = query.split(' ');
+    // Question words around the query ("what is J3420", "icd 10 code for copd") are not searched; the
+    // code set they name is preferred.
+    const asked = stripQuestion(query);
+    // Codes pasted from a bill are separated by commas or semicolons ("E11.9, I10").
+    const raw = asked.rest.split(/[\s,;]+/).filter(Boolean);
     const codes: string[] = [];
     let range: [string, string] | undefined = params.range ? this.parseRange(params.range) : undefined;
     const wordToks: string[] = [];
     const missingCodes: string[] = [];
+    const hints: CodeShapeHint[] = [];
+    const saysModifier = raw.some((t) => /^modifiers?$/i.test(t));
     for (const tok of raw) {
       // LOINC codes, dashed NDCs and long numeric ids (SNOMED CT, RxNorm, NDC-11) are codes, not ranges or words.
       const special = specialCodeKeys(tok).filter((k) => this.hasKeyPrefix(k));
@@ -224,34 +314,58 @@ export class SearchEngine {
         range = [codeToken(r[1])!, codeToken(r[2])!];
         continue;
       }
+      // Two-character modifiers (HCPCS "XS", "RT", "GA") by their code: typed alone in capitals, alone
+      // and no abbreviation of the dictionary, or next to the word "modifier".
+      if (/^[A-Za-z0-9]{2}$/.test(tok) && this.isModifier(tok.toUpperCase())) {
+        const lone = raw.length === 1 || (saysModifier && raw.length === 2);
+        const abbreviation = this.ix.rewrites.has(SearchIndex.stemKey([tok.toLowerCase()]));
+        if (saysModifier || (lone && (tok === tok.toUpperCase() || !abbreviation))) {
+          codes.push(tok.toUpperCase());
+          continue;
+        }
+      }
       const c = codeToken(tok);
-      if (c && this.hasKeyPrefix(c)) codes.push(c);
+      const shape = codeShapeHint(tok);
+      if (c && this.hasKeyPrefix(c) && !(shape && !this.hasKey(c))) codes.push(c);
+      else if (shape && !this.hasKey(shape.code)) {
+        // A licensed set's code (CPT "99213", modifier "59") that is not loaded: say what it is, and
+        // search the HCPCS codes CMS relates to it.
+        hints.push(shape);
+        for (const rel of shape.related ?? []) if (this.hasKey(rel)) codes.push(rel);
+      }
       // A dotted code that does not exist ("E11.99") is a code typo, not words: it gets the closest codes.
       else if (c && tok.includes('.')) missingCodes.push(c);
       else wordToks.push(tok);
     }
-    const words = terms(wordToks.join(' ')).slice(0, MAX_POSITIONS);
-    const lastIsPrefix = !/[\s]$/.test(params.q) && wordToks.length > 0 && terms(wordToks.at(-1)!).length > 0;
+    const words = terms(wordToks.filter((t) => !(codes.length && /^modifiers?$/i.test(t))).join(' ')).slice(0, MAX_POSITIONS);
+    const lastIsPrefix = !/[\s,;]$/.test(params.q) && wordToks.length > 0 && terms(wordToks.at(-1)!).length > 0;
     const filter = this.makeFilter(params, range);
+    const retiredAsked = !!params.systems?.length && params.systems.every((s) => SYSTEMS[s]?.retired);
+    this.intent = queryIntent(words, retiredAsked || asked.systems.some((s) => SYSTEMS[s]?.retired));
 
     let scored: Scored[] = [];
     let didYouMean: string | undefined;
+    let matchedAll: number | undefined;
     this.extrapolated = 0;
     if (codes.length && !words.length) {
       scored = this.codeSearch(codes, this.withSystems(filter, params.systems));
       // A code-shaped word that is no code in the systems asked ("dm2" outside ICD-10-PCS's DM2
       // table) may be an abbreviation: read it as words.
       if (!scored.length && !query.includes('.'))
-        ({ scored, didYouMean } = this.wordSearch(terms(query).slice(0, MAX_POSITIONS), lastIsPrefix, filter));
+        ({ scored, didYouMean, matchedAll } = this.wordSearch(terms(asked.rest).slice(0, MAX_POSITIONS), lastIsPrefix, filter));
     } else if (words.length) {
       const codeSet = codes.length ? new Set(this.codeSearch(codes, filter).map((s) => s.d)) : undefined;
       const f = codeSet ? (d: number) => codeSet.has(d) && filter(d) : filter;
-      ({ scored, didYouMean } = this.wordSearch(words, lastIsPrefix, f));
+      ({ scored, didYouMean, matchedAll } = this.wordSearch(words, lastIsPrefix, f));
       if (codeSet) for (const s of scored) s.score += 20;
       if (!scored.length && codes.length)
-        ({ scored, didYouMean } = this.wordSearch(terms(query).slice(0, MAX_POSITIONS), lastIsPrefix, filter));
+        ({ scored, didYouMean, matchedAll } = this.wordSearch(terms(asked.rest).slice(0, MAX_POSITIONS), lastIsPrefix, filter));
     } else if (range) {
       scored = this.rangeSearch(range, filter);
+    }
+    if (asked.systems.length && words.length) {
+      const preferred = new Set(asked.systems.map((s) => SYSTEM_IDS.indexOf(s)));
+      for (const s of scored) if (preferred.has(this.ix.system[s.d])) s.score += SYSTEM_ASKED_BONUS;
     }
 
     // Facets count every system; the system filter applies after.
@@ -267,13 +381,30 @@ export class SearchEngine {
     const total = scored.length + this.extrapolated;
     const top = this.topK(scored, offset + limit, words).slice(offset, offset + limit);
     const result: SearchResult = { query, total, results: top.map((s) => this.hit(s, words, codes)), facets: { systems: facets } };
+    if (matchedAll !== undefined && matchedAll < total)
+      result.matchedAll = params.systems?.length ? Math.min(matchedAll, total) : matchedAll;
     if (didYouMean) result.didYouMean = didYouMean;
-    if (!total) {
+    if (hints.length) result.hints = hints;
+    if (!total && !hints.length) {
       const closest = this.closest([...codes, ...missingCodes], wordToks, words, filter);
       if (closest.hits.length) result.closest = closest.hits;
       if (closest.didYouMean && !result.didYouMean) result.didYouMean = closest.didYouMean;
     }
     return result;
+  }
+
+  private isModifier(key: string): boolean {
+    for (let i = this.ix.keyLowerBound(key); i < this.ix.n; i++) {
+      const d = this.ix.byKey[i];
+      if (this.ix.key[d] !== key) return false;
+      if (this.ix.kind[d] === KIND_MODIFIER) return true;
+    }
+    return false;
+  }
+
+  private hasKey(key: string): boolean {
+    const i = this.ix.keyLowerBound(key);
+    return i < this.ix.n && this.ix.key[this.ix.byKey[i]] === key;
   }
 
   // ---- filters ---------------------------------------------------------------------------------
@@ -383,6 +514,31 @@ export class SearchEngine {
         const id = ix.termById.get(v);
         if (id !== undefined) alts.push({ lo: id, hi: id + 1, w: 0.95, kind: 'variant' });
       }
+      // British spelling (anaemia -> anemia): the same word.
+      if (exact === undefined) {
+        const us = americanize(w);
+        const id = us !== w ? ix.termById.get(us) : undefined;
+        if (id !== undefined) alts.push({ lo: id, hi: id + 1, w: 0.98, kind: 'variant' });
+        if (id !== undefined)
+          for (const v of variants(us)) {
+            const vid = ix.termById.get(v);
+            if (vid !== undefined) alts.push({ lo: vid, hi: vid + 1, w: 0.93, kind: 'variant' });
+          }
+      }
+      // A noun's adjective in -ed ("wheels" -> wheeled, "hoods" -> hooded): the same thing in a title's words.
+      if (w.length >= 4) {
+        const id = ix.termById.get(`${singularOf(w) === w ? w : singularOf(w)}ed`);
+        if (id !== undefined) alts.push({ lo: id, hi: id + 1, w: 0.85, kind: 'variant' });
+      }
+      // Noun and adjective of one concept (femoral -> femur, hepatic -> liver), data/word-forms.tsv.
+      for (const f of this.forms.get(w) ?? this.forms.get(singularOf(w)) ?? []) {
+        const id = ix.termById.get(f);
+        if (id !== undefined) alts.push({ lo: id, hi: id + 1, w: WORD_FORM_WEIGHT, kind: 'variant' });
+        for (const v of variants(f)) {
+          const vid = ix.termById.get(v);
+          if (vid !== undefined) alts.push({ lo: vid, hi: vid + 1, w: WORD_FORM_WEIGHT - 0.03, kind: 'variant' });
+        }
+      }
       // The last word while typing, and any word that is no word of the dictionary ("fract rad": a
       // coder's truncation), match as a prefix. One or two letters say little, so they weigh less.
       if ((i === words.length - 1 && lastIsPrefix) || (exact === undefined && w.length >= 3)) {
@@ -487,7 +643,7 @@ export class SearchEngine {
         const span = words.slice(i, i + len);
         const rws = ix.rewrites.get(SearchIndex.stemKey(span));
         if (!rws) continue;
-        for (const rw of rws.slice(0, 3)) {
+        for (const [ri, rw] of rws.slice(0, 3).entries()) {
           const replaced = [...words.slice(0, i), ...rw.to, ...words.slice(i + len)];
           const endsInSpan = i + len === words.length;
           const stems = new Set(rw.to.map((_, j) => i + j));
@@ -495,9 +651,21 @@ export class SearchEngine {
             words: replaced.slice(0, MAX_POSITIONS),
             stems,
             lastIsPrefix: lastIsPrefix && !endsInSpan,
-            factor: rw.kind === 'see' ? 0.92 : 0.9,
+            // The first rewrite of a span is its preferred reading (lay-term dictionary, then Index order).
+            factor: ri === 0 ? 0.92 : 0.9,
             rewrite: rw,
           });
+          // A rewrite may lead to another Index entry ("broken hip" -> "fracture hip" -> "Fracture,
+          // femur, neck"): follow one more reference, as a coder follows "see" in the Index.
+          const next = ix.rewrites.get(SearchIndex.stemKey(replaced))?.[0];
+          if (next && replaced.length <= ix.maxRewriteSpan && next.to.join(' ') !== replaced.join(' '))
+            out.push({
+              words: next.to.slice(0, MAX_POSITIONS),
+              stems: new Set(next.to.map((_, j) => j)),
+              lastIsPrefix: false,
+              factor: 0.88,
+              rewrite: next,
+            });
           if (out.length >= 8) return out;
         }
       }
@@ -505,7 +673,11 @@ export class SearchEngine {
     return out;
   }
 
-  private wordSearch(words: string[], lastIsPrefix: boolean, filter: (d: number) => boolean): { scored: Scored[]; didYouMean?: string } {
+  private wordSearch(
+    words: string[],
+    lastIsPrefix: boolean,
+    filter: (d: number) => boolean,
+  ): { scored: Scored[]; didYouMean?: string; matchedAll?: number } {
     const merged = new Map<number, Scored>();
     const run = (v: Variant, fuzzy: boolean) => {
       for (const s of this.evaluate(v, fuzzy, filter)) {
@@ -516,11 +688,27 @@ export class SearchEngine {
     const variantList = this.variantsOf(words, lastIsPrefix);
     for (const v of variantList) run(v, false);
     // Too strict? Let one word go (then two), each time at a discount: "closed fracture of distal
-    // radius" still finds the distal radius fractures when no title says "closed".
-    for (let drop = 1; merged.size < 10 && drop <= 2 && words.length - drop >= 1; drop++) {
+    // radius" still finds the distal radius fractures when no title says "closed". What is kept must
+    // carry most of the query's weight (idf): the rare word is its main concept, and "laparoscopic
+    // hysterectomy" is not padded with every laparoscopic procedure. Such results are partial matches,
+    // labelled with the words they lack.
+    let matchedAll: number | undefined;
+    // Only reportable codes count as found: ICD-10-PCS tables matched through their Index entries are
+    // no answer to "total abdominal hysterectomy".
+    const reportable = () => {
+      let n = 0;
+      for (const d of merged.keys()) if (this.ix.kind[d] < KIND_TABLE) n++;
+      return n;
+    };
+    for (let drop = 1; drop <= 2 && words.length - drop >= 1 && (merged.size < 10 || reportable() < 10); drop++) {
+      matchedAll ??= merged.size;
       for (const v of variantList) {
         if (v.words.length - drop < 1 || v.words.length > 8) continue;
+        const idf = this.wordIdfs(v.words, v.lastIsPrefix);
+        const idfSum = idf.reduce((a, b) => a + b, 0);
         for (const kept of combinations(v.words.length, v.words.length - drop)) {
+          if (kept.reduce((a, j) => a + idf[j], 0) < KEEP_IDF_SHARE * idfSum) continue;
+          const dropped = v.words.filter((_, j) => !kept.includes(j));
           const stems = v.stems ? new Set([...kept.keys()].filter((j) => v.stems!.has(kept[j]))) : undefined;
           const keptLast = kept.at(-1) === v.words.length - 1;
           run(
@@ -530,6 +718,7 @@ export class SearchEngine {
               stems,
               lastIsPrefix: v.lastIsPrefix && keptLast,
               factor: v.factor * (drop === 1 ? 0.7 : 0.5) * (1 - 1 / (v.words.length + 1)),
+              dropped,
             },
             false,
           );
@@ -539,7 +728,7 @@ export class SearchEngine {
     // Typo tolerance only where a word has no exact match (or, for the last word, no prefix match):
     // it can add results but never outrank an exact match (its weights are lower).
     let didYouMean: string | undefined;
-    const unknown = words.filter((w, i) => !this.ix.termById.has(w) && !(i === words.length - 1 && lastIsPrefix && this.prefixExists(w)));
+    const unknown = words.filter((w, i) => !this.knownWord(w) && !(i === words.length - 1 && lastIsPrefix && this.prefixExists(w)));
     if (unknown.length) {
       const corrected = words.map((w) =>
         unknown.includes(w) ? (this.fuzzyTerms(w)[0] ? this.ix.termStr[this.fuzzyTerms(w)[0][0]] : w) : w,
@@ -550,7 +739,20 @@ export class SearchEngine {
       }
       run({ words, lastIsPrefix, factor: 0.8, fuzzy: true }, true);
     }
-    return { scored: [...merged.values()], didYouMean };
+    return { scored: [...merged.values()], didYouMean, ...(matchedAll !== undefined ? { matchedAll } : {}) };
+  }
+
+  /** idf of each word (as typed, or as a prefix for the last word while typing); 0 for a word no document has. */
+  private wordIdfs(words: string[], lastIsPrefix: boolean): number[] {
+    return words.map((w, i) => {
+      const id = this.ix.termById.get(w);
+      let df = id !== undefined ? this.df(id) : 0;
+      if (!df && i === words.length - 1 && lastIsPrefix) {
+        const [lo, hi] = this.ix.prefixRange(w);
+        df = this.ix.postStart[hi] - this.ix.postStart[lo];
+      }
+      return df ? Math.log(1 + this.ix.n / (1 + df)) : 0;
+    });
   }
 
   private prefixExists(w: string): boolean {
@@ -646,17 +848,20 @@ export class SearchEngine {
       // Every word in an Index main term of this code: a first taste of the main-term bonus of the
       // rerank (synonymCoverage), so the code gets into the window that is reranked.
       const allInMain = (mainBits & all) === all;
-      let score =
-        10 * relevance * v.factor +
-        (allInTitle ? 2 : 0) +
-        (allInMain ? 1 : 0) -
-        Math.min(3, 0.12 * extra) +
-        (ix.billable[d] ? 0.3 : 0) -
-        (ix.kind[d] >= 5 ? 0.5 : 0) -
-        (ix.active[d] ? 0 : 8);
-      if (v.fuzzy) score -= 0.5;
-      // A retired code set (ICD-9-CM) answers history questions; among equals, current codes first.
-      if (RETIRED[ix.system[d]]) score -= 3;
+      const f = this.features;
+      f.relevance = relevance;
+      f.factor = v.factor;
+      f.allInTitle = allInTitle;
+      f.allInMain = allInMain;
+      f.extraWords = extra;
+      f.billable = ix.billable[d] === 1;
+      f.browseNode = ix.kind[d] >= KIND_BLOCK;
+      f.partialCode = ix.kind[d] === KIND_TABLE;
+      f.active = ix.active[d] === 1;
+      f.fuzzy = !!v.fuzzy;
+      f.retired = RETIRED[ix.system[d]];
+      f.flags = ix.flags[d];
+      const score = rankScore(f, this.intent);
       out.push({ d, score, inTitle: allInTitle, variant: v });
     }
     const seen = (cands.length / evaluated.length) * (scanned ? df / scanned : 1);
@@ -721,14 +926,27 @@ export class SearchEngine {
     if (words.length > 1) {
       for (const s of top) {
         const ids = s.variant.words.map((w) => ix.termById.get(w));
-        if (this.hasPhrase(s.d, ids)) s.score += 1.5;
-        else if (this.hasPhrase(s.d, ids.slice(0, 2))) s.score += 0.5;
+        if (this.hasPhrase(s.d, ids)) s.score += WEIGHTS.PHRASE;
+        else if (this.hasPhrase(s.d, ids.slice(0, 2))) s.score += WEIGHTS.PHRASE_START;
       }
     }
     if (words.length) {
       for (const s of top) {
-        if (ix.titleTerms[ix.titleStart[s.d]] === ix.termById.get(s.variant.words[0] ?? '')) s.score += 0.4;
-        s.score += 2 * this.synonymCoverage(s.d, s.variant);
+        // The title opens with a word of the query: ICD titles and Index main terms name the thing
+        // first ("Fracture of neck of femur"); a title that opens with a qualifier the query did not
+        // ask for ("Pathological fracture") is a specific sibling.
+        const first = ix.titleTerms[ix.titleStart[s.d]];
+        const head = ix.head[s.d];
+        // Words the query says (a short prefix of a word being typed says too little).
+        const inQuery = (t: number) =>
+          !!s.variant.pos?.some((p) => p.alts.some((a) => a.kind !== 'fuzzy' && a.w >= 0.85 && t >= a.lo && t < a.hi));
+        if (inQuery(first)) s.score += WEIGHTS.FIRST_WORD;
+        if (head !== NO_TERM && inQuery(head)) s.score += WEIGHTS.HEAD_NOUN;
+        const cov = this.synonymCoverage(s.d, s.variant);
+        s.score += WEIGHTS.SYNONYM_COVERAGE * cov;
+        // A synonym (inclusion term, Index entry) that says exactly what the query says is as good as
+        // the title saying it, for the query as typed.
+        if (cov >= 1 && !s.inTitle && !s.variant.rewrite) s.score += WEIGHTS.SYNONYM_EXACT;
       }
     }
     return top.sort(words.length ? cmp : codeOrder).slice(0, k);
@@ -822,6 +1040,7 @@ export class SearchEngine {
       score: Math.round(s.score * 1000) / 1000,
       matched: this.matched(s, used, codes),
       highlight: this.highlight(ix.display[d], used, s.variant.lastIsPrefix),
+      ...(s.variant.dropped ? { partial: s.variant.dropped } : {}),
     };
   }
 
@@ -903,7 +1122,7 @@ export class SearchEngine {
         if (!prev || s.score > prev.score) merged.set(s.d, s);
       }
     }
-    const corrected = words.map((w) => (ix.termById.has(w) ? w : (ix.termStr[this.fuzzyTerms(w, 2)[0]?.[0] ?? -1] ?? w))).join(' ');
+    const corrected = words.map((w) => (this.knownWord(w) ? w : (ix.termStr[this.fuzzyTerms(w, 2)[0]?.[0] ?? -1] ?? w))).join(' ');
     return {
       hits: this.topK([...merged.values()], 5, words).map((s) => this.hit(s, s.variant.words, [])),
       ...(corrected !== words.join(' ') ? { didYouMean: corrected } : {}),
