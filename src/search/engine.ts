@@ -588,6 +588,51 @@ export class SearchEngine {
     return this.ix.postStart[t + 1] - this.ix.postStart[t];
   }
 
+  /** Words with every rewritable span rewritten (longest spans first), and the positions that came from rewrites. */
+  private rewriteAll(words: string[]): { words: string[]; stems: Set<number> } {
+    const ix = this.ix;
+    const out: string[] = [];
+    const stems = new Set<number>();
+    for (let i = 0; i < words.length; ) {
+      let done = false;
+      for (let len = Math.min(ix.maxRewriteSpan, words.length - i); len >= 1 && !done; len--) {
+        const rw = ix.rewrites.get(SearchIndex.stemKey(words.slice(i, i + len)))?.[0];
+        if (!rw) continue;
+        for (const t of rw.to) stems.add(out.push(t) - 1);
+        i += len;
+        done = true;
+      }
+      if (!done) out.push(words[i++]);
+    }
+    return { words: out, stems };
+  }
+
+  /** Rewrite keys of several words, by the bag of all their words but one: "heart" -> [attack, heart attack]. */
+  private phraseIndex?: Map<string, [string, string][]>;
+
+  /** Rewrite keys whose words are `restKey`'s plus one word starting with `prefix`, shortest completion first. */
+  private phraseCompletions(restKey: string, prefix: string): string[] {
+    if (!this.phraseIndex) {
+      const m = new Map<string, [string, string][]>();
+      for (const key of this.ix.rewrites.keys()) {
+        const ws = key.split(' ');
+        if (ws.length < 2) continue;
+        for (let j = 0; j < ws.length; j++) {
+          const rest = ws.filter((_, k) => k !== j).join(' ');
+          const list = m.get(rest);
+          if (list) list.push([ws[j], key]);
+          else m.set(rest, [[ws[j], key]]);
+        }
+      }
+      for (const list of m.values()) list.sort((a, b) => a[0].length - b[0].length || (a[0] < b[0] ? -1 : 1));
+      this.phraseIndex = m;
+    }
+    const p = singularOf(prefix) === prefix ? prefix : prefix;
+    const out: string[] = [];
+    for (const [w, key] of this.phraseIndex.get(restKey) ?? []) if (w.startsWith(p) && !out.includes(key)) out.push(key);
+    return out;
+  }
+
   /** Query variants: the words as typed, and each rewrite of a span of them. */
   private variantsOf(words: string[], lastIsPrefix: boolean): Variant[] {
     const out: Variant[] = [{ words, lastIsPrefix, factor: 1 }];
@@ -622,19 +667,34 @@ export class SearchEngine {
           rewrite: { to: combined, label: labels.join('; '), kind: 'lay', source: 'combined' },
         });
     }
-    // The last word while typing may be the start of a rewritable word ("appendect" -> appendectomy).
+    // The last word while typing may complete a rewritable phrase: "appendect" -> appendectomy,
+    // "heart att" -> heart attack, "kidney sto" -> kidney stone, "lap chol" -> laparoscopic
+    // cholecystectomy. The words before it are rewritten as they would be when complete.
     const last = words.at(-1);
-    if (lastIsPrefix && last && last.length >= 4 && !ix.rewrites.has(SearchIndex.stemKey([last]))) {
-      for (const key of ix.rewriteKeysWithPrefix(last).slice(0, 3)) {
-        for (const rw of ix.rewrites.get(key)!.slice(0, 2)) {
-          const replaced = [...words.slice(0, -1), ...rw.to];
-          out.push({
-            words: replaced.slice(0, MAX_POSITIONS),
-            stems: new Set(rw.to.map((_, j) => words.length - 1 + j)),
-            lastIsPrefix: false,
-            factor: 0.85,
-            rewrite: rw,
-          });
+    if (lastIsPrefix && last && !ix.rewrites.has(SearchIndex.stemKey([last]))) {
+      const before = this.rewriteAll(words.slice(0, -1));
+      const seenTo = new Set<string>();
+      const push = (prefixWords: string[], prefixStems: Set<number>, rw: Rewrite) => {
+        const replaced = [...prefixWords, ...rw.to];
+        const key = replaced.join(' ');
+        if (seenTo.has(key)) return;
+        seenTo.add(key);
+        const stems = new Set(prefixStems);
+        rw.to.forEach((_, j) => stems.add(prefixWords.length + j));
+        out.push({ words: replaced.slice(0, MAX_POSITIONS), stems, lastIsPrefix: false, factor: 0.85, rewrite: rw });
+      };
+      if (last.length >= 3)
+        for (const key of ix.rewriteKeysWithPrefix(last).slice(0, 3))
+          for (const rw of ix.rewrites.get(key)!.slice(0, 2)) push(before.words, before.stems, rw);
+      // Phrases: the words before the last one are the rest of a rewrite key's bag.
+      if (words.length >= 2) {
+        for (let len = Math.min(maxSpan - 1, words.length - 1); len >= 1; len--) {
+          const span = words.slice(words.length - 1 - len, -1);
+          const completions = this.phraseCompletions(SearchIndex.stemKey(span), last).slice(0, 3);
+          if (!completions.length) continue;
+          const kept = this.rewriteAll(words.slice(0, words.length - 1 - len));
+          for (const key of completions) for (const rw of ix.rewrites.get(key)!.slice(0, 2)) push(kept.words, kept.stems, rw);
+          break;
         }
       }
     }
