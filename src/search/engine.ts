@@ -81,7 +81,9 @@ export const MAX_LIMIT = 100;
 export const MAX_OFFSET = 10_000;
 const MAX_POSITIONS = 12;
 /** Candidates ranked at most per query variant (see evaluate). */
-const EARLY_CAP = 12_000;
+const EARLY_CAP = 2_500;
+/** The same for a driving word of one or two letters. */
+const EARLY_CAP_SHORT = 600;
 /** Weight of a word found only in an index entry, or in an inclusion term, rather than the title. */
 const SYNONYM_WEIGHT = 0.55;
 const INCLUSION_WEIGHT = 0.85;
@@ -93,6 +95,8 @@ const stem6 = (w: string) => w.slice(0, 6);
 const RETIRED = SYSTEM_IDS.map((id) => !!SYSTEMS[id].retired);
 /** Kind ranks of the index (index.ts KIND_CODES): 'table' = an ICD-10-PCS table, 'block' and up = browsing nodes. */
 const KIND_MODIFIER = 2;
+/** Candidates reranked with their titles and synonyms read (phrase, head noun, synonym coverage). */
+const RERANK_WINDOW = 80;
 /** Share of the query's idf a partial match must keep (see wordSearch). */
 const KEEP_IDF_SHARE = 0.5;
 /** Weight of a word's other form (femoral for femur): nearly the word itself. */
@@ -163,6 +167,21 @@ interface Scored {
   variant: Variant;
 }
 
+/** Whether term t is one of a position's alternatives (not fuzzy). A plain function: no closure per call. */
+function posMatches(p: Position, t: number): boolean {
+  for (const a of p.alts) if (t >= a.lo && t < a.hi) return true;
+  return false;
+}
+
+/** Whether term t is a word the query says (not a typo, not a short prefix of a word being typed). */
+function saysTerm(pos: Position[] | undefined, t: number): boolean {
+  if (!pos) return false;
+  for (const p of pos) for (const a of p.alts) if (a.kind !== 'fuzzy' && a.w >= 0.85 && t >= a.lo && t < a.hi) return true;
+  return false;
+}
+
+const ASCII = /^[\x20-\x7e]*$/;
+
 /** Step: clean the raw query and bound it. Control characters become spaces. */
 export function normalizeQuery(raw: string): string {
   // eslint-disable-next-line no-control-regex
@@ -221,6 +240,17 @@ export class SearchEngine {
     retired: false,
     flags: 0,
   };
+  /** Scratch of wordSearch's merge: generation stamp and slot per document. */
+  private mStamp: Uint32Array;
+  private mSlot: Uint32Array;
+  private mGen = 0;
+  private nextMergeGen(): number {
+    if (++this.mGen === 0xffffffff) {
+      this.mStamp.fill(0);
+      this.mGen = 1;
+    }
+    return this.mGen;
+  }
   /** What the query being answered asks for (set by run). */
   private intent: QueryIntent = queryIntent([]);
   /** Matches beyond the early-stop cap of the last evaluation, counted but not ranked. */
@@ -243,6 +273,8 @@ export class SearchEngine {
     this.inTitle = new Uint16Array(ix.n);
     this.inMain = new Uint16Array(ix.n);
     this.forms = wordFormMap(ix.wordForms);
+    this.mStamp = new Uint32Array(ix.n);
+    this.mSlot = new Uint32Array(ix.n);
   }
 
   /** Other forms of a word (femoral -> femur), index.ts wordForms. */
@@ -738,11 +770,25 @@ export class SearchEngine {
     lastIsPrefix: boolean,
     filter: (d: number) => boolean,
   ): { scored: Scored[]; didYouMean?: string; matchedAll?: number } {
-    const merged = new Map<number, Scored>();
+    // Variants are merged by best score per document in scratch arrays (a document's slot in `list`),
+    // not a Map: no hashing and no garbage per candidate.
+    const list: Scored[] = [];
+    const mgen = this.nextMergeGen();
+    const { mStamp, mSlot } = this;
+    const merged = {
+      get size() {
+        return list.length;
+      },
+      keys: () => list.map((s) => s.d),
+      values: () => list,
+    };
     const run = (v: Variant, fuzzy: boolean) => {
       for (const s of this.evaluate(v, fuzzy, filter)) {
-        const prev = merged.get(s.d);
-        if (!prev || s.score > prev.score) merged.set(s.d, s);
+        if (mStamp[s.d] !== mgen) {
+          mStamp[s.d] = mgen;
+          mSlot[s.d] = list.length;
+          list.push(s);
+        } else if (s.score > list[mSlot[s.d]].score) list[mSlot[s.d]] = s;
       }
     };
     const variantList = this.variantsOf(words, lastIsPrefix);
@@ -762,7 +808,8 @@ export class SearchEngine {
     };
     for (let drop = 1; drop <= 2 && words.length - drop >= 1 && (merged.size < 10 || reportable() < 10); drop++) {
       matchedAll ??= merged.size;
-      for (const v of variantList) {
+      // The query as typed and its first rewrites: further variants multiply the work, not the answers.
+      for (const v of variantList.slice(0, 4)) {
         if (v.words.length - drop < 1 || v.words.length > 8) continue;
         const idf = this.wordIdfs(v.words, v.lastIsPrefix);
         const idfSum = idf.reduce((a, b) => a + b, 0);
@@ -799,7 +846,7 @@ export class SearchEngine {
       }
       run({ words, lastIsPrefix, factor: 0.8, fuzzy: true }, true);
     }
-    return { scored: [...merged.values()], didYouMean, ...(matchedAll !== undefined ? { matchedAll } : {}) };
+    return { scored: list, didYouMean, ...(matchedAll !== undefined ? { matchedAll } : {}) };
   }
 
   /** idf of each word (as typed, or as a prefix for the last word while typing); 0 for a word no document has. */
@@ -840,7 +887,10 @@ export class SearchEngine {
     // are in static order, so scanning each list only up to a document cutoff keeps the best-placed
     // candidates; the count beyond it is extrapolated.
     const df = pos[driver].df;
-    const cutoff = df > 4 * EARLY_CAP ? Math.min(ix.n, Math.ceil((ix.n * 2 * EARLY_CAP) / df)) : ix.n;
+    // A last word of one or two letters ("en": 87k documents) says little: it is expanded only over the
+    // first documents in static order (concise, current codes first).
+    const cap = pos[driver].alts.some((a) => a.kind === 'prefix' && a.w <= 0.5) ? EARLY_CAP_SHORT : EARLY_CAP;
+    const cutoff = df > 4 * cap ? Math.min(ix.n, Math.ceil((ix.n * 2 * cap) / df)) : ix.n;
     let scanned = 0;
     for (const a of pos[driver].alts) {
       for (let t = a.lo; t < a.hi; t++) {
@@ -880,24 +930,21 @@ export class SearchEngine {
     // Early stop: when the first letters of a word match a large part of the collection ("f", "s"),
     // only the first EARLY_CAP candidates in static order (concise, active codes first) are ranked.
     // The count of matches stays exact for one word; with more words it is extrapolated.
-    let evaluated = cands;
-    if (cands.length > EARLY_CAP) {
-      evaluated = [];
-      for (let d = 0; d < ix.n && evaluated.length < EARLY_CAP; d++) if (stamp[d] === this.gen) evaluated.push(d);
-    }
-    for (const d of evaluated) {
+    let evaluated: ArrayLike<number> = cands;
+    if (cands.length > cap) evaluated = Uint32Array.from(cands).sort().subarray(0, cap);
+    for (let c = 0; c < evaluated.length; c++) {
+      const d = evaluated[c];
       let sum = pos[driver].idf * best[d];
       let titleBits = inTitle[d];
       let mainBits = inMain[d];
       let ok = true;
       for (let i = 0; i < pos.length && ok; i++) {
         if (i === driver) continue;
-        const m = this.matchOnDoc(d, pos[i].alts);
-        if (!m) ok = false;
+        if (!this.matchOnDoc(d, pos[i].alts)) ok = false;
         else {
-          sum += pos[i].idf * m.score;
-          if (m.mask & TITLE_LIKE) titleBits |= 1 << i;
-          if (m.mask & FIELD_MAIN) mainBits |= 1 << i;
+          sum += pos[i].idf * this.mScore;
+          if (this.mMask & TITLE_LIKE) titleBits |= 1 << i;
+          if (this.mMask & FIELD_MAIN) mainBits |= 1 << i;
         }
       }
       if (!ok) continue;
@@ -930,7 +977,10 @@ export class SearchEngine {
   }
 
   /** Best alternative of a position present on document d (forward list is sorted by term id). */
-  private matchOnDoc(d: number, alts: Alt[]): { score: number; mask: number } | undefined {
+  private mScore = 0;
+  private mMask = 0;
+  /** Whether a position matches document d; its best score and mask are left in mScore and mMask. */
+  private matchOnDoc(d: number, alts: Alt[]): boolean {
     const ix = this.ix;
     const start = ix.fwdStart[d];
     const end = ix.fwdStart[d + 1];
@@ -953,7 +1003,9 @@ export class SearchEngine {
         }
       }
     }
-    return best ? { score: best, mask: bestMask } : undefined;
+    this.mScore = best;
+    this.mMask = bestMask;
+    return best > 0;
   }
 
   // ---- ranking ---------------------------------------------------------------------------------
@@ -967,7 +1019,7 @@ export class SearchEngine {
     const ix = this.ix;
     const cmp = (a: Scored, b: Scored) => b.score - a.score || a.d - b.d;
     const codeOrder = (a: Scored, b: Scored) => b.score - a.score || ix.system[a.d] - ix.system[b.d] || ix.sort[a.d] - ix.sort[b.d];
-    const window = Math.max(k, 120);
+    const window = Math.max(k, RERANK_WINDOW);
     let top: Scored[];
     if (scored.length <= window * 4) top = scored.sort(cmp).slice(0, window);
     else {
@@ -998,10 +1050,8 @@ export class SearchEngine {
         const first = ix.titleTerms[ix.titleStart[s.d]];
         const head = ix.head[s.d];
         // Words the query says (a short prefix of a word being typed says too little).
-        const inQuery = (t: number) =>
-          !!s.variant.pos?.some((p) => p.alts.some((a) => a.kind !== 'fuzzy' && a.w >= 0.85 && t >= a.lo && t < a.hi));
-        if (inQuery(first)) s.score += WEIGHTS.FIRST_WORD;
-        if (head !== NO_TERM && inQuery(head)) s.score += WEIGHTS.HEAD_NOUN;
+        if (saysTerm(s.variant.pos, first)) s.score += WEIGHTS.FIRST_WORD;
+        if (head !== NO_TERM && saysTerm(s.variant.pos, head)) s.score += WEIGHTS.HEAD_NOUN;
         const cov = this.synonymCoverage(s.d, s.variant);
         s.score += WEIGHTS.SYNONYM_COVERAGE * cov;
         // A synonym (inclusion term, Index entry) that says exactly what the query says is as good as
@@ -1023,22 +1073,15 @@ export class SearchEngine {
     if (!pos?.length) return 0;
     const ix = this.ix;
     const qStems = new Set(v.words.map(stem6)).size;
-    const matches = (p: Position, t: number) => {
-      for (const a of p.alts) if (t >= a.lo && t < a.hi) return true;
-      return false;
-    };
+    const matches = posMatches;
     let best = 0;
-    const stems = new Set<number>();
+    const stems = this.stemScratch;
     for (let k = ix.synStart[d]; k < ix.synStart[d + 1]; k++) {
       const s = ix.entStart[k];
       const e = ix.entStart[k + 1];
       if (e - s > pos.length * 3 + 12) continue;
-      // Two readings of the entry: without its parenthesized modifiers, and with them.
-      for (const withNemod of [false, true]) {
-        stems.clear();
-        for (let j = s; j < e; j++)
-          if ((withNemod || !(ix.entFlag[j] & 1)) && !this.qualifier(ix.entTerm[j])) stems.add(ix.stemOf[ix.entTerm[j]]);
-        if (!stems.size) continue;
+      // Two readings of the entry: without its parenthesized modifiers (0), and with them (1).
+      for (let withNemod = 0; withNemod < 2; withNemod++) {
         let all = true;
         for (const p of pos) {
           let found = false;
@@ -1048,23 +1091,42 @@ export class SearchEngine {
             break;
           }
         }
-        if (all) best = Math.max(best, Math.min(1, qStems / stems.size));
+        if (!all) continue;
+        stems.length = 0;
+        for (let j = s; j < e; j++) {
+          if (!withNemod && ix.entFlag[j] & 1) continue;
+          const st = ix.stemOf[ix.entTerm[j]];
+          if (!this.qualifier(ix.entTerm[j]) && !stems.includes(st)) stems.push(st);
+        }
+        if (stems.length) best = Math.max(best, Math.min(1, qStems / stems.length));
       }
       // A main term of the Index names one concept in several spellings ("Diabetes, diabetic"): a query
       // that matches one spelling whole is the entry itself, worth twice a full synonym: it is the
       // code the Index itself gives for the bare term.
       if (ix.entMain[k]) {
-        const parts = new Map<number, number[]>();
-        for (let j = s; j < e; j++) {
-          if (ix.entFlag[j] & 1) continue;
+        let j = s;
+        while (j < e) {
           const part = ix.entFlag[j] >> 1;
-          parts.set(part, [...(parts.get(part) ?? []), ix.entTerm[j]]);
+          let n = 0;
+          let ok = true;
+          const from = j;
+          for (; j < e && ix.entFlag[j] >> 1 === part; j++) if (!(ix.entFlag[j] & 1)) n++;
+          if (n !== pos.length) continue;
+          for (const p of pos) {
+            let found = false;
+            for (let x = from; x < j && !found; x++) if (!(ix.entFlag[x] & 1) && matches(p, ix.entTerm[x])) found = true;
+            if (!found) {
+              ok = false;
+              break;
+            }
+          }
+          if (ok) return 2;
         }
-        for (const t of parts.values()) if (t.length === pos.length && pos.every((p) => t.some((x) => matches(p, x)))) return 2;
       }
     }
     return best;
   }
+  private stemScratch: number[] = [];
 
   private qualifierIds?: Set<number>;
   private qualifier(t: number): boolean {
@@ -1125,15 +1187,24 @@ export class SearchEngine {
         return { field: 'title', term: ix.display[s.d] };
       }
     }
-    // The synonym (inclusion term or index entry) that holds the most query words.
+    // The synonym (inclusion term or index entry) that holds the most query words, by term ids.
     let bestText = '';
     let bestN = -1;
-    for (const syn of ix.synonyms[s.d]) {
-      const t = new Set(terms(syn));
-      const n = words.filter((w, i) => t.has(w) || (i === words.length - 1 && [...t].some((x) => x.startsWith(w)))).length;
+    const pos = s.variant.pos ?? [];
+    const d = s.d;
+    for (let k = ix.synStart[d]; k < ix.synStart[d + 1]; k++) {
+      let n = 0;
+      for (const p of pos) {
+        let found = false;
+        for (let j = ix.entStart[k]; j < ix.entStart[k + 1] && !found; j++) {
+          const t = ix.entTerm[j];
+          for (const a of p.alts) if (t >= a.lo && t < a.hi) found = true;
+        }
+        if (found) n++;
+      }
       if (n > bestN) {
         bestN = n;
-        bestText = syn;
+        bestText = ix.synonyms[d][k - ix.synStart[d]] ?? '';
       }
     }
     return { field: 'synonym', term: bestText || ix.display[s.d] };
@@ -1145,7 +1216,7 @@ export class SearchEngine {
     let out = '';
     let i = 0;
     for (const m of title.matchAll(/[\p{L}\p{N}]+/gu)) {
-      const w = clean(m[0]);
+      const w = ASCII.test(m[0]) ? m[0].toLowerCase() : clean(m[0]);
       const hit = !STOPWORDS.has(w) && (set.has(w) || (lastIsPrefix && last !== undefined && w.startsWith(last)));
       out += escapeHtml(title.slice(i, m.index));
       out += hit ? `<mark>${escapeHtml(m[0])}</mark>` : escapeHtml(m[0]);
