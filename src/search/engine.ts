@@ -95,8 +95,8 @@ const stem6 = (w: string) => w.slice(0, 6);
 const RETIRED = SYSTEM_IDS.map((id) => !!SYSTEMS[id].retired);
 /** Kind ranks of the index (index.ts KIND_CODES): 'table' = an ICD-10-PCS table, 'block' and up = browsing nodes. */
 const KIND_MODIFIER = 2;
-/** Candidates reranked with their titles and synonyms read (phrase, head noun, synonym coverage). */
-const RERANK_WINDOW = 80;
+/** Candidates reranked with their titles and synonyms read (phrase, head noun, synonym coverage); MAX_LIMIT, so that pages of any size agree. */
+const RERANK_WINDOW = 100;
 /** Share of the query's idf a partial match must keep (see wordSearch). */
 const KEEP_IDF_SHARE = 0.5;
 /** Weight of a word's other form (femoral for femur): nearly the word itself. */
@@ -400,17 +400,28 @@ export class SearchEngine {
       for (const s of scored) if (preferred.has(this.ix.system[s.d])) s.score += SYSTEM_ASKED_BONUS;
     }
 
-    // Facets count every system; the system filter applies after.
+    // Facets count every system; the system filter applies after. When the early stop ranked only the
+    // first candidates, the count beyond them is extrapolated, and so is each system's share of it.
     const facets: Partial<Record<SystemId, number>> = {};
     for (const s of scored) {
       const id = SYSTEM_IDS[this.ix.system[s.d]];
       facets[id] = (facets[id] ?? 0) + 1;
     }
+    let total = scored.length + this.extrapolated;
+    if (this.extrapolated && scored.length) {
+      const entries = Object.entries(facets) as [SystemId, number][];
+      const scale = total / scored.length;
+      let sum = 0;
+      for (const [id, n] of entries) sum += facets[id] = Math.round(n * scale);
+      const top = entries.reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+      facets[top]! += total - sum;
+    }
     if (params.systems?.length) {
       const allowed = new Set(params.systems.map((s) => SYSTEM_IDS.indexOf(s)));
       scored = scored.filter((s) => allowed.has(this.ix.system[s.d]));
+      if (this.extrapolated) total = params.systems.reduce((a, id) => a + (facets[id] ?? 0), 0);
+      else total = scored.length;
     }
-    const total = scored.length + this.extrapolated;
     const top = this.topK(scored, offset + limit, words).slice(offset, offset + limit);
     const result: SearchResult = { query, total, results: top.map((s) => this.hit(s, words, codes)), facets: { systems: facets } };
     if (matchedAll !== undefined && matchedAll < total)
