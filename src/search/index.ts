@@ -4,7 +4,7 @@ import { SYSTEM_IDS } from '../systems.js';
 import { terms, tokenize, singular, clean, STOPWORDS } from './text.js';
 import { loadLayTerms, type LayTerm } from './lay-terms.js';
 import { loadWordForms } from './word-forms.js';
-import { DOC_SUBSEQUENT, DOC_SEQUELA, DOC_QUALITY, DOC_ACCESSORY, DOC_UNSPECIFIED, DOC_INDEX_DEFAULT } from './rank.js';
+import { DOC_SUBSEQUENT, DOC_SEQUELA, DOC_QUALITY, DOC_ACCESSORY, DOC_UNSPECIFIED, DOC_INDEX_DEFAULT, DOC_HISTORY } from './rank.js';
 
 /**
  * Version of the saved index's layout. A database whose index has another version (or none) is
@@ -77,6 +77,7 @@ export function docFlags(r: { system: string; key: string; display: string; pric
   if (r.system === 'hcpcs' && /^[GM]/.test(r.key) && r.pricing === '00:Z2') f |= DOC_QUALITY;
   if (/\baccessor(y|ies)\b|\breplacement only\b|\breplacement (part|pad|battery|belt)\b/.test(t)) f |= DOC_ACCESSORY;
   if (/\bunspecified\b/.test(t)) f |= DOC_UNSPECIFIED;
+  if (/^(old|healed)\b|^(personal |family )?history of\b/.test(t)) f |= DOC_HISTORY;
   return f;
 }
 

@@ -3,7 +3,17 @@ import Database from 'better-sqlite3';
 import { SCHEMA_SQL } from '../store/schema.js';
 import { SearchIndex, docFlags, headWord } from './index.js';
 import { SearchEngine } from './engine.js';
-import { rankScore, queryIntent, WEIGHTS, DOC_SEQUELA, DOC_QUALITY, DOC_ACCESSORY, DOC_SUBSEQUENT, type DocFeatures } from './rank.js';
+import {
+  rankScore,
+  queryIntent,
+  WEIGHTS,
+  DOC_SEQUELA,
+  DOC_QUALITY,
+  DOC_ACCESSORY,
+  DOC_SUBSEQUENT,
+  DOC_HISTORY,
+  type DocFeatures,
+} from './rank.js';
 
 const base: DocFeatures = {
   relevance: 1,
@@ -40,6 +50,12 @@ describe('rankScore', () => {
     );
     expect(rankScore({ ...base, retired: true }, q)).toBe(rankScore(base, q) - WEIGHTS.RETIRED);
     expect(rankScore({ ...base, retired: true }, queryIntent(['hernia'], true))).toBe(rankScore(base, queryIntent(['hernia'], true)));
+  });
+  it('puts a past condition (old, history of) after the condition unless asked', () => {
+    const q = queryIntent(['myocardial', 'infarction']);
+    expect(rankScore({ ...base, flags: DOC_HISTORY }, q)).toBeLessThan(rankScore(base, q));
+    const old = queryIntent(['old', 'myocardial', 'infarction']);
+    expect(rankScore({ ...base, flags: DOC_HISTORY }, old)).toBe(rankScore(base, old));
   });
   it('keeps an exact match above a partial one whatever its class', () => {
     const partial = rankScore({ ...base, factor: 0.7 * 0.66, allInTitle: false }, plain);

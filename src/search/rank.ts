@@ -17,6 +17,8 @@ export const DOC_ACCESSORY = 8;
 export const DOC_UNSPECIFIED = 16;
 /** The default code of an Index entry whose target is a header (see index.ts defaultChild). */
 export const DOC_INDEX_DEFAULT = 32;
+/** A past condition ("Old myocardial infarction", "Personal history of ..."): a status, not the disease. */
+export const DOC_HISTORY = 64;
 
 export const WEIGHTS = {
   /** Relevance (0..1) is multiplied by this. */
@@ -54,6 +56,11 @@ export const WEIGHTS = {
    * something was done; a query for the service wants the service unless it asks for reporting.
    */
   QUALITY: 3,
+  /**
+   * "Old myocardial infarction" (I25.2) and "Personal history of ..." (Z85-Z87) record a past condition;
+   * a query for the condition wants the condition unless it says old, history or healed.
+   */
+  HISTORY: 1.5,
   /** "Wheelchair accessory, tray" is not a wheelchair: the thing itself before its accessories. */
   ACCESSORY: 1.5,
   /** The "unspecified" form of a bare term: the Index's default when nothing more is said. */
@@ -81,6 +88,7 @@ export interface QueryIntent {
   quality: boolean;
   accessory: boolean;
   retired: boolean;
+  history: boolean;
   /** The query names more than the bare concept (more than one word): unspecified forms weigh less. */
   specific: boolean;
 }
@@ -123,6 +131,7 @@ export function rankScore(f: DocFeatures, q: QueryIntent): number {
   if (fl & DOC_SEQUELA && !q.sequela) s -= W.SEQUELA;
   if (fl & DOC_QUALITY && !q.quality) s -= W.QUALITY;
   if (fl & DOC_ACCESSORY && !q.accessory) s -= W.ACCESSORY;
+  if (fl & DOC_HISTORY && !q.history) s -= W.HISTORY;
   if (fl & DOC_UNSPECIFIED && !q.specific) s += W.UNSPECIFIED;
   if (fl & DOC_INDEX_DEFAULT) s += W.INDEX_DEFAULT;
   return s;
@@ -136,6 +145,7 @@ const ASKS = {
   accessory:
     /^(accessory|accessories|part|parts|replacement|tray|cushion|armrest|footrest|battery|batteries|belt|strap|wheel|tire|tires|handrim|seat|back|mount|mounting|supplies|supply)$/,
   retired: /^(icd9|icd9cm|retired)$/,
+  history: /^(old|history|hx|past|healed|previous|prior|status)$/,
 };
 
 /** What a query's words ask for. `retiredSystem` is set when the user filtered on a retired set. */
@@ -147,6 +157,7 @@ export function queryIntent(words: string[], retiredSystem = false): QueryIntent
     quality: has(ASKS.quality),
     accessory: has(ASKS.accessory),
     retired: retiredSystem || has(ASKS.retired),
+    history: has(ASKS.history),
     specific: words.length > 2,
   };
 }
