@@ -268,18 +268,21 @@ export class SearchIndex {
     const mainTerms: string[][] = rows.map(() => []);
     const defaultOf = defaultChildren(rows, keyIdx);
     const indexDefault = new Uint8Array(rows.length);
-    for (const t of db.prepare('SELECT system, key, path, level FROM index_terms ORDER BY rowid').iterate() as Iterable<{
+    for (const t of db.prepare('SELECT system, key, path, level, source FROM index_terms ORDER BY rowid').iterate() as Iterable<{
       system: string;
       key: string;
       path: string;
       level: number | null;
+      source: string;
     }>) {
       pushSyn(t.system, t.key, t.path, keyIdx);
       // An Index target that is (or has since become) a header leads the coder to its default
       // billable code: the entry is a synonym of that code too (ICD-10-CM Official Guidelines I.A.17,
       // I.B.1: the Index's code, then the Tabular for the complete code).
       const hi = keyIdx.get(`${t.system}\u0000${t.key}`);
-      const child = hi !== undefined ? defaultOf(hi) : undefined;
+      // The Alphabetic Index only: the Tables of Drugs and Neoplasms name a column's code for every
+      // substance and site, and their 7th characters are the coder's choice.
+      const child = hi !== undefined && t.source === 'index' ? defaultOf(hi) : undefined;
       if (child !== undefined) {
         syn[child].push(t.path);
         indexDefault[child] = 1;
