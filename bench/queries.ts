@@ -36,3 +36,18 @@ export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
+
+/**
+ * The type-ahead workload (issue 16): every prefix, from the first character, of `count` word queries
+ * of the relevance set taken in a fixed order, as an autocomplete box sends them while a user types.
+ */
+export function typeAheadQueries(rel: RelevanceQuery[], count = 200): string[] {
+  const words = rel.filter((q) => q.kind !== 'code' && /[a-z]{3}/i.test(q.query));
+  const picked: string[] = [];
+  // Spread over the set (every k-th), so every kind and system is in the workload.
+  const step = Math.max(1, words.length / count);
+  for (let i = 0; picked.length < count && Math.floor(i) < words.length; i += step) picked.push(words[Math.floor(i)].query);
+  const out: string[] = [];
+  for (const q of picked) for (let l = 1; l <= q.length; l++) out.push(q.slice(0, l));
+  return out;
+}

@@ -20,7 +20,7 @@ import { SearchIndex } from '../src/search/index.js';
 import { SearchEngine } from '../src/search/engine.js';
 import { loadQueries, evaluate } from '../src/search/relevance.js';
 import { resolveSystem } from '../src/systems.js';
-import { benchQueries, percentile } from './queries.js';
+import { benchQueries, typeAheadQueries, percentile } from './queries.js';
 import { loadBaselineDocs, buildBaseline, baselineSearch } from './baseline.js';
 import { pageRows, sampleCodes } from './pages.js';
 import { Store } from '../src/store/store.js';
@@ -67,10 +67,10 @@ if (!process.argv.includes('--http-only')) {
   row('docs / terms / postings', `${ix.n} / ${ix.termStr.length} / ${ix.postDoc.length}`, `${docs.length}`, '');
 
   // Latency.
-  const time = (f: (q: string) => unknown) => {
-    for (const q of queries.slice(0, 200)) f(q); // warm-up
+  const time = (f: (q: string) => unknown, list = queries) => {
+    for (const q of list.slice(0, 200)) f(q); // warm-up
     const lat: number[] = [];
-    for (const q of queries) {
+    for (const q of list) {
       const s = performance.now();
       f(q);
       lat.push(performance.now() - s);
@@ -84,6 +84,12 @@ if (!process.argv.includes('--http-only')) {
   row('latency p99', `${ours.p99.toFixed(3)} ms`, `${base.p99.toFixed(3)} ms`, ratio(ours.p99, base.p99));
   row('latency mean', `${ours.mean.toFixed(3)} ms`, `${base.mean.toFixed(3)} ms`, ratio(ours.mean, base.mean));
   row('latency max', `${ours.max.toFixed(1)} ms`, `${base.max.toFixed(1)} ms`, '');
+  // Type-ahead (issue 16): every prefix of 200 word queries, as an autocomplete box sends them.
+  const typing = typeAheadQueries(rel, 200);
+  const ot = time((q) => engine.search({ q, limit: 10 }), typing);
+  const bt = time((q) => baselineSearch(ms, q, undefined, 10), typing);
+  row(`type-ahead p50 (${typing.length} prefixes)`, `${ot.p50.toFixed(3)} ms`, `${bt.p50.toFixed(3)} ms`, ratio(ot.p50, bt.p50));
+  row('type-ahead p99', `${ot.p99.toFixed(3)} ms`, `${bt.p99.toFixed(3)} ms`, ratio(ot.p99, bt.p99));
 
   // Quality on the relevance set (queries of the systems loaded).
   const loaded = new Set((db.prepare('SELECT system FROM releases').all() as { system: string }[]).map((r) => r.system));

@@ -110,3 +110,86 @@ export function specialCodeKeys(token: string): string[] {
   }
   return [];
 }
+
+/**
+ * What a typed token that is shaped like a code of a licensed set is, for the user who searches it
+ * while that set is not loaded (search, pages and validation say the same thing). Shapes follow the
+ * AMA's CPT code book conventions: Category I codes are five digits (99213); Category II performance
+ * measurement codes four digits and F (3074F); Category III emerging technology codes four digits and
+ * T (0042T); Proprietary Laboratory Analyses four digits and U (0001U); CPT modifiers two digits
+ * (25, 59). CDT (ADA) procedure codes are D and four digits (D0120). The descriptors themselves are
+ * licensed text and never shipped: the hint names the kind of code, who licenses it and how to import
+ * a licensed release (docs/LICENSED.md).
+ */
+export interface CodeShapeHint {
+  /** The code as typed, upper case. */
+  code: string;
+  system: 'cpt' | 'cdt';
+  kind: 'cpt-category-1' | 'cpt-category-2' | 'cpt-category-3' | 'cpt-pla' | 'cpt-modifier' | 'cdt';
+  /** One sentence for people: what kind of code, who licenses it, how to load it. */
+  message: string;
+  /** HCPCS Level II codes a coder uses with or instead of it (CMS), when there are some. */
+  related?: string[];
+}
+
+const CPT_IMPORT = 'import your licensed CPT data files with `medcodes import` (see docs/LICENSED.md)';
+
+/**
+ * CPT modifiers whose use CMS defines through HCPCS Level II modifiers: 59 (distinct procedural
+ * service) has the subsets XE, XP, XS, XU (CMS MLN Fact Sheet "Proper Use of the -59 Modifier",
+ * Change Request 8863, 2015); 50 (bilateral) is reported on some claims as RT and LT.
+ */
+const CPT_MODIFIER_RELATED: Record<string, string[]> = { '59': ['XE', 'XP', 'XS', 'XU'], '50': ['RT', 'LT'] };
+
+export function codeShapeHint(input: string): CodeShapeHint | undefined {
+  const code = input.trim().toUpperCase();
+  const lic = 'The American Medical Association licenses CPT; MedCodes does not ship it:';
+  if (/^\d{5}$/.test(code))
+    return {
+      code,
+      system: 'cpt',
+      kind: 'cpt-category-1',
+      message: `${code} has the shape of a CPT Category I code (a procedure or service). ${lic} ${CPT_IMPORT}.`,
+    };
+  if (/^\d{4}F$/.test(code))
+    return {
+      code,
+      system: 'cpt',
+      kind: 'cpt-category-2',
+      message: `${code} has the shape of a CPT Category II code (performance measurement, reported for quality programs). ${lic} ${CPT_IMPORT}.`,
+    };
+  if (/^\d{4}T$/.test(code))
+    return {
+      code,
+      system: 'cpt',
+      kind: 'cpt-category-3',
+      message: `${code} has the shape of a CPT Category III code (emerging technology or service). ${lic} ${CPT_IMPORT}.`,
+    };
+  if (/^\d{4}U$/.test(code))
+    return {
+      code,
+      system: 'cpt',
+      kind: 'cpt-pla',
+      message: `${code} has the shape of a CPT Proprietary Laboratory Analyses (PLA) code. ${lic} ${CPT_IMPORT}.`,
+    };
+  if (/^\d{2}$/.test(code) && Number(code) >= 22) {
+    const related = CPT_MODIFIER_RELATED[code];
+    return {
+      code,
+      system: 'cpt',
+      kind: 'cpt-modifier',
+      message:
+        `${code} has the shape of a CPT modifier (two digits, appended to a CPT code). ${lic} ${CPT_IMPORT}.` +
+        (related ? ` CMS reports related HCPCS Level II modifiers: ${related.join(', ')}.` : ''),
+      ...(related ? { related } : {}),
+    };
+  }
+  if (/^D\d{4}$/.test(code))
+    return {
+      code,
+      system: 'cdt',
+      kind: 'cdt',
+      message: `${code} has the shape of a CDT dental procedure code. The American Dental Association licenses CDT; MedCodes does not ship it and has no CDT importer yet (see docs/LICENSED.md).`,
+    };
+  return undefined;
+}

@@ -167,8 +167,22 @@ const HitSchema = z
     score: z.number(),
     matched: z.object({ field: z.enum(['code', 'title', 'synonym', 'rewrite', 'fuzzy']), term: z.string() }),
     highlight: z.string().openapi({ description: 'The title, HTML-escaped, with matched words in <mark>.' }),
+    partial: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: 'Set when the code matched only some of the query words: the words it lacks.' }),
   })
   .openapi('SearchHit');
+
+const CodeShapeHintSchema = z
+  .object({
+    code: z.string(),
+    system: z.enum(['cpt', 'cdt']),
+    kind: z.enum(['cpt-category-1', 'cpt-category-2', 'cpt-category-3', 'cpt-pla', 'cpt-modifier', 'cdt']),
+    message: z.string(),
+    related: z.array(z.string()).optional(),
+  })
+  .openapi('CodeShapeHint');
 
 export const SearchResultSchema = z
   .object({
@@ -178,6 +192,14 @@ export const SearchResultSchema = z
     facets: z.object({ systems: z.record(z.string(), z.number().int()) }),
     didYouMean: z.string().optional(),
     closest: z.array(HitSchema).optional(),
+    matchedAll: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: 'How many results matched every query word, when fewer than `total` did (the rest are `partial`).' }),
+    hints: z.array(CodeShapeHintSchema).optional().openapi({
+      description: 'Codes typed in the shape of a licensed set that is not loaded (CPT `99213`, modifier `59`): what they are.',
+    }),
   })
   .openapi('SearchResult');
 

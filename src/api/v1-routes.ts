@@ -290,7 +290,7 @@ export function v1Routes(deps: AppDeps): OpenAPIHono {
       tags: ['Search'],
       summary: 'Search codes',
       description:
-        'Words in any order, lay terms, typos, and codes in any shape (`E11.9`, `e119`, a prefix `E11.`, a range `E08-E13`). Results are ranked, highlighted, faceted by system and paginated. When nothing matches: `didYouMean` and the `closest` codes.',
+        'Words in any order, lay terms, typos, and codes in any shape (`E11.9`, `e119`, a prefix `E11.`, a range `E08-E13`). Results are ranked, highlighted, faceted by system and paginated. When nothing matches: `didYouMean` and the `closest` codes. Results that match only some words carry `partial` (the words they lack) and `matchedAll` counts those that match every word; a code shaped like a set that is not loaded (CPT `99213`, modifier `59`) gets a `hints` entry saying what it is.',
       request: {
         query: z.object({
           q: z

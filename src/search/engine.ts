@@ -1,9 +1,11 @@
 import type { SystemId } from '../model.js';
 import { SYSTEM_IDS, SYSTEMS } from '../systems.js';
 import { MedCodesError } from '../errors.js';
-import { SearchIndex, FIELD_TITLE, FIELD_INCLUSION, FIELD_MAIN, type Rewrite } from './index.js';
-import { clean, terms, variants, editDistance, allowedEdits, STOPWORDS } from './text.js';
-import { specialCodeKeys } from '../codes.js';
+import { SearchIndex, FIELD_TITLE, FIELD_INCLUSION, FIELD_MAIN, NO_TERM, type Rewrite } from './index.js';
+import { clean, terms, variants, editDistance, allowedEdits, STOPWORDS, americanize } from './text.js';
+import { wordFormMap } from './word-forms.js';
+import { specialCodeKeys, codeShapeHint, type CodeShapeHint } from '../codes.js';
+import { rankScore, queryIntent, WEIGHTS, type DocFeatures, type QueryIntent } from './rank.js';
 
 /**
  * Query evaluation over a SearchIndex.
@@ -52,6 +54,8 @@ export interface SearchHit {
   matched: Matched;
   /** The title with matched words in <mark>, HTML-escaped. */
   highlight: string;
+  /** Set when the code matched only some of the query's words: the words it lacks. */
+  partial?: string[];
 }
 
 export interface SearchResult {
@@ -63,6 +67,13 @@ export interface SearchResult {
   didYouMean?: string;
   /** When nothing matched: the closest codes. */
   closest?: SearchHit[];
+  /**
+   * How many results matched every word of the query, when fewer than `total` did: the rest matched
+   * only some words (and are labelled `partial`).
+   */
+  matchedAll?: number;
+  /** Codes typed in the shape of a licensed set that is not loaded (CPT "99213"): what they are. */
+  hints?: CodeShapeHint[];
 }
 
 export const MAX_QUERY_LENGTH = 256;
@@ -70,7 +81,9 @@ export const MAX_LIMIT = 100;
 export const MAX_OFFSET = 10_000;
 const MAX_POSITIONS = 12;
 /** Candidates ranked at most per query variant (see evaluate). */
-const EARLY_CAP = 12_000;
+const EARLY_CAP = 2_500;
+/** The same for a driving word of one or two letters. */
+const EARLY_CAP_SHORT = 600;
 /** Weight of a word found only in an index entry, or in an inclusion term, rather than the title. */
 const SYNONYM_WEIGHT = 0.55;
 const INCLUSION_WEIGHT = 0.85;
@@ -80,6 +93,47 @@ const fieldWeight = (mask: number) => (mask & TITLE_LIKE ? 1 : mask & FIELD_INCL
 const QUALIFIERS = new Set(['nos', 'nec']);
 const stem6 = (w: string) => w.slice(0, 6);
 const RETIRED = SYSTEM_IDS.map((id) => !!SYSTEMS[id].retired);
+/** Kind ranks of the index (index.ts KIND_CODES): 'table' = an ICD-10-PCS table, 'block' and up = browsing nodes. */
+const KIND_MODIFIER = 2;
+/** Candidates reranked with their titles and synonyms read (phrase, head noun, synonym coverage); MAX_LIMIT, so that pages of any size agree. */
+const RERANK_WINDOW = 100;
+/** Share of the query's idf a partial match must keep (see wordSearch). */
+const KEEP_IDF_SHARE = 0.5;
+/** Weight of a word's other form (femoral for femur): nearly the word itself. */
+const WORD_FORM_WEIGHT = 0.9;
+const singularOf = (w: string) => variants(w)[0] ?? w;
+const KIND_TABLE = 3;
+/** Bonus of the code set a question names ("icd 10 code for ...", "hcpcs code for ..."). */
+const SYSTEM_ASKED_BONUS = 1.5;
+
+/**
+ * Question words around a query: "what is J3420", "what is the icd 10 code for copd", "code for
+ * hypertension", "hcpcs code for walker". They are not searched; the code set they name is returned
+ * as a preference. The rest is never emptied: "code" alone stays a word.
+ */
+export function stripQuestion(q: string): { rest: string; systems: SystemId[] } {
+  let rest = q.replace(/\?+\s*$/, '').trim();
+  const what = /^(?:what\s*(?:'?s|\s+is|\s+are|\s+does)|whats|which\s+(?:is|are))\s+(?:the\s+|a\s+|an\s+)?/i.exec(rest);
+  if (what && what[0].length < rest.length) rest = rest.slice(what[0].length).replace(/\s+(?:mean|stand\s+for)$/i, '');
+  const systems: SystemId[] = [];
+  const code =
+    /^(?:(icd[\s-]*10[\s-]*(?:cm|pcs)?|icd[\s-]*9[\s-]*(?:cm)?|hcpcs|cpt|diagnosis|dx|procedure|billing|medical)\s+)?codes?\s+(?:for|of)\s+(?:a\s+|an\s+|the\s+)?/i.exec(
+      rest,
+    );
+  if (code && code[0].length < rest.length) {
+    rest = rest.slice(code[0].length);
+    const set = (code[1] ?? '').toLowerCase().replace(/[\s-]/g, '');
+    if (set.startsWith('icd10pcs')) systems.push('icd10pcs');
+    else if (set.startsWith('icd10')) systems.push('icd10cm', 'icd10pcs');
+    else if (set.startsWith('icd9')) systems.push('icd9cm');
+    else if (set === 'hcpcs') systems.push('hcpcs');
+    else if (set === 'diagnosis' || set === 'dx') systems.push('icd10cm');
+    else if (set === 'procedure') systems.push('icd10pcs', 'hcpcs');
+    else if (set === 'cpt') systems.push('cpt');
+  }
+  return { rest: rest || q, systems };
+}
+const KIND_BLOCK = 5;
 
 interface Alt {
   lo: number;
@@ -101,6 +155,8 @@ interface Variant {
   factor: number;
   rewrite?: Rewrite;
   fuzzy?: boolean;
+  /** Words of the query this variant lets go (a partial match). */
+  dropped?: string[];
   /** Set by evaluate: the positions the words became, reused to rank synonyms by term id. */
   pos?: Position[];
 }
@@ -110,6 +166,21 @@ interface Scored {
   inTitle: boolean;
   variant: Variant;
 }
+
+/** Whether term t is one of a position's alternatives (not fuzzy). A plain function: no closure per call. */
+function posMatches(p: Position, t: number): boolean {
+  for (const a of p.alts) if (t >= a.lo && t < a.hi) return true;
+  return false;
+}
+
+/** Whether term t is a word the query says (not a typo, not a short prefix of a word being typed). */
+function saysTerm(pos: Position[] | undefined, t: number): boolean {
+  if (!pos) return false;
+  for (const p of pos) for (const a of p.alts) if (a.kind !== 'fuzzy' && a.w >= 0.85 && t >= a.lo && t < a.hi) return true;
+  return false;
+}
+
+const ASCII = /^[\x20-\x7e]*$/;
 
 /** Step: clean the raw query and bound it. Control characters become spaces. */
 export function normalizeQuery(raw: string): string {
@@ -154,6 +225,34 @@ export class SearchEngine {
   private inTitle: Uint16Array;
   private inMain: Uint16Array;
   private gen = 0;
+  /** Features of the candidate being scored (one object reused: no allocation per candidate). */
+  private features: DocFeatures = {
+    relevance: 0,
+    factor: 1,
+    allInTitle: false,
+    allInMain: false,
+    extraWords: 0,
+    billable: false,
+    browseNode: false,
+    partialCode: false,
+    active: true,
+    fuzzy: false,
+    retired: false,
+    flags: 0,
+  };
+  /** Scratch of wordSearch's merge: generation stamp and slot per document. */
+  private mStamp: Uint32Array;
+  private mSlot: Uint32Array;
+  private mGen = 0;
+  private nextMergeGen(): number {
+    if (++this.mGen === 0xffffffff) {
+      this.mStamp.fill(0);
+      this.mGen = 1;
+    }
+    return this.mGen;
+  }
+  /** What the query being answered asks for (set by run). */
+  private intent: QueryIntent = queryIntent([]);
   /** Matches beyond the early-stop cap of the last evaluation, counted but not ranked. */
   private extrapolated = 0;
   /**
@@ -173,6 +272,24 @@ export class SearchEngine {
     this.best = new Float32Array(ix.n);
     this.inTitle = new Uint16Array(ix.n);
     this.inMain = new Uint16Array(ix.n);
+    this.forms = wordFormMap(ix.wordForms);
+    this.mStamp = new Uint32Array(ix.n);
+    this.mSlot = new Uint32Array(ix.n);
+  }
+
+  /** Other forms of a word (femoral -> femur), index.ts wordForms. */
+  private readonly forms: Map<string, string[]>;
+
+  /**
+   * A word the vocabulary knows: a term, a plural or singular of one, its American spelling, one of its
+   * word forms, or a rewrite key. Such a word is never "corrected" into another.
+   */
+  private knownWord(w: string): boolean {
+    const ix = this.ix;
+    if (ix.termById.has(w) || ix.rewrites.has(SearchIndex.stemKey([w]))) return true;
+    if (variants(w).some((v) => ix.termById.has(v))) return true;
+    if (ix.termById.has(americanize(w))) return true;
+    return (this.forms.get(w) ?? []).some((f) => ix.termById.has(f));
   }
 
   search(params: SearchParams): SearchResult {
@@ -206,12 +323,17 @@ export class SearchEngine {
     const empty: SearchResult = { query, total: 0, results: [], facets: { systems: {} } };
     if (!query) return empty;
 
-    // Split into ranges, codes and words.
-    const raw = query.split(' ');
+    // Question words around the query ("what is J3420", "icd 10 code for copd") are not searched; the
+    // code set they name is preferred.
+    const asked = stripQuestion(query);
+    // Codes pasted from a bill are separated by commas or semicolons ("E11.9, I10").
+    const raw = asked.rest.split(/[\s,;]+/).filter(Boolean);
     const codes: string[] = [];
     let range: [string, string] | undefined = params.range ? this.parseRange(params.range) : undefined;
     const wordToks: string[] = [];
     const missingCodes: string[] = [];
+    const hints: CodeShapeHint[] = [];
+    const saysModifier = raw.some((t) => /^modifiers?$/i.test(t));
     for (const tok of raw) {
       // LOINC codes, dashed NDCs and long numeric ids (SNOMED CT, RxNorm, NDC-11) are codes, not ranges or words.
       const special = specialCodeKeys(tok).filter((k) => this.hasKeyPrefix(k));
@@ -224,56 +346,108 @@ export class SearchEngine {
         range = [codeToken(r[1])!, codeToken(r[2])!];
         continue;
       }
+      // Two-character modifiers (HCPCS "XS", "RT", "GA") by their code: typed alone in capitals, alone
+      // and no abbreviation of the dictionary, or next to the word "modifier".
+      if (/^[A-Za-z0-9]{2}$/.test(tok) && this.isModifier(tok.toUpperCase())) {
+        const lone = raw.length === 1 || (saysModifier && raw.length === 2);
+        const abbreviation = this.ix.rewrites.has(SearchIndex.stemKey([tok.toLowerCase()]));
+        if (saysModifier || (lone && (tok === tok.toUpperCase() || !abbreviation))) {
+          codes.push(tok.toUpperCase());
+          continue;
+        }
+      }
       const c = codeToken(tok);
-      if (c && this.hasKeyPrefix(c)) codes.push(c);
+      const shape = codeShapeHint(tok);
+      if (c && this.hasKeyPrefix(c) && !(shape && !this.hasKey(c))) codes.push(c);
+      else if (shape && !this.hasKey(shape.code)) {
+        // A licensed set's code (CPT "99213", modifier "59") that is not loaded: say what it is, and
+        // search the HCPCS codes CMS relates to it.
+        hints.push(shape);
+        for (const rel of shape.related ?? []) if (this.hasKey(rel)) codes.push(rel);
+      }
       // A dotted code that does not exist ("E11.99") is a code typo, not words: it gets the closest codes.
       else if (c && tok.includes('.')) missingCodes.push(c);
       else wordToks.push(tok);
     }
-    const words = terms(wordToks.join(' ')).slice(0, MAX_POSITIONS);
-    const lastIsPrefix = !/[\s]$/.test(params.q) && wordToks.length > 0 && terms(wordToks.at(-1)!).length > 0;
+    const words = terms(wordToks.filter((t) => !(codes.length && /^modifiers?$/i.test(t))).join(' ')).slice(0, MAX_POSITIONS);
+    const lastIsPrefix = !/[\s,;]$/.test(params.q) && wordToks.length > 0 && terms(wordToks.at(-1)!).length > 0;
     const filter = this.makeFilter(params, range);
+    const retiredAsked = !!params.systems?.length && params.systems.every((s) => SYSTEMS[s]?.retired);
+    this.intent = queryIntent(words, retiredAsked || asked.systems.some((s) => SYSTEMS[s]?.retired));
 
     let scored: Scored[] = [];
     let didYouMean: string | undefined;
+    let matchedAll: number | undefined;
     this.extrapolated = 0;
     if (codes.length && !words.length) {
       scored = this.codeSearch(codes, this.withSystems(filter, params.systems));
       // A code-shaped word that is no code in the systems asked ("dm2" outside ICD-10-PCS's DM2
       // table) may be an abbreviation: read it as words.
       if (!scored.length && !query.includes('.'))
-        ({ scored, didYouMean } = this.wordSearch(terms(query).slice(0, MAX_POSITIONS), lastIsPrefix, filter));
+        ({ scored, didYouMean, matchedAll } = this.wordSearch(terms(asked.rest).slice(0, MAX_POSITIONS), lastIsPrefix, filter));
     } else if (words.length) {
       const codeSet = codes.length ? new Set(this.codeSearch(codes, filter).map((s) => s.d)) : undefined;
       const f = codeSet ? (d: number) => codeSet.has(d) && filter(d) : filter;
-      ({ scored, didYouMean } = this.wordSearch(words, lastIsPrefix, f));
+      ({ scored, didYouMean, matchedAll } = this.wordSearch(words, lastIsPrefix, f));
       if (codeSet) for (const s of scored) s.score += 20;
       if (!scored.length && codes.length)
-        ({ scored, didYouMean } = this.wordSearch(terms(query).slice(0, MAX_POSITIONS), lastIsPrefix, filter));
+        ({ scored, didYouMean, matchedAll } = this.wordSearch(terms(asked.rest).slice(0, MAX_POSITIONS), lastIsPrefix, filter));
     } else if (range) {
       scored = this.rangeSearch(range, filter);
     }
+    if (asked.systems.length && words.length) {
+      const preferred = new Set(asked.systems.map((s) => SYSTEM_IDS.indexOf(s)));
+      for (const s of scored) if (preferred.has(this.ix.system[s.d])) s.score += SYSTEM_ASKED_BONUS;
+    }
 
-    // Facets count every system; the system filter applies after.
+    // Facets count every system; the system filter applies after. When the early stop ranked only the
+    // first candidates, the count beyond them is extrapolated, and so is each system's share of it.
     const facets: Partial<Record<SystemId, number>> = {};
     for (const s of scored) {
       const id = SYSTEM_IDS[this.ix.system[s.d]];
       facets[id] = (facets[id] ?? 0) + 1;
     }
+    let total = scored.length + this.extrapolated;
+    if (this.extrapolated && scored.length) {
+      const entries = Object.entries(facets) as [SystemId, number][];
+      const scale = total / scored.length;
+      let sum = 0;
+      for (const [id, n] of entries) sum += facets[id] = Math.round(n * scale);
+      const top = entries.reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+      facets[top]! += total - sum;
+    }
     if (params.systems?.length) {
       const allowed = new Set(params.systems.map((s) => SYSTEM_IDS.indexOf(s)));
       scored = scored.filter((s) => allowed.has(this.ix.system[s.d]));
+      if (this.extrapolated) total = params.systems.reduce((a, id) => a + (facets[id] ?? 0), 0);
+      else total = scored.length;
     }
-    const total = scored.length + this.extrapolated;
     const top = this.topK(scored, offset + limit, words).slice(offset, offset + limit);
     const result: SearchResult = { query, total, results: top.map((s) => this.hit(s, words, codes)), facets: { systems: facets } };
+    if (matchedAll !== undefined && matchedAll < total)
+      result.matchedAll = params.systems?.length ? Math.min(matchedAll, total) : matchedAll;
     if (didYouMean) result.didYouMean = didYouMean;
-    if (!total) {
+    if (hints.length) result.hints = hints;
+    if (!total && !hints.length) {
       const closest = this.closest([...codes, ...missingCodes], wordToks, words, filter);
       if (closest.hits.length) result.closest = closest.hits;
       if (closest.didYouMean && !result.didYouMean) result.didYouMean = closest.didYouMean;
     }
     return result;
+  }
+
+  private isModifier(key: string): boolean {
+    for (let i = this.ix.keyLowerBound(key); i < this.ix.n; i++) {
+      const d = this.ix.byKey[i];
+      if (this.ix.key[d] !== key) return false;
+      if (this.ix.kind[d] === KIND_MODIFIER) return true;
+    }
+    return false;
+  }
+
+  private hasKey(key: string): boolean {
+    const i = this.ix.keyLowerBound(key);
+    return i < this.ix.n && this.ix.key[this.ix.byKey[i]] === key;
   }
 
   // ---- filters ---------------------------------------------------------------------------------
@@ -383,6 +557,31 @@ export class SearchEngine {
         const id = ix.termById.get(v);
         if (id !== undefined) alts.push({ lo: id, hi: id + 1, w: 0.95, kind: 'variant' });
       }
+      // British spelling (anaemia -> anemia): the same word.
+      if (exact === undefined) {
+        const us = americanize(w);
+        const id = us !== w ? ix.termById.get(us) : undefined;
+        if (id !== undefined) alts.push({ lo: id, hi: id + 1, w: 0.98, kind: 'variant' });
+        if (id !== undefined)
+          for (const v of variants(us)) {
+            const vid = ix.termById.get(v);
+            if (vid !== undefined) alts.push({ lo: vid, hi: vid + 1, w: 0.93, kind: 'variant' });
+          }
+      }
+      // A noun's adjective in -ed ("wheels" -> wheeled, "hoods" -> hooded): the same thing in a title's words.
+      if (w.length >= 4) {
+        const id = ix.termById.get(`${singularOf(w) === w ? w : singularOf(w)}ed`);
+        if (id !== undefined) alts.push({ lo: id, hi: id + 1, w: 0.85, kind: 'variant' });
+      }
+      // Noun and adjective of one concept (femoral -> femur, hepatic -> liver), data/word-forms.tsv.
+      for (const f of this.forms.get(w) ?? this.forms.get(singularOf(w)) ?? []) {
+        const id = ix.termById.get(f);
+        if (id !== undefined) alts.push({ lo: id, hi: id + 1, w: WORD_FORM_WEIGHT, kind: 'variant' });
+        for (const v of variants(f)) {
+          const vid = ix.termById.get(v);
+          if (vid !== undefined) alts.push({ lo: vid, hi: vid + 1, w: WORD_FORM_WEIGHT - 0.03, kind: 'variant' });
+        }
+      }
       // The last word while typing, and any word that is no word of the dictionary ("fract rad": a
       // coder's truncation), match as a prefix. One or two letters say little, so they weigh less.
       if ((i === words.length - 1 && lastIsPrefix) || (exact === undefined && w.length >= 3)) {
@@ -432,6 +631,51 @@ export class SearchEngine {
     return this.ix.postStart[t + 1] - this.ix.postStart[t];
   }
 
+  /** Words with every rewritable span rewritten (longest spans first), and the positions that came from rewrites. */
+  private rewriteAll(words: string[]): { words: string[]; stems: Set<number> } {
+    const ix = this.ix;
+    const out: string[] = [];
+    const stems = new Set<number>();
+    for (let i = 0; i < words.length; ) {
+      let done = false;
+      for (let len = Math.min(ix.maxRewriteSpan, words.length - i); len >= 1 && !done; len--) {
+        const rw = ix.rewrites.get(SearchIndex.stemKey(words.slice(i, i + len)))?.[0];
+        if (!rw) continue;
+        for (const t of rw.to) stems.add(out.push(t) - 1);
+        i += len;
+        done = true;
+      }
+      if (!done) out.push(words[i++]);
+    }
+    return { words: out, stems };
+  }
+
+  /** Rewrite keys of several words, by the bag of all their words but one: "heart" -> [attack, heart attack]. */
+  private phraseIndex?: Map<string, [string, string][]>;
+
+  /** Rewrite keys whose words are `restKey`'s plus one word starting with `prefix`, shortest completion first. */
+  private phraseCompletions(restKey: string, prefix: string): string[] {
+    if (!this.phraseIndex) {
+      const m = new Map<string, [string, string][]>();
+      for (const key of this.ix.rewrites.keys()) {
+        const ws = key.split(' ');
+        if (ws.length < 2) continue;
+        for (let j = 0; j < ws.length; j++) {
+          const rest = ws.filter((_, k) => k !== j).join(' ');
+          const list = m.get(rest);
+          if (list) list.push([ws[j], key]);
+          else m.set(rest, [[ws[j], key]]);
+        }
+      }
+      for (const list of m.values()) list.sort((a, b) => a[0].length - b[0].length || (a[0] < b[0] ? -1 : 1));
+      this.phraseIndex = m;
+    }
+    const p = singularOf(prefix) === prefix ? prefix : prefix;
+    const out: string[] = [];
+    for (const [w, key] of this.phraseIndex.get(restKey) ?? []) if (w.startsWith(p) && !out.includes(key)) out.push(key);
+    return out;
+  }
+
   /** Query variants: the words as typed, and each rewrite of a span of them. */
   private variantsOf(words: string[], lastIsPrefix: boolean): Variant[] {
     const out: Variant[] = [{ words, lastIsPrefix, factor: 1 }];
@@ -466,19 +710,34 @@ export class SearchEngine {
           rewrite: { to: combined, label: labels.join('; '), kind: 'lay', source: 'combined' },
         });
     }
-    // The last word while typing may be the start of a rewritable word ("appendect" -> appendectomy).
+    // The last word while typing may complete a rewritable phrase: "appendect" -> appendectomy,
+    // "heart att" -> heart attack, "kidney sto" -> kidney stone, "lap chol" -> laparoscopic
+    // cholecystectomy. The words before it are rewritten as they would be when complete.
     const last = words.at(-1);
-    if (lastIsPrefix && last && last.length >= 4 && !ix.rewrites.has(SearchIndex.stemKey([last]))) {
-      for (const key of ix.rewriteKeysWithPrefix(last).slice(0, 3)) {
-        for (const rw of ix.rewrites.get(key)!.slice(0, 2)) {
-          const replaced = [...words.slice(0, -1), ...rw.to];
-          out.push({
-            words: replaced.slice(0, MAX_POSITIONS),
-            stems: new Set(rw.to.map((_, j) => words.length - 1 + j)),
-            lastIsPrefix: false,
-            factor: 0.85,
-            rewrite: rw,
-          });
+    if (lastIsPrefix && last && !ix.rewrites.has(SearchIndex.stemKey([last]))) {
+      const before = this.rewriteAll(words.slice(0, -1));
+      const seenTo = new Set<string>();
+      const push = (prefixWords: string[], prefixStems: Set<number>, rw: Rewrite) => {
+        const replaced = [...prefixWords, ...rw.to];
+        const key = replaced.join(' ');
+        if (seenTo.has(key)) return;
+        seenTo.add(key);
+        const stems = new Set(prefixStems);
+        rw.to.forEach((_, j) => stems.add(prefixWords.length + j));
+        out.push({ words: replaced.slice(0, MAX_POSITIONS), stems, lastIsPrefix: false, factor: 0.85, rewrite: rw });
+      };
+      if (last.length >= 3)
+        for (const key of ix.rewriteKeysWithPrefix(last).slice(0, 3))
+          for (const rw of ix.rewrites.get(key)!.slice(0, 2)) push(before.words, before.stems, rw);
+      // Phrases: the words before the last one are the rest of a rewrite key's bag.
+      if (words.length >= 2) {
+        for (let len = Math.min(maxSpan - 1, words.length - 1); len >= 1; len--) {
+          const span = words.slice(words.length - 1 - len, -1);
+          const completions = this.phraseCompletions(SearchIndex.stemKey(span), last).slice(0, 3);
+          if (!completions.length) continue;
+          const kept = this.rewriteAll(words.slice(0, words.length - 1 - len));
+          for (const key of completions) for (const rw of ix.rewrites.get(key)!.slice(0, 2)) push(kept.words, kept.stems, rw);
+          break;
         }
       }
     }
@@ -487,7 +746,7 @@ export class SearchEngine {
         const span = words.slice(i, i + len);
         const rws = ix.rewrites.get(SearchIndex.stemKey(span));
         if (!rws) continue;
-        for (const rw of rws.slice(0, 3)) {
+        for (const [ri, rw] of rws.slice(0, 3).entries()) {
           const replaced = [...words.slice(0, i), ...rw.to, ...words.slice(i + len)];
           const endsInSpan = i + len === words.length;
           const stems = new Set(rw.to.map((_, j) => i + j));
@@ -495,9 +754,21 @@ export class SearchEngine {
             words: replaced.slice(0, MAX_POSITIONS),
             stems,
             lastIsPrefix: lastIsPrefix && !endsInSpan,
-            factor: rw.kind === 'see' ? 0.92 : 0.9,
+            // The first rewrite of a span is its preferred reading (lay-term dictionary, then Index order).
+            factor: ri === 0 ? 0.92 : 0.9,
             rewrite: rw,
           });
+          // A rewrite may lead to another Index entry ("broken hip" -> "fracture hip" -> "Fracture,
+          // femur, neck"): follow one more reference, as a coder follows "see" in the Index.
+          const next = ix.rewrites.get(SearchIndex.stemKey(replaced))?.[0];
+          if (next && replaced.length <= ix.maxRewriteSpan && next.to.join(' ') !== replaced.join(' '))
+            out.push({
+              words: next.to.slice(0, MAX_POSITIONS),
+              stems: new Set(next.to.map((_, j) => j)),
+              lastIsPrefix: false,
+              factor: 0.88,
+              rewrite: next,
+            });
           if (out.length >= 8) return out;
         }
       }
@@ -505,22 +776,57 @@ export class SearchEngine {
     return out;
   }
 
-  private wordSearch(words: string[], lastIsPrefix: boolean, filter: (d: number) => boolean): { scored: Scored[]; didYouMean?: string } {
-    const merged = new Map<number, Scored>();
+  private wordSearch(
+    words: string[],
+    lastIsPrefix: boolean,
+    filter: (d: number) => boolean,
+  ): { scored: Scored[]; didYouMean?: string; matchedAll?: number } {
+    // Variants are merged by best score per document in scratch arrays (a document's slot in `list`),
+    // not a Map: no hashing and no garbage per candidate.
+    const list: Scored[] = [];
+    const mgen = this.nextMergeGen();
+    const { mStamp, mSlot } = this;
+    const merged = {
+      get size() {
+        return list.length;
+      },
+      keys: () => list.map((s) => s.d),
+      values: () => list,
+    };
     const run = (v: Variant, fuzzy: boolean) => {
       for (const s of this.evaluate(v, fuzzy, filter)) {
-        const prev = merged.get(s.d);
-        if (!prev || s.score > prev.score) merged.set(s.d, s);
+        if (mStamp[s.d] !== mgen) {
+          mStamp[s.d] = mgen;
+          mSlot[s.d] = list.length;
+          list.push(s);
+        } else if (s.score > list[mSlot[s.d]].score) list[mSlot[s.d]] = s;
       }
     };
     const variantList = this.variantsOf(words, lastIsPrefix);
     for (const v of variantList) run(v, false);
     // Too strict? Let one word go (then two), each time at a discount: "closed fracture of distal
-    // radius" still finds the distal radius fractures when no title says "closed".
-    for (let drop = 1; merged.size < 10 && drop <= 2 && words.length - drop >= 1; drop++) {
-      for (const v of variantList) {
+    // radius" still finds the distal radius fractures when no title says "closed". What is kept must
+    // carry most of the query's weight (idf): the rare word is its main concept, and "laparoscopic
+    // hysterectomy" is not padded with every laparoscopic procedure. Such results are partial matches,
+    // labelled with the words they lack.
+    let matchedAll: number | undefined;
+    // Only reportable codes count as found: ICD-10-PCS tables matched through their Index entries are
+    // no answer to "total abdominal hysterectomy".
+    const reportable = () => {
+      let n = 0;
+      for (const d of merged.keys()) if (this.ix.kind[d] < KIND_TABLE) n++;
+      return n;
+    };
+    for (let drop = 1; drop <= 2 && words.length - drop >= 1 && (merged.size < 10 || reportable() < 10); drop++) {
+      matchedAll ??= merged.size;
+      // The query as typed and its first rewrites: further variants multiply the work, not the answers.
+      for (const v of variantList.slice(0, 4)) {
         if (v.words.length - drop < 1 || v.words.length > 8) continue;
+        const idf = this.wordIdfs(v.words, v.lastIsPrefix);
+        const idfSum = idf.reduce((a, b) => a + b, 0);
         for (const kept of combinations(v.words.length, v.words.length - drop)) {
+          if (kept.reduce((a, j) => a + idf[j], 0) < KEEP_IDF_SHARE * idfSum) continue;
+          const dropped = v.words.filter((_, j) => !kept.includes(j));
           const stems = v.stems ? new Set([...kept.keys()].filter((j) => v.stems!.has(kept[j]))) : undefined;
           const keptLast = kept.at(-1) === v.words.length - 1;
           run(
@@ -530,6 +836,7 @@ export class SearchEngine {
               stems,
               lastIsPrefix: v.lastIsPrefix && keptLast,
               factor: v.factor * (drop === 1 ? 0.7 : 0.5) * (1 - 1 / (v.words.length + 1)),
+              dropped,
             },
             false,
           );
@@ -539,7 +846,7 @@ export class SearchEngine {
     // Typo tolerance only where a word has no exact match (or, for the last word, no prefix match):
     // it can add results but never outrank an exact match (its weights are lower).
     let didYouMean: string | undefined;
-    const unknown = words.filter((w, i) => !this.ix.termById.has(w) && !(i === words.length - 1 && lastIsPrefix && this.prefixExists(w)));
+    const unknown = words.filter((w, i) => !this.knownWord(w) && !(i === words.length - 1 && lastIsPrefix && this.prefixExists(w)));
     if (unknown.length) {
       const corrected = words.map((w) =>
         unknown.includes(w) ? (this.fuzzyTerms(w)[0] ? this.ix.termStr[this.fuzzyTerms(w)[0][0]] : w) : w,
@@ -550,7 +857,20 @@ export class SearchEngine {
       }
       run({ words, lastIsPrefix, factor: 0.8, fuzzy: true }, true);
     }
-    return { scored: [...merged.values()], didYouMean };
+    return { scored: list, didYouMean, ...(matchedAll !== undefined ? { matchedAll } : {}) };
+  }
+
+  /** idf of each word (as typed, or as a prefix for the last word while typing); 0 for a word no document has. */
+  private wordIdfs(words: string[], lastIsPrefix: boolean): number[] {
+    return words.map((w, i) => {
+      const id = this.ix.termById.get(w);
+      let df = id !== undefined ? this.df(id) : 0;
+      if (!df && i === words.length - 1 && lastIsPrefix) {
+        const [lo, hi] = this.ix.prefixRange(w);
+        df = this.ix.postStart[hi] - this.ix.postStart[lo];
+      }
+      return df ? Math.log(1 + this.ix.n / (1 + df)) : 0;
+    });
   }
 
   private prefixExists(w: string): boolean {
@@ -578,7 +898,10 @@ export class SearchEngine {
     // are in static order, so scanning each list only up to a document cutoff keeps the best-placed
     // candidates; the count beyond it is extrapolated.
     const df = pos[driver].df;
-    const cutoff = df > 4 * EARLY_CAP ? Math.min(ix.n, Math.ceil((ix.n * 2 * EARLY_CAP) / df)) : ix.n;
+    // A last word of one or two letters ("en": 87k documents) says little: it is expanded only over the
+    // first documents in static order (concise, current codes first).
+    const cap = pos[driver].alts.some((a) => a.kind === 'prefix' && a.w <= 0.5) ? EARLY_CAP_SHORT : EARLY_CAP;
+    const cutoff = df > 4 * cap ? Math.min(ix.n, Math.ceil((ix.n * 2 * cap) / df)) : ix.n;
     let scanned = 0;
     for (const a of pos[driver].alts) {
       for (let t = a.lo; t < a.hi; t++) {
@@ -618,24 +941,21 @@ export class SearchEngine {
     // Early stop: when the first letters of a word match a large part of the collection ("f", "s"),
     // only the first EARLY_CAP candidates in static order (concise, active codes first) are ranked.
     // The count of matches stays exact for one word; with more words it is extrapolated.
-    let evaluated = cands;
-    if (cands.length > EARLY_CAP) {
-      evaluated = [];
-      for (let d = 0; d < ix.n && evaluated.length < EARLY_CAP; d++) if (stamp[d] === this.gen) evaluated.push(d);
-    }
-    for (const d of evaluated) {
+    let evaluated: ArrayLike<number> = cands;
+    if (cands.length > cap) evaluated = Uint32Array.from(cands).sort().subarray(0, cap);
+    for (let c = 0; c < evaluated.length; c++) {
+      const d = evaluated[c];
       let sum = pos[driver].idf * best[d];
       let titleBits = inTitle[d];
       let mainBits = inMain[d];
       let ok = true;
       for (let i = 0; i < pos.length && ok; i++) {
         if (i === driver) continue;
-        const m = this.matchOnDoc(d, pos[i].alts);
-        if (!m) ok = false;
+        if (!this.matchOnDoc(d, pos[i].alts)) ok = false;
         else {
-          sum += pos[i].idf * m.score;
-          if (m.mask & TITLE_LIKE) titleBits |= 1 << i;
-          if (m.mask & FIELD_MAIN) mainBits |= 1 << i;
+          sum += pos[i].idf * this.mScore;
+          if (this.mMask & TITLE_LIKE) titleBits |= 1 << i;
+          if (this.mMask & FIELD_MAIN) mainBits |= 1 << i;
         }
       }
       if (!ok) continue;
@@ -646,17 +966,20 @@ export class SearchEngine {
       // Every word in an Index main term of this code: a first taste of the main-term bonus of the
       // rerank (synonymCoverage), so the code gets into the window that is reranked.
       const allInMain = (mainBits & all) === all;
-      let score =
-        10 * relevance * v.factor +
-        (allInTitle ? 2 : 0) +
-        (allInMain ? 1 : 0) -
-        Math.min(3, 0.12 * extra) +
-        (ix.billable[d] ? 0.3 : 0) -
-        (ix.kind[d] >= 5 ? 0.5 : 0) -
-        (ix.active[d] ? 0 : 8);
-      if (v.fuzzy) score -= 0.5;
-      // A retired code set (ICD-9-CM) answers history questions; among equals, current codes first.
-      if (RETIRED[ix.system[d]]) score -= 3;
+      const f = this.features;
+      f.relevance = relevance;
+      f.factor = v.factor;
+      f.allInTitle = allInTitle;
+      f.allInMain = allInMain;
+      f.extraWords = extra;
+      f.billable = ix.billable[d] === 1;
+      f.browseNode = ix.kind[d] >= KIND_BLOCK;
+      f.partialCode = ix.kind[d] === KIND_TABLE;
+      f.active = ix.active[d] === 1;
+      f.fuzzy = !!v.fuzzy;
+      f.retired = RETIRED[ix.system[d]];
+      f.flags = ix.flags[d];
+      const score = rankScore(f, this.intent);
       out.push({ d, score, inTitle: allInTitle, variant: v });
     }
     const seen = (cands.length / evaluated.length) * (scanned ? df / scanned : 1);
@@ -665,7 +988,10 @@ export class SearchEngine {
   }
 
   /** Best alternative of a position present on document d (forward list is sorted by term id). */
-  private matchOnDoc(d: number, alts: Alt[]): { score: number; mask: number } | undefined {
+  private mScore = 0;
+  private mMask = 0;
+  /** Whether a position matches document d; its best score and mask are left in mScore and mMask. */
+  private matchOnDoc(d: number, alts: Alt[]): boolean {
     const ix = this.ix;
     const start = ix.fwdStart[d];
     const end = ix.fwdStart[d + 1];
@@ -688,7 +1014,9 @@ export class SearchEngine {
         }
       }
     }
-    return best ? { score: best, mask: bestMask } : undefined;
+    this.mScore = best;
+    this.mMask = bestMask;
+    return best > 0;
   }
 
   // ---- ranking ---------------------------------------------------------------------------------
@@ -702,7 +1030,7 @@ export class SearchEngine {
     const ix = this.ix;
     const cmp = (a: Scored, b: Scored) => b.score - a.score || a.d - b.d;
     const codeOrder = (a: Scored, b: Scored) => b.score - a.score || ix.system[a.d] - ix.system[b.d] || ix.sort[a.d] - ix.sort[b.d];
-    const window = Math.max(k, 120);
+    const window = Math.max(k, RERANK_WINDOW);
     let top: Scored[];
     if (scored.length <= window * 4) top = scored.sort(cmp).slice(0, window);
     else {
@@ -721,14 +1049,25 @@ export class SearchEngine {
     if (words.length > 1) {
       for (const s of top) {
         const ids = s.variant.words.map((w) => ix.termById.get(w));
-        if (this.hasPhrase(s.d, ids)) s.score += 1.5;
-        else if (this.hasPhrase(s.d, ids.slice(0, 2))) s.score += 0.5;
+        if (this.hasPhrase(s.d, ids)) s.score += WEIGHTS.PHRASE;
+        else if (this.hasPhrase(s.d, ids.slice(0, 2))) s.score += WEIGHTS.PHRASE_START;
       }
     }
     if (words.length) {
       for (const s of top) {
-        if (ix.titleTerms[ix.titleStart[s.d]] === ix.termById.get(s.variant.words[0] ?? '')) s.score += 0.4;
-        s.score += 2 * this.synonymCoverage(s.d, s.variant);
+        // The title opens with a word of the query: ICD titles and Index main terms name the thing
+        // first ("Fracture of neck of femur"); a title that opens with a qualifier the query did not
+        // ask for ("Pathological fracture") is a specific sibling.
+        const first = ix.titleTerms[ix.titleStart[s.d]];
+        const head = ix.head[s.d];
+        // Words the query says (a short prefix of a word being typed says too little).
+        if (saysTerm(s.variant.pos, first)) s.score += WEIGHTS.FIRST_WORD;
+        if (head !== NO_TERM && saysTerm(s.variant.pos, head)) s.score += WEIGHTS.HEAD_NOUN;
+        const cov = this.synonymCoverage(s.d, s.variant);
+        s.score += WEIGHTS.SYNONYM_COVERAGE * cov;
+        // A synonym (inclusion term, Index entry) that says exactly what the query says is as good as
+        // the title saying it, for the query as typed.
+        if (cov >= 1 && !s.inTitle && !s.variant.rewrite) s.score += WEIGHTS.SYNONYM_EXACT;
       }
     }
     return top.sort(words.length ? cmp : codeOrder).slice(0, k);
@@ -745,22 +1084,15 @@ export class SearchEngine {
     if (!pos?.length) return 0;
     const ix = this.ix;
     const qStems = new Set(v.words.map(stem6)).size;
-    const matches = (p: Position, t: number) => {
-      for (const a of p.alts) if (t >= a.lo && t < a.hi) return true;
-      return false;
-    };
+    const matches = posMatches;
     let best = 0;
-    const stems = new Set<number>();
+    const stems = this.stemScratch;
     for (let k = ix.synStart[d]; k < ix.synStart[d + 1]; k++) {
       const s = ix.entStart[k];
       const e = ix.entStart[k + 1];
       if (e - s > pos.length * 3 + 12) continue;
-      // Two readings of the entry: without its parenthesized modifiers, and with them.
-      for (const withNemod of [false, true]) {
-        stems.clear();
-        for (let j = s; j < e; j++)
-          if ((withNemod || !(ix.entFlag[j] & 1)) && !this.qualifier(ix.entTerm[j])) stems.add(ix.stemOf[ix.entTerm[j]]);
-        if (!stems.size) continue;
+      // Two readings of the entry: without its parenthesized modifiers (0), and with them (1).
+      for (let withNemod = 0; withNemod < 2; withNemod++) {
         let all = true;
         for (const p of pos) {
           let found = false;
@@ -770,23 +1102,42 @@ export class SearchEngine {
             break;
           }
         }
-        if (all) best = Math.max(best, Math.min(1, qStems / stems.size));
+        if (!all) continue;
+        stems.length = 0;
+        for (let j = s; j < e; j++) {
+          if (!withNemod && ix.entFlag[j] & 1) continue;
+          const st = ix.stemOf[ix.entTerm[j]];
+          if (!this.qualifier(ix.entTerm[j]) && !stems.includes(st)) stems.push(st);
+        }
+        if (stems.length) best = Math.max(best, Math.min(1, qStems / stems.length));
       }
       // A main term of the Index names one concept in several spellings ("Diabetes, diabetic"): a query
       // that matches one spelling whole is the entry itself, worth twice a full synonym: it is the
       // code the Index itself gives for the bare term.
       if (ix.entMain[k]) {
-        const parts = new Map<number, number[]>();
-        for (let j = s; j < e; j++) {
-          if (ix.entFlag[j] & 1) continue;
+        let j = s;
+        while (j < e) {
           const part = ix.entFlag[j] >> 1;
-          parts.set(part, [...(parts.get(part) ?? []), ix.entTerm[j]]);
+          let n = 0;
+          let ok = true;
+          const from = j;
+          for (; j < e && ix.entFlag[j] >> 1 === part; j++) if (!(ix.entFlag[j] & 1)) n++;
+          if (n !== pos.length) continue;
+          for (const p of pos) {
+            let found = false;
+            for (let x = from; x < j && !found; x++) if (!(ix.entFlag[x] & 1) && matches(p, ix.entTerm[x])) found = true;
+            if (!found) {
+              ok = false;
+              break;
+            }
+          }
+          if (ok) return 2;
         }
-        for (const t of parts.values()) if (t.length === pos.length && pos.every((p) => t.some((x) => matches(p, x)))) return 2;
       }
     }
     return best;
   }
+  private stemScratch: number[] = [];
 
   private qualifierIds?: Set<number>;
   private qualifier(t: number): boolean {
@@ -822,6 +1173,7 @@ export class SearchEngine {
       score: Math.round(s.score * 1000) / 1000,
       matched: this.matched(s, used, codes),
       highlight: this.highlight(ix.display[d], used, s.variant.lastIsPrefix),
+      ...(s.variant.dropped ? { partial: s.variant.dropped } : {}),
     };
   }
 
@@ -846,15 +1198,24 @@ export class SearchEngine {
         return { field: 'title', term: ix.display[s.d] };
       }
     }
-    // The synonym (inclusion term or index entry) that holds the most query words.
+    // The synonym (inclusion term or index entry) that holds the most query words, by term ids.
     let bestText = '';
     let bestN = -1;
-    for (const syn of ix.synonyms[s.d]) {
-      const t = new Set(terms(syn));
-      const n = words.filter((w, i) => t.has(w) || (i === words.length - 1 && [...t].some((x) => x.startsWith(w)))).length;
+    const pos = s.variant.pos ?? [];
+    const d = s.d;
+    for (let k = ix.synStart[d]; k < ix.synStart[d + 1]; k++) {
+      let n = 0;
+      for (const p of pos) {
+        let found = false;
+        for (let j = ix.entStart[k]; j < ix.entStart[k + 1] && !found; j++) {
+          const t = ix.entTerm[j];
+          for (const a of p.alts) if (t >= a.lo && t < a.hi) found = true;
+        }
+        if (found) n++;
+      }
       if (n > bestN) {
         bestN = n;
-        bestText = syn;
+        bestText = ix.synonyms[d][k - ix.synStart[d]] ?? '';
       }
     }
     return { field: 'synonym', term: bestText || ix.display[s.d] };
@@ -866,7 +1227,7 @@ export class SearchEngine {
     let out = '';
     let i = 0;
     for (const m of title.matchAll(/[\p{L}\p{N}]+/gu)) {
-      const w = clean(m[0]);
+      const w = ASCII.test(m[0]) ? m[0].toLowerCase() : clean(m[0]);
       const hit = !STOPWORDS.has(w) && (set.has(w) || (lastIsPrefix && last !== undefined && w.startsWith(last)));
       out += escapeHtml(title.slice(i, m.index));
       out += hit ? `<mark>${escapeHtml(m[0])}</mark>` : escapeHtml(m[0]);
@@ -903,7 +1264,7 @@ export class SearchEngine {
         if (!prev || s.score > prev.score) merged.set(s.d, s);
       }
     }
-    const corrected = words.map((w) => (ix.termById.has(w) ? w : (ix.termStr[this.fuzzyTerms(w, 2)[0]?.[0] ?? -1] ?? w))).join(' ');
+    const corrected = words.map((w) => (this.knownWord(w) ? w : (ix.termStr[this.fuzzyTerms(w, 2)[0]?.[0] ?? -1] ?? w))).join(' ');
     return {
       hits: this.topK([...merged.values()], 5, words).map((s) => this.hit(s, s.variant.words, [])),
       ...(corrected !== words.join(' ') ? { didYouMean: corrected } : {}),

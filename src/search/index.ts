@@ -5,6 +5,14 @@ import { terms, tokenize, singular, clean, STOPWORDS } from './text.js';
 import { loadLayTerms, type LayTerm } from './lay-terms.js';
 import { IndexFileWriter, IndexFileReader, chunkSource, type FieldType } from './index-file.js';
 import { MedCodesError } from '../errors.js';
+import { loadWordForms } from './word-forms.js';
+import { DOC_SUBSEQUENT, DOC_SEQUELA, DOC_QUALITY, DOC_ACCESSORY, DOC_UNSPECIFIED, DOC_INDEX_DEFAULT, DOC_HISTORY } from './rank.js';
+
+/**
+ * Version of the saved index's layout. A database whose index has another version (or none) is
+ * indexed again at load rather than read wrongly. 2: per-document ranking flags (`flags`).
+ */
+export const INDEX_FORMAT_VERSION = 2;
 
 /**
  * The in-memory search index, built from the store at start-up.
@@ -56,6 +64,83 @@ export interface Rewrite {
 const GENERIC_TARGET =
   /^(condition|specified condition|also|by site)\b|\b(by site|categor(y|ies)|table of|subcategory|\bcode\b)|\b[A-Z]\d\d/i;
 
+/**
+ * Ranking flags of a code from its title, set and properties (rank.ts). ICD-10-CM 7th characters are
+ * read from the title ("..., subsequent encounter", "..., sequela"), which the Tabular writes for every
+ * extended code. HCPCS quality data codes are the G- and M-codes that are not separately priced
+ * (pricing indicator 00) and have no BETOS category (Z2: undefined), the HCPCS record layout's marks
+ * of a reporting-only code.
+ */
+export function docFlags(r: { system: string; key: string; display: string; pricing?: string | null }): number {
+  const t = r.display.toLowerCase();
+  let f = 0;
+  if (/subsequent encounter/.test(t)) f |= DOC_SUBSEQUENT;
+  if (/(^|[\s,])sequela(e)?$|, sequela\b/.test(t)) f |= DOC_SEQUELA;
+  if (r.system === 'hcpcs' && /^[GM]/.test(r.key) && r.pricing === '00:Z2') f |= DOC_QUALITY;
+  if (/\baccessor(y|ies)\b|\breplacement only\b|\breplacement (part|pad|battery|belt)\b/.test(t)) f |= DOC_ACCESSORY;
+  if (/\bunspecified\b/.test(t)) f |= DOC_UNSPECIFIED;
+  if (/^(old|healed)\b|^(personal |family )?history of\b/.test(t)) f |= DOC_HISTORY;
+  return f;
+}
+
+/**
+ * The default billable code under a header: the child that says "unspecified" (or, for a 7th
+ * character, the initial encounter "A"), else the first child, down to a billable code. ICD-10-CM
+ * only: PCS Index targets are tables completed by the coder's choices, not defaults.
+ */
+function defaultChildren(
+  rows: { system: string; key: string; display: string; billable: number; status: string; parentKey: string | null; sort: number }[],
+  keyIdx: Map<string, number>,
+): (i: number) => number | undefined {
+  const children = new Map<number, number[]>();
+  rows.forEach((r, i) => {
+    if (r.system !== 'icd10cm' || !r.parentKey || r.status !== 'active') return;
+    const p = keyIdx.get(`${r.system}\u0000${r.parentKey}`);
+    if (p === undefined) return;
+    const list = children.get(p);
+    if (list) list.push(i);
+    else children.set(p, [i]);
+  });
+  const memo = new Map<number, number | undefined>();
+  const walk = (i: number, depth: number): number | undefined => {
+    const r = rows[i];
+    if (r.billable) return depth ? i : undefined;
+    if (depth > 5) return undefined;
+    const kids = children.get(i);
+    if (!kids?.length) return undefined;
+    const score = (k: number) => {
+      const c = rows[k];
+      const t = c.display.toLowerCase();
+      // "Unspecified", or the .9 / "without complications" residual code the Tabular gives a bare term.
+      return (
+        (/\bunspecified\b/.test(t) ? 2 : 0) +
+        (/without complication/.test(t) ? 1 : 0) +
+        (c.key.endsWith('9') ? 1 : 0) +
+        (c.key.length === 7 && c.key.endsWith('A') ? 2 : 0) -
+        (/encounter|sequela/.test(t) && !c.key.endsWith('A') ? 3 : 0)
+      );
+    };
+    let best = kids[0];
+    for (const k of kids) if (score(k) > score(best) || (score(k) === score(best) && rows[k].sort < rows[best].sort)) best = k;
+    return walk(best, depth + 1);
+  };
+  return (i: number) => {
+    if (rows[i].system !== 'icd10cm' || rows[i].billable) return undefined;
+    if (!memo.has(i)) memo.set(i, walk(i, 0));
+    return memo.get(i);
+  };
+}
+
+export const NO_TERM = 0xffffffff;
+const PHRASE_END = /[,;:([]|\s(?:of|with|without|due|in|for|on|by|from|to|and|or|per|including|except|following)\s/i;
+
+/** The head noun of a title: the last word of its first phrase (see SearchIndex.head). */
+export function headWord(title: string): string | undefined {
+  const m = PHRASE_END.exec(title);
+  const first = terms(m ? title.slice(0, m.index) : title);
+  return first.at(-1);
+}
+
 /** The first position in [0, n) where `before(position)` turns false (binary search). */
 export function lowerBound(n: number, before: (m: number) => boolean): number {
   let lo = 0;
@@ -80,6 +165,15 @@ export class SearchIndex {
   fromYear!: Uint16Array;
   toYear!: Uint16Array;
   sort!: Float64Array;
+  /** Ranking flags per document (rank.ts DOC_*): encounter, sequela, quality reporting, accessory, unspecified, Index default. */
+  flags!: Uint8Array;
+  /**
+   * Head noun of each title, as a term id (NO_TERM when none): the last word of its first phrase,
+   * before "of", "with", a comma... "Standard wheelchair" -> wheelchair, "Wheelchair seat cushion,
+   * powered" -> cushion, "Fracture of neck of femur" -> fracture. The thing itself ranks before its
+   * accessories.
+   */
+  head!: Uint32Array;
   key: string[] = [];
   code: string[] = [];
   display: string[] = [];
@@ -122,7 +216,13 @@ export class SearchIndex {
   stats!: IndexStats;
   systems: SystemId[] = SYSTEM_IDS;
 
-  static build(db: Database.Database, layTerms: LayTerm[] = loadLayTerms()): SearchIndex {
+  /**
+   * Noun and adjective forms of one word (femur / femoral), both ways at query time: the table
+   * `data/word-forms.tsv` and the ICD-10-CM Index's own "Femur, femoral - see condition" entries.
+   */
+  wordForms: [string, string][] = [];
+
+  static build(db: Database.Database, layTerms: LayTerm[] = loadLayTerms(), wordForms: [string, string][] = loadWordForms()): SearchIndex {
     const started = performance.now();
     const ix = new SearchIndex();
     type Row = {
@@ -136,9 +236,17 @@ export class SearchIndex {
       status: string;
       kind: ConceptKind;
       sort: number;
+      parentKey: string | null;
+      /** HCPCS only: pricing indicator and BETOS code, "00:Z2" for a quality data code. */
+      pricing: string | null;
     };
     const rows = db
-      .prepare('SELECT id, system, key, code, display, short_display AS shortDisplay, billable, status, kind, sort FROM codes')
+      .prepare(
+        `SELECT id, system, key, code, display, short_display AS shortDisplay, billable, status, kind, sort, parent_key AS parentKey,
+           CASE WHEN system = 'hcpcs' AND properties IS NOT NULL
+             THEN json_extract(properties, '$.pricingIndicators[0].code') || ':' || json_extract(properties, '$.betos.code') END AS pricing
+         FROM codes`,
+      )
       .all() as Row[];
     const byRowId = new Map<number, number>();
     rows.forEach((r, i) => byRowId.set(r.id, i));
@@ -160,13 +268,27 @@ export class SearchIndex {
       if (i !== undefined) incl[i].push(n.text);
     }
     const mainTerms: string[][] = rows.map(() => []);
-    for (const t of db.prepare('SELECT system, key, path, level FROM index_terms ORDER BY rowid').iterate() as Iterable<{
+    const defaultOf = defaultChildren(rows, keyIdx);
+    const indexDefault = new Uint8Array(rows.length);
+    for (const t of db.prepare('SELECT system, key, path, level, source FROM index_terms ORDER BY rowid').iterate() as Iterable<{
       system: string;
       key: string;
       path: string;
       level: number | null;
+      source: string;
     }>) {
       pushSyn(t.system, t.key, t.path, keyIdx);
+      // An Index target that is (or has since become) a header leads the coder to its default
+      // billable code: the entry is a synonym of that code too (ICD-10-CM Official Guidelines I.A.17,
+      // I.B.1: the Index's code, then the Tabular for the complete code).
+      const hi = keyIdx.get(`${t.system}\u0000${t.key}`);
+      // The Alphabetic Index only: the Tables of Drugs and Neoplasms name a column's code for every
+      // substance and site, and their 7th characters are the coder's choice.
+      const child = hi !== undefined && t.source === 'index' ? defaultOf(hi) : undefined;
+      if (child !== undefined) {
+        syn[child].push(t.path);
+        indexDefault[child] = 1;
+      }
       if (t.level === 0) {
         const i = keyIdx.get(`${t.system}\u0000${t.key}`);
         if (i !== undefined) mainTerms[i].push(t.path);
@@ -285,6 +407,8 @@ export class SearchIndex {
     ix.fromYear = new Uint16Array(n);
     ix.toYear = new Uint16Array(n);
     ix.sort = new Float64Array(n);
+    ix.flags = new Uint8Array(n);
+    ix.head = new Uint32Array(n);
 
     // Dictionary: sorted, so prefixes are ranges. `sortedId` renumbers the interned ids.
     ix.termStr = [...internStr].sort();
@@ -323,6 +447,9 @@ export class SearchIndex {
       ix.fromYear[d] = from.get(i) ?? 0;
       ix.toYear[d] = to.get(i) ?? 0;
       ix.sort[d] = r.sort;
+      ix.flags[d] = docFlags(r) | (indexDefault[i] ? DOC_INDEX_DEFAULT : 0);
+      const h = headWord(r.display);
+      ix.head[d] = h !== undefined ? (ix.termById.get(h) ?? NO_TERM) : NO_TERM;
       ix.key.push(r.key);
       ix.code.push(r.code);
       ix.display.push(r.display);
@@ -352,24 +479,41 @@ export class SearchIndex {
     );
     ix.byKey = Uint32Array.from(keyOrder);
 
-    // Rewrites: the Alphabetic Index's "see" references ("Attack, heart - see Infarct, myocardium") and
-    // the project's lay-term dictionary.
-    for (const r of db.prepare("SELECT path, target, source FROM index_refs WHERE kind IN ('see', 'use')").iterate() as Iterable<{
-      path: string;
-      target: string;
-      source: string;
-    }>) {
-      const from = terms(r.path.replace(/\([^)]*\)/g, ' '));
-      const toTerms = terms(r.target.replace(/\([^)]*\)/g, ' '));
-      if (!from.length || !toTerms.length || from.length > 6 || GENERIC_TARGET.test(r.target)) continue;
-      ix.addRewrite(from, { to: toTerms, label: `${r.path} → see ${r.target}`, kind: 'see', source: `${r.source} index` });
-    }
+    // Rewrites: the project's lay-term dictionary first (curated, and it carries the ICD-10-PCS
+    // conventions a coder applies: "-ectomy" of a whole organ is Resection, "biopsy" is Excision with
+    // qualifier Diagnostic, "laparoscopic" is Percutaneous Endoscopic), then the Alphabetic Index's
+    // "see" references ("Attack, heart - see Infarct, myocardium").
     for (const l of layTerms) {
       const fromTerms = terms(l.term);
       const toTerms = terms(l.expansion);
       if (!fromTerms.length || !toTerms.length) continue;
       ix.addRewrite(fromTerms, { to: toTerms, label: `${l.term} → ${l.expansion}`, kind: l.kind, source: l.source });
     }
+    for (const r of db.prepare("SELECT path, target, source FROM index_refs WHERE kind IN ('see', 'use')").iterate() as Iterable<{
+      path: string;
+      target: string;
+      source: string;
+    }>) {
+      const from = terms(r.path.replace(/\([^)]*\)/g, ' '));
+      // PCS Index targets name a value by its character: "Excision with qualifier Diagnostic" is a code
+      // whose title says Excision ... Diagnostic.
+      const toTerms = terms(r.target.replace(/\([^)]*\)/g, ' ').replace(/\bwith (qualifier|device|approach)\b/gi, ' '));
+      if (!from.length || !toTerms.length || from.length > 6 || GENERIC_TARGET.test(r.target)) continue;
+      // "Femur, femoral - see condition": the Index's own pairs of a noun and its adjective.
+      const forms = r.path.split(',').map((x) => terms(x));
+      if (/^condition$/i.test(r.target.trim()) && forms.length === 2 && forms.every((f) => f.length === 1) && forms[0][0] !== forms[1][0])
+        wordForms.push([forms[0][0], forms[1][0]]);
+      const rw: Rewrite = { to: toTerms, label: `${r.path} → see ${r.target}`, kind: 'see', source: `${r.source} index` };
+      ix.addRewrite(from, rw);
+      // A subterm reached through an intermediate one ("Fracture, traumatic, hip - see Fracture, femur,
+      // neck") is also what a coder types without it ("hip fracture").
+      const parts = r.path.replace(/\([^)]*\)/g, ' ').split(',');
+      if (parts.length >= 3) {
+        const short = terms(`${parts[0]} ${parts.at(-1)}`);
+        if (short.length >= 2 && short.length <= 4 && !ix.rewrites.has(SearchIndex.stemKey(short))) ix.addRewrite(short, rw);
+      }
+    }
+    ix.wordForms = wordForms.filter(([a, b]) => ix.termById.has(a) || ix.termById.has(b));
     ix.stats = { docs: n, terms: T, postings: fwdTotal, buildMs: Math.round(performance.now() - started) };
     return ix;
   }
@@ -466,6 +610,8 @@ export class SearchIndex {
     entTerm: Uint32Array,
     entFlag: Uint8Array,
     entMain: Uint8Array,
+    flags: Uint8Array,
+    head: Uint32Array,
     key: 'strings',
     code: 'strings',
     display: 'strings',
@@ -481,18 +627,35 @@ export class SearchIndex {
   toFile(): IndexFileWriter {
     const w = new IndexFileWriter();
     for (const [name, type] of Object.entries(SearchIndex.FIELDS)) w.put(name, type, (this as any)[name]);
-    w.json('meta', { n: this.n, rewrites: [...this.rewrites], maxRewriteSpan: this.maxRewriteSpan, stats: this.stats });
+    w.json('meta', {
+      n: this.n,
+      rewrites: [...this.rewrites],
+      maxRewriteSpan: this.maxRewriteSpan,
+      stats: this.stats,
+      wordForms: this.wordForms,
+      version: INDEX_FORMAT_VERSION,
+    });
     return w;
   }
 
   /** An index from an index file; throws a MedCodesError when the file is of another version, truncated or corrupt. */
-  static fromFile(r: IndexFileReader): SearchIndex {
+  static fromFile(r: IndexFileReader): SearchIndex | undefined {
     const ix = new SearchIndex();
-    const meta = r.json<{ n: number; rewrites: [string, Rewrite[]][]; maxRewriteSpan: number; stats: IndexStats }>('meta');
+    const meta = r.json<{
+      n: number;
+      rewrites: [string, Rewrite[]][];
+      maxRewriteSpan: number;
+      stats: IndexStats;
+      wordForms?: [string, string][];
+      version?: number;
+    }>('meta');
+    // An index of another content version (ranking fields added or changed) is built again from the rows.
+    if (meta.version !== INDEX_FORMAT_VERSION) return undefined;
     for (const [name, type] of Object.entries(SearchIndex.FIELDS)) (ix as any)[name] = r.get(name, type);
     ix.n = meta.n;
     ix.rewrites = new Map(meta.rewrites);
     ix.maxRewriteSpan = meta.maxRewriteSpan;
+    ix.wordForms = meta.wordForms ?? [];
     ix.stats = meta.stats;
     const perDoc = [ix.rowId, ix.system, ix.active, ix.key, ix.display, ix.synonyms];
     if (perDoc.some((a) => a.length !== ix.n) || ix.fwdStart.length !== ix.n + 1 || ix.postStart.length !== ix.termStr.length + 1)
@@ -548,6 +711,7 @@ export class SearchIndex {
         throw e;
       }
       const ix = SearchIndex.fromFile(reader);
+      if (!ix) return undefined;
       ix.stats = { ...ix.stats, loadMs: Math.round(performance.now() - started) };
       return ix;
     } finally {

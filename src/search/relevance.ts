@@ -109,3 +109,63 @@ export function formatEvaluation(label: string, e: Evaluation): string {
     ...Object.entries(e.bySystem).map(([k, m]) => line(`system:${k}`, m)),
   ].join('\n');
 }
+
+/**
+ * Type-ahead: how early, while a query is typed, one of its acceptable codes reaches the top 5.
+ * Every word query (not a code) is typed one character at a time from its third character; the
+ * first prefix whose top 5 holds an acceptable code is where the user could stop typing.
+ */
+export interface TypeAhead {
+  /** Word queries measured. */
+  n: number;
+  /** Share whose right code is in the top 5 before the query is fully typed. */
+  beforeComplete: number;
+  /** Share whose right code is in the top 5 at some point, the full query included. */
+  reached: number;
+  /** Mean share of the query's characters typed when the right code first reaches the top 5 (queries that reach it). */
+  charsTyped: number;
+  /** Queries whose right code is not in the top 5 before they are fully typed. */
+  late: { query: string; system: string; at: number }[];
+}
+
+/** A query typed as words (not a code), long enough to have a prefix from its third character. */
+export function isWordQuery(q: RelevanceQuery): boolean {
+  return q.kind !== 'code' && /[a-z]{3}/i.test(q.query) && q.query.length > 3;
+}
+
+export function typeAhead(queries: RelevanceQuery[], run: (q: RelevanceQuery, typed: string) => string[]): TypeAhead {
+  const word = queries.filter(isWordQuery);
+  let before = 0;
+  let reached = 0;
+  let chars = 0;
+  const late: TypeAhead['late'] = [];
+  for (const q of word) {
+    const len = q.query.length;
+    let at = 0;
+    for (let l = Math.min(3, len); l <= len; l++) {
+      const rank = firstRank(run(q, q.query.slice(0, l)).slice(0, 5), q.acceptable);
+      if (rank) {
+        at = l;
+        break;
+      }
+    }
+    if (at) {
+      reached++;
+      chars += at / len;
+    }
+    if (at && at < len) before++;
+    else late.push({ query: q.query, system: q.system, at });
+  }
+  const r = (x: number) => Math.round(x * 1000) / 1000;
+  const n = word.length;
+  return { n, beforeComplete: r(n ? before / n : 0), reached: r(n ? reached / n : 0), charsTyped: r(reached ? chars / reached : 0), late };
+}
+
+export function formatTypeAhead(t: TypeAhead): string {
+  return [
+    `type-ahead, ${t.n} word queries typed from their 3rd character:`,
+    `  right code in the top 5 before fully typed: ${t.beforeComplete.toFixed(3)}`,
+    `  right code in the top 5 at some point:      ${t.reached.toFixed(3)}`,
+    `  share of characters typed when it gets there: ${t.charsTyped.toFixed(3)}`,
+  ].join('\n');
+}

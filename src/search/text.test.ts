@@ -37,3 +37,18 @@ describe('search text steps', () => {
     expect(allowedEdits('pneumonia')).toBe(2);
   });
 });
+
+describe('americanize', () => {
+  it('spells British medical words the American way', async () => {
+    const { americanize } = await import('./text.js');
+    expect(americanize('anaemia')).toBe('anemia');
+    expect(americanize('haemorrhoids')).toBe('hemorrhoids');
+    expect(americanize('oesophagitis')).toBe('esophagitis');
+    expect(americanize('caesarean')).toBe('cesarean');
+    expect(americanize('tumour')).toBe('tumor');
+    expect(americanize('paralyse')).toBe('paralyze');
+    expect(americanize('immunisation')).toBe('immunization');
+    expect(americanize('fibre')).toBe('fiber');
+    expect(americanize('toes')).toBe('toes');
+  });
+});

@@ -95,3 +95,22 @@ export function singular(word: string): string {
   if (/s$/.test(word) && !/(ss|us|is)$/.test(word)) return word.slice(0, -1);
   return word;
 }
+
+/**
+ * American spelling of a British medical word, by the regular correspondences of the two spellings
+ * (Oxford and Merriam-Webster: ae/oe -> e in Greek and Latin stems, -our -> -or, -ise -> -ize,
+ * -tre -> -ter, -yse -> -yze): anaemia -> anemia, haemorrhage -> hemorrhage, oesophagus -> esophagus,
+ * caesarean -> cesarean, paediatric -> pediatric, tumour -> tumor, centre -> center, paralyse ->
+ * paralyze. ICD-10-CM, ICD-10-PCS and HCPCS are written in American English. Returns the word itself
+ * when no rule applies; the engine uses the result only when it is a word of the dictionary.
+ */
+export function americanize(word: string): string {
+  if (word.length < 4) return word;
+  return word
+    .replace(/ae/g, 'e')
+    .replace(/oe(?!s$)/g, 'e')
+    .replace(/our(s?)$/, 'or$1')
+    .replace(/([^aeiou])is(e|ed|es|ing|ation|ations)$/, '$1iz$2')
+    .replace(/([bt])re(s?)$/, '$1er$2')
+    .replace(/ys(e|ed|es|ing)$/, 'yz$1');
+}

@@ -69,7 +69,7 @@ function billMark(h: SearchHit): H {
 export function hitList(hits: SearchHit[], start = 1): H {
   return html`<ol class="results" start="${start}">${hits.map(
     (h) =>
-      html`<li><a href="${codeHref(h.system, h.code)}"><span class="code">${h.code}</span> <span class="badge">${SYSTEMS[h.system].label}</span> ${raw(h.highlight)}</a>${billMark(h)}${h.status === 'deleted' ? html` <span class="deleted">deleted</span>` : ''}${SYSTEMS[h.system].retired ? html` <span class="retired">retired</span>` : ''}${matchedNote(h) ? html`<br><span class="why muted">${matchedNote(h)}</span>` : ''}</li>`,
+      html`<li><a href="${codeHref(h.system, h.code)}"><span class="code">${h.code}</span> <span class="badge">${SYSTEMS[h.system].label}</span> ${raw(h.highlight)}</a>${billMark(h)}${h.status === 'deleted' ? html` <span class="deleted">deleted</span>` : ''}${SYSTEMS[h.system].retired ? html` <span class="retired">retired</span>` : ''}${matchedNote(h) ? html`<br><span class="why muted">${matchedNote(h)}</span>` : ''}${h.partial?.length ? html` <span class="partial muted">(partial match: no “${h.partial.join(' ')}”)</span>` : ''}</li>`,
   )}</ol>`;
 }
 
@@ -146,7 +146,8 @@ function searchPage(c: Context, store: Store): { status: 200 | 400; page: H } {
       body = html`<h1>Results for “${r.query}”</h1>
 ${searchForm({ q, systems: filters, selected: systems })}
 ${r.didYouMean ? html`<p>Did you mean <a href="/search?q=${encodeURIComponent(r.didYouMean)}">${r.didYouMean}</a>?</p>` : ''}
-<p class="muted" role="status">${r.total.toLocaleString('en-US')} result${r.total === 1 ? '' : 's'}${systems.length ? ` in ${systems.map((s) => SYSTEMS[s].label).join(', ')}` : ''}${facets.length > 1 || (systems.length && facets.length) ? html`. By code set: ${facets.map(([s, n], i) => html`${i ? ', ' : ''}<a href="${`/search?${new URLSearchParams({ q, system: s })}`}">${SYSTEMS[s].label} ${n.toLocaleString('en-US')}</a>`)}` : ''}</p>
+${(r.hints ?? []).map((h) => html`<p class="alert" role="note">${h.message}</p>`)}
+<p class="muted" role="status">${r.total.toLocaleString('en-US')} result${r.total === 1 ? '' : 's'}${r.matchedAll !== undefined ? `, ${r.matchedAll.toLocaleString('en-US')} matching every word` : ''}${systems.length ? ` in ${systems.map((s) => SYSTEMS[s].label).join(', ')}` : ''}${facets.length > 1 || (systems.length && facets.length) ? html`. By code set: ${facets.map(([s, n], i) => html`${i ? ', ' : ''}<a href="${`/search?${new URLSearchParams({ q, system: s })}`}">${SYSTEMS[s].label} ${n.toLocaleString('en-US')}</a>`)}` : ''}</p>
 ${r.results.length ? hitList(r.results, offset + 1) : html`<p>No codes match all of these words.</p>`}
 ${pager}
 ${r.closest?.length ? html`<h2>Closest codes</h2>${hitList(r.closest)}` : ''}`;
