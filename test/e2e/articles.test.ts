@@ -194,16 +194,18 @@ describe('official sections, derived for every code', () => {
     expect(steps[4]).toMatch(
       /^5\. Approach \(character 5, 4\): Percutaneous Endoscopic — Entry, by puncture or minor incision, of instrumentation through the skin/,
     );
+    // What it means in plain words, not the title and the hierarchy again (issue 15).
     expect(d.article.sections[0].text).toBe(
-      '0DTJ4ZZ is a valid ICD-10-PCS code: “Resection of Appendix, Percutaneous Endoscopic Approach”. It is classified in section 0 (Medical and Surgical), body system 0D (Gastrointestinal System), table 0DT (Gastrointestinal System, Resection).',
+      '0DTJ4ZZ is a valid ICD-10-PCS code. Resection of the appendix: cutting out or off, without replacement, all of the appendix, by keyhole surgery (percutaneous endoscopic approach).',
     );
   });
 
   it('ICD-10-CM: place in the classification, inclusion terms, seventh character and the notes in words', async () => {
     const s = await doc('icd10cm/S72.001A');
     expect(s.article.sections[0].text).toMatch(
-      /^S72\.001A is a billable ICD-10-CM code: “Fracture of unspecified part of neck of right femur, initial encounter for closed fracture”\. It is classified in chapter S00-T88 .*category S72 \(Fracture of femur\), subcategory S72\.0 .* Its seventh character A means “initial encounter for closed fracture”\.$/,
+      /^S72\.001A is a billable ICD-10-CM code\. In plain words: break of unspecified part of neck of right thighbone, initial visit for closed break\. Its seventh character A means “initial encounter for closed fracture”: the first stage of care, while the patient is receiving active treatment for the condition\.$/,
     );
+    expect(s.article.sections[0].text).not.toContain('It is classified in');
     expect(s.article.sections[1]).toMatchObject({ id: 'codingNotes', heading: 'Coding notes' });
     expect(s.article.sections[1].text).toContain(
       '- Excludes1 (never coded together with this code): traumatic amputation of hip and thigh (S78.-) (from S72)',
@@ -233,8 +235,8 @@ describe('official sections, derived for every code', () => {
     );
     // The seven characters are the Characters table; no empty or repeated section.
     expect(html).not.toContain('art-procedureDescription');
-    expect(html.indexOf('art-summary')).toBeLessThan(html.indexOf('<h2>Similar codes</h2>'));
-    expect(html.indexOf('<h2>Similar codes</h2>')).toBeLessThan(html.indexOf('<h2>Characters</h2>'));
+    expect(html.indexOf('art-summary')).toBeLessThan(html.indexOf('<h2>Characters</h2>'));
+    expect(html.indexOf('<h2>Characters</h2>')).toBeLessThan(html.indexOf('<h2>Similar codes</h2>'));
   });
 });
 
