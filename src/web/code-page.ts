@@ -189,7 +189,7 @@ interface CharacterRow {
 
 /** The characters of a code or a table: position, axis, character, value, and the official definition. */
 export function charactersTable(caption: string, rows: CharacterRow[]): H {
-  return html`<table><caption class="vh">${caption}</caption><thead><tr><th scope="col">Position</th><th scope="col">Axis</th><th scope="col">Character</th><th scope="col">Value</th><th scope="col">Definition</th></tr></thead>
+  return html`<table class="chars"><caption class="vh">${caption}</caption><thead><tr><th scope="col">Position</th><th scope="col">Axis</th><th scope="col">Character</th><th scope="col">Value</th><th scope="col">Definition</th></tr></thead>
 <tbody>${rows.map(
     (a) =>
       html`<tr><td>${a.pos}</td><td>${a.axis}</td><td class="code">${a.char}</td><td>${a.label}</td><td class="def">${definitionCell(a)}</td></tr>`,
