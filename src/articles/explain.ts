@@ -192,14 +192,15 @@ const SIDES: [RegExp, string][] = [
 function icdParts(doc: Doc, parts: ExplainedPart[]) {
   const title = doc.display;
   const cm = doc.system === 'icd10cm';
-  const guide = cm ? GUIDELINES : `${doc.systemName} conventions`;
+  // ICD-9-CM has conventions of its own; the section numbers are those of the ICD-10-CM guidelines.
+  const cite = (section: string) => (cm ? `${GUIDELINES}, ${section}` : `${doc.systemName} conventions`);
   if (/\bunspecified side\b/i.test(title))
-    parts.push({ label: 'Side', official: 'unspecified side', text: 'The record does not say which side.', source: `${guide}, I.B.13` });
+    parts.push({ label: 'Side', official: 'unspecified side', text: 'The record does not say which side.', source: cite('I.B.13') });
   else {
     for (const [re, words] of SIDES) {
       const m = re.exec(title);
       if (m) {
-        parts.push({ label: 'Side', official: m[0], text: words, source: `${guide}, I.B.13 (laterality)` });
+        parts.push({ label: 'Side', official: m[0], text: words, source: cite('I.B.13 (laterality)') });
         break;
       }
     }
@@ -214,7 +215,7 @@ function icdParts(doc: Doc, parts: ExplainedPart[]) {
       label: 'Unspecified',
       official: unspec.map((m) => `unspecified${m[1]}`.trim()).join('; '),
       text: `${what.length ? `The record does not say which ${what.join(', or which ')}. ` : 'The record does not give more detail. '}An “unspecified” code is for when the medical record is not specific enough for a more specific code.`,
-      source: `${guide}, I.A.9.b`,
+      source: cite('I.A.9.b'),
     });
   }
   const allText = [title, ...doc.notes.filter((n) => n.kind === 'inclusionTerm').map((n) => n.text)].join(' ');
@@ -223,35 +224,35 @@ function icdParts(doc: Doc, parts: ExplainedPart[]) {
       label: 'NOS',
       official: 'NOS',
       text: '“Not otherwise specified”: the same as unspecified, used when nothing more specific is recorded.',
-      source: `${guide}, I.A.5`,
+      source: cite('I.A.5'),
     });
   if (/\bNEC\b|not elsewhere classified/i.test(allText))
     parts.push({
       label: 'NEC',
       official: /\bNEC\b/.test(allText) ? 'NEC' : 'not elsewhere classified',
       text: '“Not elsewhere classified”: the record names a specific kind of condition that has no code of its own, so it is coded here.',
-      source: `${guide}, I.A.5`,
+      source: cite('I.A.5'),
     });
   if (/^other\b|\bother specified\b/i.test(title))
     parts.push({
       label: 'Other',
       official: /other specified/i.test(title) ? 'other specified' : 'other',
       text: 'Used when the record names a specific kind of condition that has no code of its own.',
-      source: `${guide}, I.A.9.a`,
+      source: cite('I.A.9.a'),
     });
   if (/\bin diseases classified elsewhere\b/i.test(title))
     parts.push({
       label: 'Manifestation',
       official: 'in diseases classified elsewhere',
       text: 'Describes a result of another disease: it is never listed first; the underlying disease is coded first.',
-      source: `${guide}, I.A.13`,
+      source: cite('I.A.13'),
     });
   if (cm && /^[A-Z]\d\d\.[0-9A-Z]*X/.test(doc.code))
     parts.push({
       label: 'Placeholder X',
       official: 'X',
       text: 'A placeholder character: it keeps the seventh character in the seventh place and says nothing about the condition.',
-      source: `${guide}, I.A.4`,
+      source: cite('I.A.4'),
     });
   const seventh = doc.notes.find((n) => n.kind === 'sevenChrDef' && n.selected);
   if (seventh?.char) {

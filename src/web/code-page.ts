@@ -687,7 +687,7 @@ function articleOnlyPage(doc: CodeDocument): H {
 <p class="status"><span class="badge">${doc.systemName}</span> <span>Code set not loaded</span></p>
 <div class="notice" role="note"><p>${info.name} is not loaded in this MedCodes${info.bundled ? '' : html` (it is licensed by the ${info.publisher} and never bundled; import your licensed release files to see the official descriptor, notes and history)`}. This page shows only the stored article${a.title ? html`; the name above is the article's own (${titleSource.source}, ${titleSource.author}), not the official descriptor` : ''}.</p></div>
 ${articleSections(doc)}`,
-    { description: description(doc), canonical: codeHref(doc.system, doc.code) },
+    { description: description(doc), canonical: codeHref(doc.system, doc.code), jsonLd: medicalCodeJsonLd(doc) },
   );
 }
 
@@ -711,7 +711,7 @@ ${
   e.parts.length
     ? html`<h3>What each part says</h3><dl class="parts">${e.parts.map(
         (p) =>
-          html`<dt>${p.label}${p.official && p.official !== p.label ? html` <span class="official">“${p.official}”</span>` : ''}</dt><dd>${cap(p.text)} <span class="muted source">(${p.source})</span></dd>`,
+          html`<dt>${p.label}${p.official && p.official !== p.label && !p.text.toLowerCase().startsWith(p.official.toLowerCase()) ? html` <span class="official">“${p.official}”</span>` : ''}</dt><dd>${cap(p.text)} <span class="muted source">(${p.source})</span></dd>`,
       )}</dl>`
     : ''
 }
@@ -736,7 +736,8 @@ export function medicalCodeJsonLd(doc: CodeDocument, summary?: string): Record<s
     '@type': 'MedicalCode',
     codeValue: doc.code,
     codingSystem: doc.systemName,
-    name: doc.display || doc.article?.title || doc.code,
+    // Never the article's own name for a code set that is not loaded: that is not the official title.
+    name: doc.display || doc.code,
     url: codeHref(doc.system, doc.code),
     ...(summary ? { description: summary } : {}),
     ...(doc.version ? { version: doc.version } : {}),

@@ -57,13 +57,13 @@ const CASES: Case[] = [
     path: '/codes/hcpcs/J1100',
     name: 'drug-J1100',
     headings: ['Summary', 'What this code means', 'HCPCS record', 'History', 'Similar codes'],
-    meaning: [/Drug\s*“dexamethasone sodium phosphate”/, /Billing unit\s*“1 mg”\s*One unit of this code stands for 1 milligram/],
+    meaning: [/Drug\s*Dexamethasone sodium phosphate/, /Billing unit\s*“1 mg”\s*One unit of this code stands for 1 milligram/],
   },
   {
     path: '/codes/hcpcs/E0130',
     name: 'supply-E0130',
     headings: ['Summary', 'What this code means', 'HCPCS record', 'History', 'Similar codes'],
-    meaning: [/Item or service\s*“Walker”/, /Category\s*“Other DME”/],
+    meaning: [/Item or service\s*Walker/, /Category\s*Other DME \(BETOS category\)/],
   },
 ];
 
