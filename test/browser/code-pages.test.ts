@@ -97,7 +97,7 @@ describe.skipIf(!executablePath)('code pages in a browser: coders first, then ev
     await page.goto(base + c.path);
     const headings = (await page.locator('main h2').allTextContents()).map((h) => h.trim());
     expect(headings, c.path).toEqual(c.headings);
-    const meaning = (await page.locator('section.meaning').innerText()).replace(/\s+/g, ' ');
+    const meaning = ((await page.locator('section.meaning').textContent()) ?? '').replace(/\s+/g, ' ');
     for (const re of c.meaning) expect(meaning, c.path).toMatch(re);
     // The official title and its provenance beside the plain words.
     expect(meaning).toMatch(/Derived from the official text of .* not reviewed by a clinician/);
