@@ -105,6 +105,7 @@ describe('explainCode', () => {
     expect(e.plainTitle).toBe('Break of unspecified part of neck of right thighbone, initial encounter for closed break');
     expect(e.parts.map((p) => p.label)).toEqual(['Side', 'Unspecified', 'NOS', 'Placeholder X', '7th character A']);
     expect(e.parts[1].text).toMatch(/^The record does not say which part of neck of right femur\./);
+    expect(e.parts[2]).toMatchObject({ label: 'NOS', official: 'Hip fracture NOS', source: expect.stringContaining('I.A.5') });
     expect(e.parts.at(-1)).toMatchObject({
       official: 'initial encounter for closed fracture',
       text: 'The first stage of care, while the patient is receiving active treatment for the condition. The fracture is a closed one.',

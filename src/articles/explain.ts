@@ -218,18 +218,26 @@ function icdParts(doc: Doc, parts: ExplainedPart[]) {
       source: cite('I.A.9.b'),
     });
   }
-  const allText = [title, ...doc.notes.filter((n) => n.kind === 'inclusionTerm').map((n) => n.text)].join(' ');
-  if (/\bNOS\b/.test(allText))
+  // NOS and NEC in the title or in an inclusion term; the official words are the phrase that has them.
+  const texts = [title, ...doc.notes.filter((n) => n.kind === 'inclusionTerm').map((n) => n.text)];
+  const allText = texts.join(' ');
+  const nos = texts.find((t) => /\bNOS\b/.test(t));
+  if (nos)
     parts.push({
       label: 'NOS',
-      official: 'NOS',
+      official: nos === title ? 'NOS' : nos,
       text: '“Not otherwise specified”: the same as unspecified, used when nothing more specific is recorded.',
       source: cite('I.A.5'),
     });
   if (/\bNEC\b|not elsewhere classified/i.test(allText))
     parts.push({
       label: 'NEC',
-      official: /\bNEC\b/.test(allText) ? 'NEC' : 'not elsewhere classified',
+      official:
+        texts.find((t) => /\bNEC\b|not elsewhere classified/i.test(t)) === title
+          ? /\bNEC\b/.test(title)
+            ? 'NEC'
+            : 'not elsewhere classified'
+          : texts.find((t) => /\bNEC\b|not elsewhere classified/i.test(t)),
       text: '“Not elsewhere classified”: the record names a specific kind of condition that has no code of its own, so it is coded here.',
       source: cite('I.A.5'),
     });
