@@ -57,7 +57,7 @@ describe('official sections', () => {
       }),
     );
     expect(s[0].text).toBe(
-      'X00.1 is a header (not billable) ICD-10-CM code: “Made-up condition of the left toe”. It is classified in block X00-X01 (Made-up block), category X00 (Made-up category). The classification lists under it: Toe thing. Its seventh character A means “initial encounter”. It is not valid on a claim: one of its 1 more specific codes is reported instead.',
+      'X00.1 is a header (not billable) ICD-10-CM code. Its seventh character A means “initial encounter”: the first stage of care, while the patient is receiving active treatment for the condition. The classification lists under it: Toe thing. It is not valid on a claim: one of its 1 more specific codes is reported instead.',
     );
     expect(s[1]).toMatchObject({
       id: 'codingNotes',

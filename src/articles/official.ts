@@ -4,6 +4,7 @@ import type { PcsDefinedAxis } from '../importers/icd10pcs/builder.js';
 import { isPcsTableStructure } from '../importers/icd10pcs/builder.js';
 import { SYSTEMS } from '../systems.js';
 import { provenanceLine, sectionsOf, articleKind, type ArticleSection } from './sections.js';
+import { explainCode } from './explain.js';
 
 /**
  * Official sections: assembled from the code's own official data, for every code, when its document
@@ -72,13 +73,16 @@ function placeSentence(doc: Doc): string | undefined {
 }
 
 function summaryText(doc: Doc): string {
-  const parts: string[] = [`${doc.code} is ${what(doc)}: ${quote(doc.display)}.`];
-  const place = placeSentence(doc);
+  // A code's summary says what it means in plain words (explain.ts) rather than restating the title
+  // and the hierarchy, which the page shows above it; groups of codes keep their place.
+  const meaning = doc.kind === 'code' ? explainCode(doc).meaning : undefined;
+  const parts: string[] = [meaning ? `${doc.code} is ${what(doc)}. ${meaning}` : `${doc.code} is ${what(doc)}: ${quote(doc.display)}.`];
+  const place = meaning && !['snomedct', 'ndc'].includes(doc.system) ? undefined : placeSentence(doc);
   if (place) parts.push(place);
   const inclusion = doc.notes.filter((n) => n.kind === 'inclusionTerm').map((n) => n.text);
   if (inclusion.length) parts.push(`The classification lists under it: ${inclusion.join('; ')}.`);
   const seventh = doc.notes.find((n) => n.kind === 'sevenChrDef' && n.selected);
-  if (seventh) parts.push(`Its seventh character ${seventh.char} means ${quote(seventh.text)}.`);
+  if (seventh && !meaning) parts.push(`Its seventh character ${seventh.char} means ${quote(seventh.text)}.`);
   if (
     doc.status === 'active' &&
     !doc.billable &&

@@ -9,6 +9,7 @@ import { HCPCS_FIELD_NAMES, type HcpcsLine } from '../importers/hcpcs/record.js'
 import { isPcsTableStructure, valueDefinition, type PcsDefinedAxis, type PcsTableStructure } from '../importers/icd10pcs/builder.js';
 import type { ArticleSection } from '../articles/sections.js';
 import { NOTE_MEANING } from '../articles/official.js';
+import { explainCode, type Explanation } from '../articles/explain.js';
 import { RETIRED_NOTE, builderHref, codeHref, layout, noticeSection, searchForm, textWithBreaks, type H } from './layout.js';
 
 /**
@@ -188,7 +189,7 @@ interface CharacterRow {
 
 /** The characters of a code or a table: position, axis, character, value, and the official definition. */
 export function charactersTable(caption: string, rows: CharacterRow[]): H {
-  return html`<table><caption class="vh">${caption}</caption><thead><tr><th scope="col">Position</th><th scope="col">Axis</th><th scope="col">Character</th><th scope="col">Value</th><th scope="col">Definition</th></tr></thead>
+  return html`<table class="chars"><caption class="vh">${caption}</caption><thead><tr><th scope="col">Position</th><th scope="col">Axis</th><th scope="col">Character</th><th scope="col">Value</th><th scope="col">Definition</th></tr></thead>
 <tbody>${rows.map(
     (a) =>
       html`<tr><td>${a.pos}</td><td>${a.axis}</td><td class="code">${a.char}</td><td>${a.label}</td><td class="def">${definitionCell(a)}</td></tr>`,
@@ -425,16 +426,65 @@ ${[...groups.values()].map((rows) => {
 // ---------------------------------------------------------------------------------------------
 // Shared sections
 
-function notesSection(doc: CodeDocument): H {
-  // Which Tabular/Index release the notes come from, or that the loaded Tabular predates the code (lookup.ts notesRelease).
-  const nr = doc.notesRelease;
-  const release =
-    nr?.missing ??
-    (nr?.tabular ? `From the Tabular List ${nr.tabular}${nr.index?.length ? `; index entries from ${nr.index.join(', ')}` : ''}.` : '');
-  if (!doc.notes.length && !doc.inheritedNotes.length)
-    return nr?.missing ? html`<h2>Coding notes</h2><p class="muted">${nr.missing}</p>` : html``;
-  const groups = new Map<string, typeof doc.notes>();
-  for (const n of [...doc.notes, ...doc.inheritedNotes]) {
+/**
+ * The coding notes in the order a coder reads them: what may never go with the code first
+ * (Excludes1), then what may (Excludes2), sequencing (Code first, Use additional code, Code also),
+ * then what the code covers (Includes, inclusion terms) and general notes (ICD-10-CM Official
+ * Guidelines I.A.12-I.A.13 and I.B.7). The seventh characters have their own section.
+ */
+const NOTE_ORDER = ['excludes1', 'excludes2', 'codeFirst', 'useAdditionalCode', 'codeAlso', 'includes', 'inclusionTerm', 'notes'];
+
+/** ICD-10-CM code references as the Tabular writes them in notes: E11.9, O24.4- (more characters), E08.- (the category), N18.1-N18.6 (a range). */
+const ICD10_REF = /\b([A-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?)(?:-([A-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?))?(\.-|-)?(?![0-9A-Za-z])/g;
+
+/** Path of a search for a range of codes of one code set (the search takes `A00-B99` as a range filter). */
+export const rangeHref = (system: SystemId, from: string, to: string) =>
+  `/search?q=${encodeURIComponent(`${from}-${to}`)}&system=${system}`;
+
+/**
+ * A note's text with every code it names linked: a code to its page, a dash (I22.-, O24.4-) to the
+ * category or subcategory it continues, a range (N18.1-N18.6, P70-P74) to its block when the
+ * classification has one with exactly that range, else to the search of that range. Codes the loaded
+ * release does not have stay text.
+ */
+export function linkCodes(text: string, system: SystemId, store: Store): H {
+  if (system !== 'icd10cm') return html`${text}`;
+  const out: H[] = [];
+  let at = 0;
+  for (const m of text.matchAll(ICD10_REF)) {
+    const [whole, from, to] = m;
+    let href: string | undefined;
+    if (to) {
+      const block = store.get(system, codeKey(system, `${from}-${to}`));
+      href = block ? codeHref(system, block.code) : store.get(system, codeKey(system, from)) ? rangeHref(system, from, to) : undefined;
+    } else {
+      const row = store.get(system, codeKey(system, from));
+      if (row) href = codeHref(system, row.code);
+    }
+    if (!href) continue;
+    out.push(html`${text.slice(at, m.index)}<a class="code" href="${href}">${whole}</a>`);
+    at = m.index! + whole.length;
+  }
+  out.push(html`${text.slice(at)}`);
+  return html`${out}`;
+}
+
+/** "(ICD-10-CM Tabular FY2017)": the releases the notes were read from, from their version labels. */
+function notesRelease(doc: CodeDocument, notes: { version: string }[]): string {
+  const versions = [...new Set(notes.map((n) => n.version).filter(Boolean))].sort();
+  if (!versions.length) return '';
+  const tabular = ['icd10cm', 'icd9cm'].includes(doc.system) ? `${doc.systemName} Tabular` : doc.systemName;
+  return `${tabular} ${versions.join(', ')}`;
+}
+
+function notesSection(doc: CodeDocument, store: Store): H {
+  const all = [...doc.notes, ...doc.inheritedNotes].filter((n) => n.kind !== 'sevenChrDef' && n.kind !== 'sevenChrNote');
+  // A code newer than the loaded Tabular: say that its notes are not in it (lookup.ts notesRelease).
+  const missing = doc.notesRelease?.missing;
+  if (!all.length) return missing ? html`<h2>Coding notes</h2><p class="muted">${missing}</p>` : html``;
+  const groups = new Map<string, typeof all>();
+  const rank = (k: string) => (NOTE_ORDER.includes(k) ? NOTE_ORDER.indexOf(k) : NOTE_ORDER.length);
+  for (const n of [...all].sort((a, b) => rank(a.kind) - rank(b.kind))) {
     if (!groups.has(n.kind)) groups.set(n.kind, []);
     groups.get(n.kind)!.push(n);
   }
@@ -443,24 +493,57 @@ function notesSection(doc: CodeDocument): H {
   // Coding notes are the classifications' instructions to coders; other sets' notes (a LOINC term's
   // definition, a third-party notice) are notes about the concept.
   const heading = ['icd10cm', 'icd10pcs', 'icd9cm', 'icd9pcs', 'hcpcs', 'cpt', 'cdt'].includes(doc.system) ? 'Coding notes' : 'Notes';
-  return html`<h2>${heading}</h2>${release ? html`<p class="muted">${release}</p>` : ''}${[...groups].map(
+  const idx = doc.notesRelease?.index;
+  const release = notesRelease(doc, all) + (idx?.length ? `; index entries from ${idx.join(', ')}` : '');
+  return html`<section aria-labelledby="notes-h"><h2 id="notes-h">${heading}</h2>${release ? html`<p class="muted notes-release">From the ${release}.</p>` : ''}${[
+    ...groups,
+  ].map(
     ([kind, ns]) =>
       html`<h3>${NOTE_LABELS[kind] ?? kind}</h3>${meaning(kind) ? html`<p class="muted">${meaning(kind)![0].toUpperCase()}${meaning(kind)!.slice(1)}.</p>` : ''}<ul>${ns.map(
         (n) =>
-          html`<li>${n.char ? html`<span class="code">${n.char}</span> ` : ''}${n.text} <span class="muted">(${n.from ? `from ${n.from}, ` : ''}${n.version})</span></li>`,
+          html`<li>${linkCodes(n.text, doc.system, store)} <span class="muted">(${n.from ? html`from <a class="code" href="${codeHref(doc.system, n.from)}">${n.from}</a>, ` : ''}${n.version})</span></li>`,
       )}</ul>`,
-  )}`;
+  )}</section>`;
+}
+
+/** The seventh characters that complete the code, the one this code carries marked. */
+function seventhSection(doc: CodeDocument, store: Store): H {
+  const defs = doc.notes.filter((n) => n.kind === 'sevenChrDef');
+  const intro = doc.notes.filter((n) => n.kind === 'sevenChrNote');
+  if (!defs.length && !intro.length) return html``;
+  const from = defs[0]?.from ?? intro[0]?.from;
+  return html`<section aria-labelledby="seventh-h"><h2 id="seventh-h">7th characters</h2>${intro.map((n) => html`<p>${linkCodes(n.text, doc.system, store)}</p>`)}
+${defs.length ? html`<table class="seventh"><caption class="vh">Seventh characters${from ? ` defined at ${from}` : ''}</caption><thead><tr><th scope="col">Character</th><th scope="col">Meaning</th></tr></thead><tbody>${defs.map((n) => html`<tr${n.selected ? html` class="selected" aria-current="true"` : ''}><td class="code">${n.char}</td><td>${n.text}${n.selected ? html` <strong>(this code)</strong>` : ''}</td></tr>`)}</tbody></table>` : ''}
+${from ? html`<p class="muted">Defined at <a class="code" href="${codeHref(doc.system, from)}">${from}</a> (${defs[0]?.version ?? intro[0]?.version}).</p>` : ''}</section>`;
+}
+
+/**
+ * The code's history, one line per release: the changes the importer recorded, and for code sets
+ * released once a fiscal year (FY2016, FY2017, …) the years in between as "no change", from the
+ * first release the code is in to the loaded one (or its deletion).
+ */
+export function historyLines(doc: CodeDocument): { version: string; entry?: CodeDocument['history'][number] }[] {
+  const fy = (v: string) => /^FY(\d{4})$/.exec(v)?.[1];
+  const lines: { version: string; entry?: CodeDocument['history'][number] }[] = doc.history.map((h) => ({ version: h.version, entry: h }));
+  if (!doc.history.length || !doc.history.every((h) => fy(h.version))) return lines;
+  const first = Number(fy(doc.history[0].version));
+  const deleted = doc.history.find((h) => h.action === 'deleted');
+  const last = Number(fy(deleted ? deleted.version : doc.version) ?? first);
+  const have = new Set(doc.history.map((h) => h.version));
+  for (let y = first; y <= last; y++) if (!have.has(`FY${y}`)) lines.push({ version: `FY${y}` });
+  return lines.sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
 }
 
 function historySection(doc: CodeDocument): H {
   if (!doc.history.length) return html``;
-  return html`<h2>History</h2><ul>${doc.history.map(
-    (h) =>
-      html`<li>${h.version}: ${h.action}${h.previousDisplay ? html` (was “${h.previousDisplay}”)` : ''}${
-        h.replacedBy?.length
-          ? html`; replaced by ${h.replacedBy.map((r, i) => html`${i ? ', ' : ''}${r.display ? html`<a class="code" href="${codeHref(doc.system, r.code)}">${r.code}</a> ${r.display}` : html`<span class="code">${r.code}</span>`}`)}`
-          : ''
-      }</li>`,
+  return html`<h2>History</h2><ul class="history">${historyLines(doc).map(({ version, entry: h }) =>
+    h
+      ? html`<li>${version}: ${h.action}${h.previousDisplay ? html` (was “${h.previousDisplay}”)` : ''}${
+          h.replacedBy?.length
+            ? html`; replaced by ${h.replacedBy.map((r, i) => html`${i ? ', ' : ''}${r.display ? html`<a class="code" href="${codeHref(doc.system, r.code)}">${r.code}</a> ${r.display}` : html`<span class="code">${r.code}</span>`}`)}`
+            : ''
+        }</li>`
+      : html`<li>${version}: <span class="muted">no change</span></li>`,
   )}</ul>`;
 }
 
@@ -581,8 +664,13 @@ function similarSection(doc: CodeDocument): H {
 /** The first sentence of the summary, for the page's meta description. */
 function description(doc: CodeDocument): string {
   const summary = doc.article?.sections.find((s) => s.id === 'summary')?.text;
-  const first = summary?.split(/(?<=[.!?])\s/)[0];
-  return (first && first.length <= 300 ? first : `${doc.code}: ${doc.display || doc.article?.title || ''} (${doc.systemName})`).trim();
+  // Sentences up to a useful length: "E11.9 is a billable ICD-10-CM code." alone says little.
+  let first = '';
+  for (const s of summary?.split(/(?<=[.!?])\s/) ?? []) {
+    if (first.length >= 80 || first.length + s.length > 300) break;
+    first = first ? `${first} ${s}` : s;
+  }
+  return (first || `${doc.code}: ${doc.display || doc.article?.title || ''} (${doc.systemName})`).trim();
 }
 
 /**
@@ -602,7 +690,7 @@ function articleOnlyPage(doc: CodeDocument): H {
 <p class="status"><span class="badge">${doc.systemName}</span> <span>Code set not loaded</span></p>
 <div class="notice" role="note"><p>${info.name} is not loaded in this MedCodes${info.bundled ? '' : html` (it is licensed by the ${info.publisher} and never bundled; import your licensed release files to see the official descriptor, notes and history)`}. This page shows only the stored article${a.title ? html`; the name above is the article's own (${titleSource.source}, ${titleSource.author}), not the official descriptor` : ''}.</p></div>
 ${articleSections(doc)}`,
-    { description: description(doc), canonical: codeHref(doc.system, doc.code) },
+    { description: description(doc), canonical: codeHref(doc.system, doc.code), jsonLd: medicalCodeJsonLd(doc) },
   );
 }
 
@@ -612,8 +700,69 @@ ${articleSections(doc)}`,
  */
 const NOTICE_FIRST: ReadonlySet<string> = new Set(['cpt']);
 
+/**
+ * "What this code means" (src/articles/explain.ts): the official title beside its plain words, what
+ * each part of the code says with the convention or definition it comes from, the glossary words
+ * used with their sources, and how the text was made.
+ */
+function meaningSection(doc: CodeDocument, e: Explanation): H {
+  if (!e.plainTitle && !e.parts.length && !e.terms.length) return html``;
+  const cap = (t: string) => (t ? t[0].toUpperCase() + t.slice(1) : t);
+  return html`<section class="meaning" aria-labelledby="meaning-h"><h2 id="meaning-h">What this code means</h2>
+<dl class="titles"><dt>Official title</dt><dd>${doc.display}</dd>${e.plainTitle ? html`<dt>In plain words</dt><dd>${e.plainTitle}</dd>` : ''}</dl>
+${
+  e.parts.length
+    ? html`<h3>What each part says</h3><dl class="parts">${e.parts.map(
+        (p) =>
+          html`<dt>${p.label}${p.official && p.official !== p.label && !p.text.toLowerCase().startsWith(p.official.toLowerCase()) ? html` <span class="official">“${p.official}”</span>` : ''}</dt><dd>${cap(p.text)} <span class="muted source">(${p.source})</span></dd>`,
+      )}</dl>`
+    : ''
+}
+${
+  e.terms.length
+    ? html`<h3>Words in the title</h3><ul class="glossary">${e.terms.map(
+        (t) => html`<li><span class="term">${t.clinical}</span>: ${t.plain} <span class="muted source">(${t.source})</span></li>`,
+      )}</ul>`
+    : ''
+}
+<p class="provenance">${e.provenance}.</p></section>`;
+}
+
+/**
+ * Schema.org MedicalCode (https://schema.org/MedicalCode) for the page's head: the code, its code
+ * set and title, with the canonical URL. JSON-LD is a data block that browsers never execute, so the
+ * Content-Security-Policy's script-src does not apply to it.
+ */
+export function medicalCodeJsonLd(doc: CodeDocument, summary?: string): Record<string, unknown> {
+  return {
+    '@context': 'https://schema.org',
+    '@type': 'MedicalCode',
+    codeValue: doc.code,
+    codingSystem: doc.systemName,
+    // Never the article's own name for a code set that is not loaded: that is not the official title.
+    name: doc.display || doc.code,
+    url: codeHref(doc.system, doc.code),
+    ...(summary ? { description: summary } : {}),
+    ...(doc.version ? { version: doc.version } : {}),
+  };
+}
+
+/** Code sets whose notes are coding instructions, read before everything else but the summary. */
+const CLAIM_SETS: ReadonlySet<string> = new Set(['icd10cm', 'icd10pcs', 'icd9cm', 'icd9pcs', 'hcpcs', 'cpt', 'cdt']);
+
+/**
+ * The code page: coders first, then everyone. Title, code set and status; the Summary and "What this
+ * code means"; for claim code sets the coding notes in the order coders read them and the 7th
+ * characters, then the code set's details (HCPCS record, PCS characters, taxonomy) and the codes
+ * under it; then the rest of the article; then index terms, crosswalks, history; similar codes last,
+ * as on the reference page.
+ */
 export function codePage(doc: CodeDocument, store: Store): H {
   if (doc.loaded === false) return articleOnlyPage(doc);
+  const e = explainCode(doc);
+  const summary = doc.article?.sections.find((s) => s.id === 'summary');
+  const claim = CLAIM_SETS.has(doc.system);
+  const rest = doc.article ? { ...doc.article, sections: doc.article.sections.filter((s) => s.id !== 'summary') } : undefined;
   return layout(
     `${doc.code} ${doc.display}`,
     html`${searchForm()}
@@ -622,16 +771,20 @@ export function codePage(doc: CodeDocument, store: Store): H {
 ${statusLine(doc)}
 ${doc.shortDisplay && doc.shortDisplay !== doc.display ? html`<p class="muted">Short title: ${doc.shortDisplay}</p>` : ''}
 ${NOTICE_FIRST.has(doc.system) ? noticeSection(doc.notice) : ''}
-${articleSections(doc)}
-${similarSection(doc)}
+${summary ? articleSections({ ...doc, article: { ...doc.article!, sections: [summary], generated: summary.source === 'generated' } }) : ''}
+${meaningSection(doc, e)}
+${claim ? notesSection(doc, store) : ''}
+${seventhSection(doc, store)}
 ${detailsSection(doc, store)}
 ${doc.children.length ? html`<h2>Codes under ${doc.code}</h2><ul>${doc.children.map((c) => html`<li><a class="code" href="${codeHref(c.system, c.code)}">${c.code}</a> ${c.display}${c.status === 'deleted' ? html` <span class="deleted">deleted</span>` : ''}</li>`)}</ul>` : ''}
+${rest ? articleSections({ ...doc, article: rest }) : ''}
+${claim ? '' : notesSection(doc, store)}
+${doc.indexTerms.length ? html`<h2>Index terms</h2><ul>${doc.indexTerms.map((t) => html`<li>${t.path} <span class="muted">(${t.source} ${t.version})</span></li>`)}</ul>` : ''}
 ${crosswalkSection(doc, store)}
 ${relationsSection(doc)}
-${notesSection(doc)}
-${doc.indexTerms.length ? html`<h2>Index terms</h2><ul>${doc.indexTerms.map((t) => html`<li>${t.path} <span class="muted">(${t.source} ${t.version})</span></li>`)}</ul>` : ''}
 ${historySection(doc)}
+${similarSection(doc)}
 ${NOTICE_FIRST.has(doc.system) ? '' : noticeSection(doc.notice)}`,
-    { description: description(doc), canonical: codeHref(doc.system, doc.code) },
+    { description: description(doc), canonical: codeHref(doc.system, doc.code), jsonLd: medicalCodeJsonLd(doc, summary?.text) },
   );
 }

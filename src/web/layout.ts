@@ -1,4 +1,4 @@
-import { html } from 'hono/html';
+import { html, raw } from 'hono/html';
 import { assetHref } from './assets.js';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { SystemId } from '../model.js';
@@ -22,6 +22,17 @@ export interface PageMeta {
   canonical?: string;
   /** Pages that should not be indexed (search results, errors). */
   noindex?: boolean;
+  /** Structured data for the head (schema.org JSON-LD), e.g. a code page's MedicalCode. */
+  jsonLd?: Record<string, unknown>;
+}
+
+/**
+ * A JSON-LD data block. Browsers never run a script element whose type is not JavaScript (HTML,
+ * "data block"), so the Content-Security-Policy's script-src does not apply. Inside it only "</"
+ * could end the element early: every "<" is written as \u003c, which JSON reads back unchanged.
+ */
+export function jsonLdScript(data: Record<string, unknown>): H {
+  return html`<script type="application/ld+json">${raw(JSON.stringify(data).replace(/</g, '\\u003c'))}</script>`;
 }
 
 /** A canonical path made absolute under the configured public URL (config.ts publicUrl), when there is one. */
@@ -39,7 +50,7 @@ export function layout(title: string, body: H, meta: PageMeta | string = {}): H 
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title} | MedCodes</title><meta name="description" content="${m.description ?? 'Search all medical codes: ICD-10-CM, ICD-10-PCS, HCPCS and more, from the official release files.'}">
-${m.canonical ? html`<link rel="canonical" href="${canonicalUrl(m.canonical)}">` : ''}${m.noindex ? html`<meta name="robots" content="noindex">` : ''}
+${m.canonical ? html`<link rel="canonical" href="${canonicalUrl(m.canonical)}">` : ''}${m.noindex ? html`<meta name="robots" content="noindex">` : ''}${m.jsonLd ? jsonLdScript(m.jsonLd) : ''}
 <link rel="icon" href="${assetHref('favicon.svg')}" type="image/svg+xml"><link rel="stylesheet" href="${assetHref('site.css')}">
 <script src="${assetHref('site.js')}" defer></script></head>
 <body><a class="skip" href="#main">Skip to content</a><header><a href="/" class="brand"><strong>MedCodes</strong></a> <span class="muted">Search all medical codes</span></header>

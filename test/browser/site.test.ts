@@ -112,6 +112,7 @@ describe.skipIf(!executablePath)('the website in a browser', () => {
     // The explanation sections come first, each with where it comes from, then Similar codes.
     const headings = await page.locator('main h2').allTextContents();
     expect(headings[0]).toBe('Summary');
+    expect(headings.at(-1)).toBe('Similar codes');
     expect(headings.indexOf('Similar codes')).toBeGreaterThan(0);
     await expect(page.locator('.provenance').first().textContent()).resolves.toMatch(/official/i);
     // Follow a similar code: its page opens, and it names why it is similar.
@@ -153,8 +154,12 @@ describe.skipIf(!executablePath)('the website in a browser', () => {
       '/',
       '/search?q=diabetes',
       '/codes/icd10cm/I21.4',
+      '/codes/icd10cm/E11.9',
+      '/codes/icd10cm/S72.001A',
       '/codes/icd10pcs/0DTJ4ZZ',
       '/codes/hcpcs/E0143',
+      '/codes/hcpcs/J1100',
+      '/codes/hcpcs/E0130',
       '/codes/icd10cm',
       '/codes/icd10pcs/tables/0DT',
       '/nowhere',

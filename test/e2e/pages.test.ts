@@ -30,8 +30,8 @@ function expectAccessibleStructure(html: string) {
     if (i) expect(l, `heading h${l} after h${levels[i - 1]}`).toBeLessThanOrEqual(levels[i - 1] + 1);
   });
   for (const t of html.match(/<table[\s\S]*?<\/table>/g) ?? []) expect(t).toContain('<th');
-  // Scripts only as files (the CSP forbids inline code).
-  expect(html).not.toMatch(/<script(?![^>]*\ssrc="\/assets\/)/i);
+  // Scripts only as files (the CSP forbids inline code); JSON-LD is a data block, never run.
+  expect(html).not.toMatch(/<script(?![^>]*\ssrc="\/assets\/)(?! type="application\/ld\+json">)/i);
 }
 
 describe('server-rendered pages', () => {
@@ -367,17 +367,26 @@ describe('escaping', () => {
       const p = await page(path);
       expect(p.status, path).toBeLessThan(500);
       expect(p.type, path).toMatch(/^text\/html/);
-      expect(p.html, path).not.toMatch(/<script(?![^>]*\ssrc="\/assets\/)|<img|<b>/i);
+      expect(p.html, path).not.toMatch(/<script(?![^>]*\ssrc="\/assets\/)(?! type="application\/ld\+json">)|<img|<b>/i);
       expect(p.html, path).toContain('&lt;');
     }
   });
 });
 
-describe('code page order (the reference page: title, code set, article sections, similar codes, then the coder’s details)', () => {
-  it('I21.4: summary with provenance, similar codes with reasons, then crosswalks, notes, index terms and history', async () => {
+describe('code page order: coders first, then everyone; similar codes last, as on the reference page', () => {
+  const h2 = (html: string) => [...html.matchAll(/<h2[^>]*>(.*?)<\/h2>/g)].map((m) => m[1]);
+
+  it('I21.4: summary, what the code means, coding notes, index terms, crosswalks, history, similar codes', async () => {
     const p = await page('/codes/icd10cm/I21.4');
-    const h2 = [...p.html.matchAll(/<h2[^>]*>(.*?)<\/h2>/g)].map((m) => m[1]);
-    expect(h2).toEqual(['Summary', 'Similar codes', 'Crosswalks', 'Coding notes', 'Index terms', 'History']);
+    expect(h2(p.html)).toEqual([
+      'Summary',
+      'What this code means',
+      'Coding notes',
+      'Index terms',
+      'Crosswalks',
+      'History',
+      'Similar codes',
+    ]);
     expect(p.html).toMatch(/<h1>.*<\/h1>\n<p class="status"><span class="badge">ICD-10-CM<\/span>/);
     expect(p.html).toContain(
       '<p class="provenance">From the official data: ICD-10-CM FY2026, <time datetime="2025-10-01">2025-10-01</time></p>',
@@ -385,20 +394,117 @@ describe('code page order (the reference page: title, code set, article sections
     expect(p.html).toContain(
       '<li><a class="code" href="/codes/icd10cm/I21.9">I21.9</a> Acute myocardial infarction, unspecified<br><span class="muted">Also in category I21 (Acute myocardial infarction)</span></li>',
     );
+    // The summary says it in plain words (issue 15: the page never said "heart attack"), and so does the description.
     expect(p.html).toContain(
-      '<meta name="description" content="I21.4 is a billable ICD-10-CM code: “Non-ST elevation (NSTEMI) myocardial infarction”.">',
+      '<meta name="description" content="I21.4 is a billable ICD-10-CM code. In plain words: non-ST elevation (NSTEMI) heart attack.">',
     );
+    expect(p.html).toContain(
+      '<dt>Official title</dt><dd>Non-ST elevation (NSTEMI) myocardial infarction</dd><dt>In plain words</dt><dd>Non-ST elevation (NSTEMI) heart attack</dd>',
+    );
+    expect(p.html).toContain(
+      '<li><span class="term">myocardial infarction</span>: heart attack <span class="muted source">(ICD-10-CM Index FY2017: &quot;Attack, attacks, heart - see infarct, myocardium&quot;)</span></li>',
+    );
+    expect(p.html).toContain('<p class="provenance">Derived from the official text of ICD-10-CM FY2026 and the MedCodes glossary');
     expect(p.html).toContain('<link rel="canonical" href="/codes/icd10cm/I21.4">');
     // No generated text here, so no notice for it; and no empty section headings.
     expect(p.html).not.toContain('class="generated"');
     expectAccessibleStructure(p.html);
   });
 
-  it('a header lists its codes after the similar codes; a code with nothing similar shows no empty heading', async () => {
+  it('coding notes in the order coders read them, with the Tabular release, and every code in them linked', async () => {
+    const p = await page('/codes/icd10cm/E11.9');
+    const notes = p.html.slice(p.html.indexOf('<h2 id="notes-h">'), p.html.indexOf('</section>', p.html.indexOf('<h2 id="notes-h">')));
+    const h3 = [...notes.matchAll(/<h3>(.*?)<\/h3>/g)].map((m) => m[1]);
+    expect(h3).toEqual(['Excludes1', 'Use additional code', 'Includes', 'Notes']);
+    expect(notes).toContain('<p class="muted notes-release">From the ICD-10-CM Tabular FY2017.</p>');
+    expect(notes).toContain('insulin (<a class="code" href="/codes/icd10cm/Z79.4">Z79.4</a>)');
+    // A dash continues a category or subcategory; a range is its block when the classification has one, else a search of the range.
+    expect(notes).toContain('(<a class="code" href="/codes/icd10cm/E08">E08.-</a>)');
+    expect(notes).toContain('(<a class="code" href="/codes/icd10cm/O24.4">O24.4-</a>)');
+    expect(notes).toContain('(<a class="code" href="/codes/icd10cm/P70-P74">P70-P74</a>)');
+    expect(notes).toContain('<a class="code" href="/search?q=E16-E31&amp;system=icd10cm">E16-E31</a>');
+    const range = await page('/search?q=E16-E31&system=icd10cm');
+    expect(range.html).toContain('href="/codes/icd10cm/E16"');
+    expect(range.html).not.toContain('href="/codes/icd10cm/E15"');
+    // Excludes1 before Excludes2, both before inclusion terms (S72.001A has all three).
+    const s72 = (await page('/codes/icd10cm/S72.001A')).html;
+    const at = (t: string) => s72.indexOf(`<h3>${t}</h3>`);
+    expect(at('Excludes1')).toBeGreaterThan(0);
+    expect(at('Excludes1')).toBeLessThan(at('Excludes2'));
+    expect(at('Excludes2')).toBeLessThan(at('Inclusion terms'));
+    expect(s72).toMatch(/traumatic amputation of hip and thigh \(<a class="code" href="\/codes\/icd10cm\/S78">S78\.-<\/a>\)/);
+  });
+
+  it('the 7th characters after the notes, the code’s own marked; the encounter in words', async () => {
+    const p = (await page('/codes/icd10cm/S72.001A')).html;
+    expect(h2(p)).toEqual(['Summary', 'What this code means', 'Coding notes', '7th characters', 'Crosswalks', 'History', 'Similar codes']);
+    expect(p).toContain(
+      '<tr class="selected" aria-current="true"><td class="code">A</td><td>initial encounter for closed fracture <strong>(this code)</strong></td></tr>',
+    );
+    expect(p).toContain(
+      '<dt>In plain words</dt><dd>Break of unspecified part of neck of right thighbone, initial visit for closed break</dd>',
+    );
+    expect(p).toMatch(
+      /<dt>7th character A <span class="official">“initial encounter for closed fracture”<\/span><\/dt><dd>The first stage of care, while the patient is receiving active treatment/,
+    );
+    expect(p).toMatch(/<dt>Side <span class="official">“right”<\/span><\/dt><dd>The right side\./);
+  });
+
+  it('history has a line for every release year, "no change" years included', async () => {
+    const p = (await page('/codes/icd10cm/E11.9')).html;
+    const years = [...p.matchAll(/<li>(FY\d{4}): (.*?)<\/li>/g)].map((m) => [m[1], m[2]]);
+    expect(years.map((y) => y[0])).toEqual(Array.from({ length: 11 }, (_, i) => `FY${2016 + i}`));
+    expect(years[0][1]).toBe('added');
+    expect(years[1][1]).toBe('<span class="muted">no change</span>');
+  });
+
+  it('schema.org MedicalCode JSON-LD in the head, which parses', async () => {
+    const p = (await page('/codes/icd10pcs/0DTJ4ZZ')).html;
+    const json = /<script type="application\/ld\+json">(.*?)<\/script>/.exec(p)?.[1];
+    expect(JSON.parse(json!)).toMatchObject({
+      '@context': 'https://schema.org',
+      '@type': 'MedicalCode',
+      codeValue: '0DTJ4ZZ',
+      codingSystem: 'ICD-10-PCS',
+      name: 'Resection of Appendix, Percutaneous Endoscopic Approach',
+      url: '/codes/icd10pcs/0DTJ4ZZ',
+    });
+    expect(p.indexOf('application/ld+json')).toBeLessThan(p.indexOf('</head>'));
+  });
+
+  it('JSON-LD cannot close its element early, whatever the data holds', async () => {
+    const { jsonLdScript } = await import('../../src/web/layout.js');
+    const out = String(await jsonLdScript({ name: '</script><script>alert(1)</script>' }));
+    expect(out.match(/<\/script>/g)).toHaveLength(1);
+    expect(JSON.parse(/>(.*)<\/script>$/.exec(out)![1])).toEqual({ name: '</script><script>alert(1)</script>' });
+  });
+
+  it('a header lists its codes after its notes; a code with nothing similar shows no empty heading', async () => {
     const e11 = await page('/codes/icd10cm/E11');
-    expect(e11.html.indexOf('<h2>Similar codes</h2>')).toBeLessThan(e11.html.indexOf('<h2>Codes under E11</h2>'));
+    expect(e11.html.indexOf('<h2 id="notes-h">Coding notes</h2>')).toBeLessThan(e11.html.indexOf('<h2>Codes under E11</h2>'));
+    expect(e11.html.indexOf('<h2>Codes under E11</h2>')).toBeLessThan(e11.html.indexOf('<h2>Similar codes</h2>'));
     const chapter = await page('/codes/icd10cm/I00-I99');
     expect(chapter.html).not.toMatch(/<h2>Similar codes<\/h2><ul class="similar"><\/ul>/);
     expectAccessibleStructure(chapter.html);
+  });
+
+  it('every set gets its explanation: PCS parts from the definitions, HCPCS drug and billing unit, HCPCS supply', async () => {
+    const pcs = (await page('/codes/icd10pcs/0DTJ4ZZ')).html;
+    expect(h2(pcs)).toEqual(['Summary', 'What this code means', 'Characters', 'Crosswalks', 'History', 'Similar codes']);
+    expect(pcs).toContain(
+      'Resection of the appendix: cutting out or off, without replacement, all of the appendix, by keyhole surgery (percutaneous endoscopic approach).',
+    );
+    expect(pcs).toMatch(
+      /<dt>Root operation <span class="official">“Resection”<\/span><\/dt><dd>Cutting out or off, without replacement, all of a body part\. <span class="muted source">\(ICD-10-PCS Definitions\)/,
+    );
+    const drug = (await page('/codes/hcpcs/J1100')).html;
+    expect(drug).toContain('A drug: dexamethasone sodium phosphate, given as an injection, billed in units of 1 mg.');
+    expect(drug).toMatch(
+      /<dt>Billing unit <span class="official">“1 mg”<\/span><\/dt><dd>One unit of this code stands for 1 milligram of the drug/,
+    );
+    const supply = (await page('/codes/hcpcs/E0130')).html;
+    expect(supply).toContain('Durable medical equipment (DME): walker, rigid (pickup), adjustable or fixed height.');
+    expect(h2(supply)).toEqual(['Summary', 'What this code means', 'HCPCS record', 'History', 'Similar codes']);
+    for (const html of [pcs, drug, supply]) expectAccessibleStructure(html);
   });
 });
