@@ -416,6 +416,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     .option('--json', 'print JSON')
     .action(async (o: { check?: boolean; from?: string; system?: string; json?: boolean }) => {
       const { runCliUpdate } = await import('./update/cli.js');
+      const { terminalProgress } = await import('./progress.js');
       const code = await runCliUpdate({ db: program.opts().db ?? defaultDbPath(), ...o }, io, io.progress ?? terminalProgress());
       if (code) throw new MedCodesError(code, 'some updates failed (see above); the previous data keeps serving');
     });

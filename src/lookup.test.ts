@@ -26,7 +26,7 @@ describe('lookup: where notes come from', () => {
     const app = createApp({ store: () => store });
     const page = await (await app.request('/codes/icd10cm/B88.01')).text();
     expect(page).toContain('The loaded Tabular List (FY2017) has no notes for B88.01, added in FY2026');
-    expect(await (await app.request('/codes/icd10cm/E11.9')).text()).toContain('From the Tabular List FY2017; index entries from FY2017');
+    expect(await (await app.request('/codes/icd10cm/E11.9')).text()).toContain('From the ICD-10-CM Tabular FY2017.');
   });
 
   it('gives each history event its first day', () => {

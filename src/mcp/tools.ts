@@ -251,6 +251,7 @@ const HistoryOutSchema = z.object({
   previousDisplay: z.string().optional(),
   billableChange: z.object({ from: z.boolean(), to: z.boolean() }).optional(),
   replacedBy: z.array(z.object({ code: z.string(), display: z.string().optional() })).optional(),
+  effective: z.string().optional().describe('The first day the change applied (YYYY-MM-DD), when the version is not a date itself.'),
 });
 
 const cut = <T>(list: T[]) => list.slice(0, MAX_LIST);

@@ -493,9 +493,8 @@ function notesSection(doc: CodeDocument, store: Store): H {
   // Coding notes are the classifications' instructions to coders; other sets' notes (a LOINC term's
   // definition, a third-party notice) are notes about the concept.
   const heading = ['icd10cm', 'icd10pcs', 'icd9cm', 'icd9pcs', 'hcpcs', 'cpt', 'cdt'].includes(doc.system) ? 'Coding notes' : 'Notes';
-  const idx = doc.notesRelease?.index;
-  const release = notesRelease(doc, all) + (idx?.length ? `; index entries from ${idx.join(', ')}` : '');
-  return html`<section aria-labelledby="notes-h"><h2 id="notes-h">${heading}</h2>${release ? html`<p class="muted notes-release">From the ${release}.</p>` : ''}${[
+  const release = notesRelease(doc, all);
+  return html`<section aria-labelledby="notes-h"><h2 id="notes-h">${heading}</h2>${release ? html`<p class="muted notes-release">From the ${release}.</p>` : ''}${missing ? html`<p class="muted">${missing}</p>` : ''}${[
     ...groups,
   ].map(
     ([kind, ns]) =>

@@ -84,7 +84,10 @@ new Def.Autocompleter.Search('fhir', '${base}/fhir/ValueSet/$expand?url=${vs}', 
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('request', (r) => r.url().startsWith(base) && requests.push(r.url()));
-    page.on('requestfailed', (r) => errors.push(`${r.url()}: ${r.failure()?.errorText}`));
+    // The widget aborts the request of a superseded keystroke (net::ERR_ABORTED): that is its design, not a failure.
+    page.on('requestfailed', (r) => {
+      if (r.failure()?.errorText !== 'net::ERR_ABORTED') errors.push(`${r.url()}: ${r.failure()?.errorText}`);
+    });
     await page.goto(siteUrl);
     (page as Page & { errors: string[] }).errors = errors;
     return page;

@@ -49,6 +49,14 @@ const PROVOKE: Record<string, () => Promise<Answer>> = {
       }),
     );
   },
+  query_too_complex: async () =>
+    answer(await testApp.app().request(`/api/icd10pcs/v3/search?${new URLSearchParams({ terms: 'left', q: `${'a '.repeat(300)}zzzz` })}`)),
+  overloaded: async () => {
+    // A queue of two: requests that reach the full queue before its first turn are refused at once.
+    const app = createApp({ store: testApp.store, limits: { queueLimit: 2 } });
+    const answers = await Promise.all(Array.from({ length: 4 }, () => app.request('/api/v1/search?q=fracture')));
+    return answer(answers.find((r) => r.status === 503)!);
+  },
   uri_too_long: async () => answer(await testApp.app().request(`/api/v1/search?q=${'a'.repeat(5000)}`)),
   rate_limited: async () => {
     const app = createApp({ store: testApp.store, limits: { rateLimit: 1 } });

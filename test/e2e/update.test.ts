@@ -326,7 +326,8 @@ describe('medcodes update against a loopback mirror', () => {
     behaviour.delete(`${NUCC}/nucc_taxonomy_260.csv`);
     const dest = join(dir, 'conditional', 'nucc_taxonomy_260.csv');
     const url = 'https://www.nucc.org/images/stories/CSV/nucc_taxonomy_260.csv';
-    const f = { origin: { kind: 'mirror' as const, base }, timeoutMs: 2000, retries: 0 };
+    // Retries as a server runs them: a keep-alive connection the test server closed may be reset on reuse.
+    const f = { origin: { kind: 'mirror' as const, base }, timeoutMs: 2000, retries: 2, backoffMs: 5 };
     expect((await download(url, dest, f)).how).toBe('downloaded');
     const again = await download(url, dest, f);
     expect(again.how).toBe('not-modified');
