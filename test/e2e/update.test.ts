@@ -127,7 +127,8 @@ const opts = (o: Partial<UpdateOptions> = {}): UpdateOptions => ({
   origin: { kind: 'mirror', base },
   bundledDir: join(dir, 'bundled'),
   today: '2026-12-02',
-  fetch: { timeoutMs: 2000, retries: 2, backoffMs: 5 },
+  // A generous timeout: on a loaded 2-core CI machine a loopback answer can take seconds (the timeout test sets its own).
+  fetch: { timeoutMs: 15_000, retries: 2, backoffMs: 5 },
   progress: silentProgress,
   ...o,
 });
@@ -221,7 +222,7 @@ describe('medcodes update against a loopback mirror', () => {
     behaviour.set(`${NUCC}/nucc_taxonomy_260.csv`, 'truncate');
     // Each attempt resumes where the last stopped, so a server that always drops the line still
     // delivers in the end; a server that sends a different file each time cannot be resumed (If-Range).
-    const [r] = await runUpdate(opts({ systems: ['nucc'], fetch: { timeoutMs: 2000, retries: 0, backoffMs: 1 } }));
+    const [r] = await runUpdate(opts({ systems: ['nucc'], fetch: { timeoutMs: 15_000, retries: 0, backoffMs: 1 } }));
     expect(r.error?.code).toBe('download_failed');
     expect(r.error?.message).toMatch(/gave up after 1 attempts \(transfer interrupted|truncated/);
     expect(release('nucc')?.version).toBe('25.1');
@@ -327,7 +328,7 @@ describe('medcodes update against a loopback mirror', () => {
     const dest = join(dir, 'conditional', 'nucc_taxonomy_260.csv');
     const url = 'https://www.nucc.org/images/stories/CSV/nucc_taxonomy_260.csv';
     // Retries as a server runs them: a keep-alive connection the test server closed may be reset on reuse.
-    const f = { origin: { kind: 'mirror' as const, base }, timeoutMs: 2000, retries: 2, backoffMs: 5 };
+    const f = { origin: { kind: 'mirror' as const, base }, timeoutMs: 15_000, retries: 2, backoffMs: 5 };
     expect((await download(url, dest, f)).how).toBe('downloaded');
     const again = await download(url, dest, f);
     expect(again.how).toBe('not-modified');
