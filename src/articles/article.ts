@@ -6,9 +6,13 @@ import { articleKind, provenanceLine, sectionsOf, type Article, type ArticleSect
 /**
  * One article from its three sources. Each section is taken from one source, in this order of
  * precedence: curated (a person wrote it; reviewed before draft), then official (assembled from the
- * release, so a generated text never hides what the release states), then generated. Sections follow
+ * release, so a generated text never hides what the release states), then generated; except that a
+ * generated narrative comes before an official section that only restates the code's structured data. Sections follow
  * the order of the code's kind (sections.ts), which for procedures is the reference page's order.
  */
+/** Official sections that restate structured data shown elsewhere on the page (see rank below). */
+const RESTATES_DATA: ReadonlySet<string> = new Set(['procedureDescription', 'description']);
+
 export function assembleArticle(
   system: SystemId,
   key: string,
@@ -35,7 +39,12 @@ export function assembleArticle(
     };
     add({ id: r.section, heading: r.heading, text: r.text, ...base, provenance: provenanceLine(base) });
   }
-  const rank = (s: ArticleSection) => (s.source === 'curated' ? (s.review === 'reviewed' ? 0 : 1) : s.source === 'official' ? 2 : 3);
+  // A narrative written for the reader outranks an official section that only restates structured
+  // data the page shows in full elsewhere (the PCS axis table as "Procedure Description", the HCPCS
+  // title as "Description"); every other official section, which states what the release says,
+  // still outranks generated text.
+  const rank = (s: ArticleSection) =>
+    s.source === 'curated' ? (s.review === 'reviewed' ? 0 : 1) : s.source === 'official' ? (RESTATES_DATA.has(s.id) ? 4 : 2) : 3;
   const sections: ArticleSection[] = [];
   for (const def of sectionsOf(kind)) {
     const candidates = bySection.get(def.id);
