@@ -141,37 +141,20 @@ const CPT_IMPORT = 'import your licensed CPT data files with `medcodes import` (
  */
 const CPT_MODIFIER_RELATED: Record<string, string[]> = { '59': ['XE', 'XP', 'XS', 'XU'], '50': ['RT', 'LT'] };
 
+/** The CPT code categories by shape (AMA CPT Professional): Category I, II, III and PLA codes. */
+const CPT_CATEGORIES: { shape: RegExp; kind: CodeShapeHint['kind']; what: string }[] = [
+  { shape: /^\d{5}$/, kind: 'cpt-category-1', what: 'a CPT Category I code (a procedure or service)' },
+  { shape: /^\d{4}F$/, kind: 'cpt-category-2', what: 'a CPT Category II code (performance measurement, reported for quality programs)' },
+  { shape: /^\d{4}T$/, kind: 'cpt-category-3', what: 'a CPT Category III code (emerging technology or service)' },
+  { shape: /^\d{4}U$/, kind: 'cpt-pla', what: 'a CPT Proprietary Laboratory Analyses (PLA) code' },
+];
+
 export function codeShapeHint(input: string): CodeShapeHint | undefined {
   const code = input.trim().toUpperCase();
   const lic = 'The American Medical Association licenses CPT; MedCodes does not ship it:';
-  if (/^\d{5}$/.test(code))
-    return {
-      code,
-      system: 'cpt',
-      kind: 'cpt-category-1',
-      message: `${code} has the shape of a CPT Category I code (a procedure or service). ${lic} ${CPT_IMPORT}.`,
-    };
-  if (/^\d{4}F$/.test(code))
-    return {
-      code,
-      system: 'cpt',
-      kind: 'cpt-category-2',
-      message: `${code} has the shape of a CPT Category II code (performance measurement, reported for quality programs). ${lic} ${CPT_IMPORT}.`,
-    };
-  if (/^\d{4}T$/.test(code))
-    return {
-      code,
-      system: 'cpt',
-      kind: 'cpt-category-3',
-      message: `${code} has the shape of a CPT Category III code (emerging technology or service). ${lic} ${CPT_IMPORT}.`,
-    };
-  if (/^\d{4}U$/.test(code))
-    return {
-      code,
-      system: 'cpt',
-      kind: 'cpt-pla',
-      message: `${code} has the shape of a CPT Proprietary Laboratory Analyses (PLA) code. ${lic} ${CPT_IMPORT}.`,
-    };
+  const category = CPT_CATEGORIES.find((c) => c.shape.test(code));
+  if (category)
+    return { code, system: 'cpt', kind: category.kind, message: `${code} has the shape of ${category.what}. ${lic} ${CPT_IMPORT}.` };
   if (/^\d{2}$/.test(code) && Number(code) >= 22) {
     const related = CPT_MODIFIER_RELATED[code];
     return {

@@ -3,7 +3,7 @@ import type { SystemId } from '../model.js';
 import { MedCodesError } from '../errors.js';
 import { codeKey } from '../codes.js';
 import { lookup } from '../lookup.js';
-import { invalid, notFound } from './outcome.js';
+import { invalid, notFound, validationIssues } from './outcome.js';
 import type { OpParams, Coding } from './params.js';
 import { conceptCount, parameters, resolveLoaded, type Loaded, type ParamOut, type ParametersResource } from './resources.js';
 
@@ -334,20 +334,7 @@ function validateOne(store: Store, input: CodeInput, abstractOk: boolean): Param
       { name: 'message', valueString: message },
       ...(display ? [{ name: 'display', valueString: display }] : []),
       ...identity(code),
-      {
-        name: 'issues',
-        resource: {
-          resourceType: 'OperationOutcome',
-          issue: [
-            {
-              severity: 'error',
-              code: issueCode,
-              details: { coding: [{ system: 'http://hl7.org/fhir/tools/CodeSystem/tx-issue-type', code: txType }], text: message },
-              expression: [field],
-            },
-          ],
-        },
-      },
+      validationIssues(message, txType, issueCode, field),
     ]);
   if (!row)
     return fail(

@@ -120,3 +120,25 @@ export const invalid = (message: string, expression?: string) => new FhirError(4
 export const notFound = (message: string, expression?: string) => new FhirError(404, 'not-found', message, expression);
 export const notSupported = (message: string, expression?: string) => new FhirError(422, 'not-supported', message, expression);
 export const tooCostly = (message: string) => new FhirError(422, 'too-costly', message);
+
+/**
+ * The `issues` output parameter of $validate-code (R5 CodeSystem/ValueSet $validate-code): one error
+ * issue typed with the tx-issue-type code system (http://hl7.org/fhir/tools/CodeSystem/tx-issue-type)
+ * at the element that is wrong.
+ */
+export function validationIssues(message: string, txType: string, issueCode: string, field: string) {
+  return {
+    name: 'issues',
+    resource: {
+      resourceType: 'OperationOutcome',
+      issue: [
+        {
+          severity: 'error',
+          code: issueCode,
+          details: { coding: [{ system: 'http://hl7.org/fhir/tools/CodeSystem/tx-issue-type', code: txType }], text: message },
+          expression: [field],
+        },
+      ],
+    },
+  };
+}

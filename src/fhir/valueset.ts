@@ -3,7 +3,7 @@ import type { Store } from '../store/store.js';
 import type { SystemId } from '../model.js';
 import { codeKey } from '../codes.js';
 import { search, codeToken, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_LENGTH, type SearchHit } from '../search/search.js';
-import { invalid, notFound, notSupported, tooCostly } from './outcome.js';
+import { invalid, notFound, notSupported, tooCostly, validationIssues } from './outcome.js';
 import type { OpParams } from './params.js';
 import { findRow } from './codesystem.js';
 import { loadedById, loadedSystems, resolveLoaded, type Loaded } from './resources.js';
@@ -634,27 +634,13 @@ export function valueSetValidateCode(store: Store, p: OpParams, instance?: Impli
     { name: 'system', valueUri: vs.loaded.info.uri },
     { name: 'version', valueString: vs.loaded.release.version },
   ];
-  const issues = (message: string, txType: string, issueCode: string, field: string) => ({
-    name: 'issues',
-    resource: {
-      resourceType: 'OperationOutcome',
-      issue: [
-        {
-          severity: 'error',
-          code: issueCode,
-          details: { coding: [{ system: 'http://hl7.org/fhir/tools/CodeSystem/tx-issue-type', code: txType }], text: message },
-          expression: [field],
-        },
-      ],
-    },
-  });
   const fail = (message: string, txType = 'not-in-vs', issueCode = 'code-invalid', c = code.trim()) => ({
     resourceType: 'Parameters',
     parameter: [
       { name: 'result', valueBoolean: false },
       { name: 'message', valueString: message },
       ...identity(c),
-      issues(message, txType, issueCode, 'code'),
+      validationIssues(message, txType, issueCode, 'code'),
     ],
   });
   if (system && resolveLoaded(store, system, undefined, 'system').info.id !== vs.loaded.info.id)
@@ -689,7 +675,7 @@ export function valueSetValidateCode(store: Store, p: OpParams, instance?: Impli
         },
         { name: 'display', valueString: row.display },
         ...identity(row.code),
-        issues(
+        validationIssues(
           `The display "${display.slice(0, 200)}" is not a valid display for ${row.code}; the display is "${row.display}"`,
           'invalid-display',
           'invalid',
